@@ -1,0 +1,56 @@
+# l2portal: `make run` serves the portal, `make test` runs the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CELERY := $(VENV)/bin/celery
+HOST ?= 127.0.0.1
+PORT ?= 8000
+QUEUES := default,fits,merge,restore
+
+.PHONY: run test worker beat lint format bench venv demo
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Embedded (SQLite, tasks in the web process) unless DATABASE_URL / CELERY_BROKER_URL are set;
+# with a broker it also starts a worker with beat in the background for the life of the server.
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@if [ -n "$$CELERY_BROKER_URL" ]; then \
+	  $(CELERY) -A l2portal worker -B -Q $(QUEUES) -l info --concurrency 2 & \
+	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+# One worker on every queue; run more on other hosts against the same PostgreSQL and Redis.
+worker: venv
+	$(CELERY) -A l2portal worker -Q $(QUEUES) -l info --concurrency $${CONCURRENCY:-2}
+
+beat: venv
+	$(CELERY) -A l2portal beat -l info --schedule $${CELERY_BEAT_SCHEDULE_FILE:-var/celerybeat-schedule}
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+bench: venv
+	$(PY) benchmarks/bench_transitions.py

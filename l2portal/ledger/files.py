@@ -1,0 +1,67 @@
+"""Atomic file output and checksums: the one way the project writes and verifies a file.
+
+Pure Python (no Django) so command-line tools and workers share it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+CHUNK = 4 * 1024 * 1024
+
+
+class OutputExists(FileExistsError):
+    """The destination exists and holds different content; files are never silently overwritten."""
+
+
+def sha256_file(path: str | os.PathLike, chunk_size: int = CHUNK) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+
+    If ``path`` already exists: identical content is kept as it is (a repeated task run is a
+    no-op), different content raises OutputExists unless ``overwrite`` is set. On error the
+    temporary file is removed and ``path`` is untouched.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if final.exists() and not overwrite:
+            if sha256_file(final) == sha256_file(tmp):
+                tmp.unlink()
+                return
+            raise OutputExists(
+                f"{final} already exists with different content; "
+                "write a new version or remove the old file through purge"
+            )
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -1,0 +1,87 @@
+"""Site-wide views: home dashboard, health check; and the sign-in requirement for pages."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.db import connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from l2portal.ledger.models import Execution, LedgerEvent, Product
+from l2portal.programs.models import ObservingProgram
+from pipelines.models import DataRun, Downlink, ReprocessingCampaign
+from restore.models import RestoreRequest
+
+TRACKED = (ObservingProgram, ReprocessingCampaign, DataRun, Downlink, RestoreRequest)
+
+
+class LoginRequiredMiddleware(DjangoLoginRequired):
+    """Pages need a signed-in user; the API authenticates (session or token) by itself."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+def home(request):
+    boards = []
+    for model in TRACKED:
+        counts = dict(model.objects.values_list("state").annotate(n=Count("pk")).order_by())
+        boards.append(
+            {
+                "name": model._meta.verbose_name_plural,
+                "states": [(label, counts.get(value, 0), value) for value, label in model.machine.states],
+                "total": sum(counts.values()),
+            }
+        )
+    context = {
+        "boards": boards,
+        "executions": Execution.objects.only(
+            "task_name", "status", "started_at", "finished_at", "host", "error"
+        )[:15],
+        "events": LedgerEvent.objects.all()[:10],
+        "product_count": Product.objects.count(),
+    }
+    return render(request, "home.html", context)
+
+
+def _check_broker() -> dict:
+    from l2portal.celery import app
+
+    if app.conf.task_always_eager:
+        return {
+            "broker": {"ok": True, "mode": "embedded (no broker; tasks run in the web process)"},
+            "workers": {"ok": True, "mode": "embedded", "names": []},
+        }
+    result = {}
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        result["broker"] = {"ok": True}
+    except Exception as exc:
+        result["broker"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        result["workers"] = {"ok": False, "error": "broker unreachable"}
+        return result
+    replies = app.control.ping(timeout=1.0) or []
+    names = sorted(name for reply in replies for name in reply)
+    result["workers"] = {"ok": bool(names), "names": names}
+    if not names:
+        result["workers"]["error"] = "no worker answered; start one with `make worker`"
+    return result
+
+
+@never_cache
+@login_not_required
+def healthz(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:
+        checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    checks.update(_check_broker())
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
