@@ -1,0 +1,115 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+from l2portal.celery import QUEUES
+from l2portal.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def data_root(settings, tmp_path):
+    settings.DATA_ROOT = tmp_path / "data"
+    return settings.DATA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks(request):
+    """Tasks run in-process unless the test starts a real worker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    has_broker = bool(os.environ.get("CELERY_BROKER_URL"))
+    for item in items:
+        if item.get_closest_marker("postgres") and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL pointing at PostgreSQL"))
+        if item.get_closest_marker("worker") and not has_broker:
+            item.add_marker(pytest.mark.skip(reason="needs CELERY_BROKER_URL pointing at Redis"))
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL with the database name pytest-django created for this run."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@pytest.fixture
+def celery_worker_process(data_root):
+    """A real Celery worker in its own process, on the test database and the configured Redis."""
+    celery_app.control.purge()
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "L2PORTAL_DATA_ROOT": str(data_root),
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "l2portal",
+            "worker",
+            "-Q",
+            ",".join(QUEUES),
+            "-n",
+            name,
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "-l",
+            "info",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    hostname = name.replace("%h", os.uname().nodename)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"worker exited early:\n{process.stdout.read()}")
+        if celery_app.control.ping(destination=[hostname], timeout=0.5):
+            break
+    else:
+        process.terminate()
+        pytest.fail("worker did not answer a ping within 60 s")
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(predicate, timeout=60.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")

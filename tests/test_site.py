@@ -1,0 +1,112 @@
+"""Health, admin, OpenAPI and the embedded default (SQLite, no broker)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from l2portal.ledger import services
+from tests.factories import SYSTEM, program, superuser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_broker_and_workers(client):
+    response = client.get("/healthz")
+    body = response.json()
+    assert body["database"]["ok"] is True
+    assert {"broker", "workers"} <= body.keys()
+    assert response.status_code == (200 if body["ok"] else 503)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_healthz_sees_a_live_worker(client, celery_worker_process):
+    body = client.get("/healthz").json()
+    assert body["broker"]["ok"] and body["workers"]["ok"], body
+    assert any(name.startswith("test-") for name in body["workers"]["names"])
+
+
+@pytest.mark.django_db
+def test_admin_lists_every_model_and_history_is_read_only(client):
+    from django.contrib import admin
+
+    client.force_login(superuser())
+    op = program("eid_admin")
+    services.transition(op, "invertible", SYSTEM, "ok")
+    for model in admin.site._registry:
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url
+    page = client.get(f"/admin/programs/observingprogram/{op.pk}/change/")
+    assert page.status_code == 200 and b"discovered" in page.content
+
+
+@pytest.mark.django_db
+def test_admin_retry_action_moves_failed_items_back(client):
+    client.force_login(superuser())
+    op = program("eid_retry")
+    services.fail(op, SYSTEM, "broken")
+    client.post("/admin/programs/observingprogram/", {"action": "retry_failed", "_selected_action": [op.pk]})
+    op.refresh_from_db()
+    assert op.state == "discovered"
+
+
+@pytest.mark.django_db
+def test_dashboard_query_count_does_not_grow_with_data(client):
+    client.force_login(superuser())
+    with CaptureQueriesContext(connection) as before:
+        client.get("/")
+    for n in range(20):
+        services.transition(program(f"eid_{n}"), "invertible", SYSTEM)
+    with CaptureQueriesContext(connection) as after:
+        client.get("/")
+    assert len(after) == len(before)
+
+
+def test_openapi_schema_is_valid_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    assert "/api/products/{id}/provenance/" in (tmp_path / "schema.yml").read_text()
+
+
+def test_embedded_default_sqlite_without_broker(tmp_path):
+    """`make run` on a fresh machine: no DATABASE_URL, no broker."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(L2PORTAL_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def manage(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+
+    manage("migrate", "--noinput")
+    assert "Demo data loaded" in manage("load_demo").stdout
+    script = (
+        "from django.test import Client\n"
+        "from django.db import connection\n"
+        "from l2portal.ledger.models import Execution, Product\n"
+        "from l2portal.ledger.tasks import verify_product\n"
+        "assert connection.vendor == 'sqlite'\n"
+        "c = Client()\n"
+        "assert c.login(username='operator', password='operator')\n"
+        "page = c.get('/')\n"
+        "assert page.status_code == 200 and b'Dashboard' in page.content, page.status_code\n"
+        "product = Product.objects.get(product_type='documentation')\n"
+        "assert verify_product.delay(product.pk).get() is True\n"
+        "assert Execution.objects.filter(task_name__endswith='verify_product', status='succeeded').exists()\n"
+        "print('embedded ok')\n"
+    )
+    assert "embedded ok" in manage("shell", "-c", script).stdout
+    assert (tmp_path / "l2portal.sqlite3").exists()
