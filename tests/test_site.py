@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger import services
 from tests.factories import SYSTEM, program, superuser
