@@ -62,11 +62,20 @@ def record_event(kind: str, message: str, actor: Actor, subject=None, **details)
 def transition(obj: Tracked, to_state: str, actor: Actor, reason: str = "", **details) -> TransitionBase:
     """Move ``obj`` to ``to_state`` if its state machine allows it from the current state.
 
-    Locks the row, checks the move, updates the state and appends the history row in one
-    transaction. A refused move raises TransitionNotAllowed, leaves the row as it was and is
-    recorded as a LedgerEvent. ``obj`` is updated in place.
+    Locks the row, checks the move, updates the state and appends the history row atomically. A
+    refused move raises TransitionNotAllowed naming the object and both states, leaves the row as
+    it was and is recorded as a LedgerEvent. ``obj`` is updated in place.
     """
-    return _move(obj, to_state, actor, reason, details, check=True)
+    machine = type(obj).machine
+    return _move(
+        obj,
+        to_state,
+        actor,
+        reason,
+        details,
+        machine.sources(to_state),
+        lambda current: machine.refusal(describe(obj), current, to_state),
+    )
 
 
 def fail(obj: Tracked, actor: Actor, error: str, **details) -> TransitionBase:
@@ -76,24 +85,21 @@ def fail(obj: Tracked, actor: Actor, error: str, **details) -> TransitionBase:
 
 def retry(obj: Tracked, actor: Actor, reason: str = "operator retry") -> TransitionBase:
     """Move ``obj`` from Error back to the state it failed in and start that step's task again."""
-    model = type(obj)
     last_failure = (
-        model.transition_model()
+        type(obj)
+        .transition_model()
         .objects.filter(subject_id=obj.pk, to_state=ERROR)
         .order_by("-at", "-id")
         .first()
     )
     if last_failure is None:
         _refuse(obj, actor, TransitionNotAllowed(describe(obj), obj.state, "?", "it has never failed"))
-    row = _move(
-        obj,
-        last_failure.from_state,
-        actor,
-        reason,
-        {"retry_of": last_failure.pk},
-        check=False,
-        expect_from=ERROR,
-    )
+    target = last_failure.from_state
+
+    def not_in_error(current):
+        return TransitionNotAllowed(describe(obj), current, target, f"it is not in '{ERROR}'")
+
+    row = _move(obj, target, actor, reason, {"retry_of": last_failure.pk}, (ERROR,), not_in_error)
     start_step(obj)
     return row
 
@@ -126,41 +132,94 @@ def _refuse(obj, actor: Actor, error: TransitionNotAllowed):
     raise error
 
 
-def _move(obj, to_state, actor, reason, details, *, check: bool, expect_from: str | None = None):
+def _move(obj, to_state, actor, reason, details, allowed_from, explain):
+    """Apply the move if the locked row's state is in ``allowed_from``; else raise what
+    ``explain(current_state)`` says (re-checking once if the state changed meanwhile)."""
     model = type(obj)
-    refused = None
+    move = _move_in_one_statement if connection.vendor == "postgresql" else _move_with_orm
+    for _ in range(3):
+        now = timezone.now()
+        row = move(model, obj.pk, to_state, allowed_from, actor, reason, details, now)
+        if row is not None:
+            obj.state, obj.state_changed_at = to_state, now
+            return row
+        current = model.objects.filter(pk=obj.pk).values_list("state", flat=True).get()
+        refusal = explain(current)
+        if refusal is not None:
+            _refuse(obj, actor, refusal)
+    raise TransitionNotAllowed(describe(obj), current, to_state, "its state keeps changing; try again")
+
+
+def _history_row(model, pk, from_state, to_state, now, actor, reason, details, row_id=None):
+    if to_state == ERROR:
+        details = {"failed_in": from_state, **details}
+    row = model.transition_model()(
+        id=row_id,
+        subject_id=pk,
+        from_state=from_state,
+        to_state=to_state,
+        at=now,
+        actor_user=actor.user,
+        actor_task=actor.task_name,
+        actor_task_id=actor.task_id,
+        actor=actor.label,
+        reason=reason,
+        details=details,
+    )
+    return row
+
+
+def _move_with_orm(model, pk, to_state, allowed_from, actor, reason, details, now):
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=obj.pk)
-        from_state = locked.state
-        try:
-            if check:
-                model.machine.check(describe(locked), from_state, to_state)
-            elif from_state != expect_from:
-                raise TransitionNotAllowed(
-                    describe(locked), from_state, to_state, f"it is not in '{expect_from}'"
-                )
-        except TransitionNotAllowed as exc:
-            refused = exc
-        else:
-            now = timezone.now()
-            if to_state == ERROR:
-                details = {"failed_in": from_state, **details}
-            model.objects.filter(pk=obj.pk).update(state=to_state, state_changed_at=now)
-            row = model.transition_model().objects.create(
-                subject=locked,
-                from_state=from_state,
-                to_state=to_state,
-                at=now,
-                actor_user=actor.user,
-                actor_task=actor.task_name,
-                actor_task_id=actor.task_id,
-                actor=actor.label,
-                reason=reason,
-                details=details,
-            )
-    if refused is not None:
-        _refuse(obj, actor, refused)
-    obj.state, obj.state_changed_at = to_state, now
+        from_state = model.objects.select_for_update().filter(pk=pk).values_list("state", flat=True).get()
+        if from_state not in allowed_from:
+            return None
+        model.objects.filter(pk=pk).update(state=to_state, state_changed_at=now)
+        row = _history_row(model, pk, from_state, to_state, now, actor, reason, details)
+        row.save()
+        return row
+
+
+def _move_in_one_statement(model, pk, to_state, allowed_from, actor, reason, details, now):
+    """PostgreSQL: lock, check, update and append history in one statement, one round trip
+    (a transition costs about as much as a bare UPDATE and commit)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    history = connection.ops.quote_name(model.transition_model()._meta.db_table)
+    sql = f"""
+        WITH old AS (SELECT id, state FROM {table} WHERE id = %(pk)s FOR UPDATE),
+        moved AS (
+            UPDATE {table} AS t SET state = %(to)s, state_changed_at = %(now)s FROM old
+            WHERE t.id = old.id AND old.state = ANY(%(allowed)s)
+            RETURNING old.state AS from_state
+        )
+        INSERT INTO {history} (subject_id, from_state, to_state, at, actor_user_id, actor_task,
+                               actor_task_id, actor, reason, details)
+        SELECT %(pk)s, from_state, %(to)s, %(now)s, %(user)s, %(task)s, %(task_id)s, %(actor)s, %(reason)s,
+               CASE WHEN %(to)s = %(error)s THEN jsonb_build_object('failed_in', from_state)
+                    ELSE '{{}}'::jsonb END || %(details)s::jsonb
+        FROM moved
+        RETURNING id, from_state
+    """
+    params = {
+        "pk": pk,
+        "to": to_state,
+        "now": now,
+        "allowed": list(allowed_from),
+        "error": ERROR,
+        "user": actor.user.pk if actor.user else None,
+        "task": actor.task_name,
+        "task_id": actor.task_id,
+        "actor": actor.label,
+        "reason": reason,
+        "details": json.dumps(details),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row = _history_row(model, pk, found[1], to_state, now, actor, reason, details, row_id=found[0])
+    row._state.adding, row._state.db = False, connection.alias
     return row
 
 

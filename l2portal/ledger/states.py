@@ -41,6 +41,9 @@ class StateMachine:
             unknown |= ({source, *targets}) - names
         if unknown:
             raise ValueError(f"moves name unknown states: {sorted(unknown)}")
+        sources = {name: tuple(s for s, targets in self.moves.items() if name in targets) for name in names}
+        sources[ERROR] = tuple(value for value, _ in self.states if self.can_fail(value))
+        object.__setattr__(self, "_sources", sources)
 
     @property
     def names(self) -> set[str]:
@@ -56,15 +59,21 @@ class StateMachine:
     def can_fail(self, from_state: str) -> bool:
         return from_state != ERROR and from_state not in self.final
 
-    def check(self, subject: str, from_state: str, to_state: str) -> None:
+    def sources(self, to_state: str) -> tuple[str, ...]:
+        """The states from which ``to_state`` may be reached (empty for an unknown state)."""
+        return self._sources.get(to_state, ())
+
+    def refusal(self, subject: str, from_state: str, to_state: str) -> TransitionNotAllowed | None:
+        """Why the move is not allowed, or None if it is."""
         if to_state not in self.names:
-            raise TransitionNotAllowed(subject, from_state, to_state, "unknown state")
+            return TransitionNotAllowed(subject, from_state, to_state, "unknown state")
         if to_state == ERROR:
-            if not self.can_fail(from_state):
-                raise TransitionNotAllowed(subject, from_state, to_state, f"'{from_state}' is final")
-            return
+            if self.can_fail(from_state):
+                return None
+            return TransitionNotAllowed(subject, from_state, to_state, f"'{from_state}' is final")
         if from_state == ERROR:
-            raise TransitionNotAllowed(subject, from_state, to_state, "leave 'error' with a retry")
+            return TransitionNotAllowed(subject, from_state, to_state, "leave 'error' with a retry")
         if to_state not in self.moves.get(from_state, ()):
             allowed = ", ".join(self.moves.get(from_state, ())) or "none"
-            raise TransitionNotAllowed(subject, from_state, to_state, f"allowed from here: {allowed}")
+            return TransitionNotAllowed(subject, from_state, to_state, f"allowed from here: {allowed}")
+        return None

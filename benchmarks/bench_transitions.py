@@ -1,0 +1,99 @@
+"""Transitions per second on PostgreSQL (issue goal: at least 2,000/s on a 2-core machine).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/l2portal .venv/bin/python benchmarks/bench_transitions.py
+
+Creates and drops its own database (<name>_bench). Measures 10,000 transitions as one object's
+chain and across 10,000 objects, and a floor in the same run: the same SQL work (lock the row,
+update it, insert a history row, commit) issued as raw SQL without the ledger.
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+N = int(os.environ.get("BENCH_TRANSITIONS", 10_000))
+
+
+def bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/l2portal")
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path="/" + name)), admin, name
+
+
+def main():
+    url, admin, name = bench_database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
+    os.environ["L2PORTAL_LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from l2portal.ledger import services
+    from l2portal.programs.models import ObservingProgram
+    from pipelines.models import DataRun
+
+    try:
+        call_command("migrate", verbosity=0)
+        actor = services.Actor.system("benchmark")
+
+        run = DataRun.objects.create(run_id=1)
+        chain = ("merging", "merged") * (N // 2)
+        start = time.perf_counter()
+        for state in chain:
+            services.transition(run, state, actor, "bench")
+        chain_rate = len(chain) / (time.perf_counter() - start)
+
+        ObservingProgram.objects.bulk_create(ObservingProgram(execution_id=f"eid_{i}", state="discovered")
+                                             for i in range(N))
+        programs = list(ObservingProgram.objects.order_by("pk"))
+        start = time.perf_counter()
+        for program in programs:
+            services.transition(program, "invertible", actor, "bench")
+        many_rate = N / (time.perf_counter() - start)
+
+        # Floor: the same statements per transition, as raw SQL in one transaction each.
+        floor_run = DataRun.objects.create(run_id=2)
+        table, history = DataRun._meta.db_table, DataRun.transition_model()._meta.db_table
+        start = time.perf_counter()
+        for i, state in enumerate(chain):
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(f"SELECT state FROM {table} WHERE id = %s FOR UPDATE", [floor_run.pk])
+                cur.fetchone()
+                cur.execute(f"UPDATE {table} SET state = %s, state_changed_at = now() WHERE id = %s",
+                            [state, floor_run.pk])
+                cur.execute(
+                    f"INSERT INTO {history} (subject_id, from_state, to_state, at, actor, actor_task, "
+                    "actor_task_id, reason, details) VALUES (%s, %s, %s, now(), 'floor', '', '', '', '{}')",
+                    [floor_run.pk, chain[i - 1], state],
+                )
+        floor_rate = len(chain) / (time.perf_counter() - start)
+    finally:
+        connection.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    print(f"transitions, one object's chain : {chain_rate:8.0f} /s  ({N} transitions)")
+    print(f"transitions, {N} objects      : {many_rate:8.0f} /s")
+    print(f"floor (raw SQL, same statements): {floor_rate:8.0f} /s")
+    print(f"ratio ledger/floor              : chain {chain_rate / floor_rate:.2f}, many {many_rate / floor_rate:.2f}")
+    print(f"goal >= 2000/s                  : {'met' if min(chain_rate, many_rate) >= 2000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
