@@ -1,0 +1,1 @@
+# demo stand-in for the scriptForPI

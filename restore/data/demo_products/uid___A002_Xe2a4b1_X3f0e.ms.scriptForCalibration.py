@@ -1,0 +1,1 @@
+# demo: a manual calibration script (never run here)

@@ -1,0 +1,279 @@
+"""The restore plan: archive rows + pipeline manifest + restore script -> what the PPR must say.
+
+Pure orchestration, no I/O except through the archive connection handed in by the caller.
+Rules (seeds/004 and how the pipeline reads a PPR):
+
+* Sessions come from the OUSStatus XML in document order and are numbered SESSION_1, SESSION_2, ...
+  without gaps, even when an EB is left out of the DataSet: the pipeline stops reading intents at
+  the first missing number and silently puts unnamed EBs in session_1.
+* The pipeline manifest decides what restoredata can restore: an EB it omits (a QA0 SemiPass EB, say)
+  stays out of the DataSet with a warning, and its session names win over the OUSStatus numbering.
+* A delivered restore script decides the procedure (fixsyscaltimes and friends included).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from restore import archive
+from restore.archive import MousMetadata
+from restore.layout import RestoreLayout, disk_name
+from restore.manifest import PipelineManifest, parse_manifest
+from restore.restorescript import (
+    DATA_FIX_COMMANDS,
+    DATASET_TASKS,
+    NotLiteral,
+    TaskCall,
+    diff_against_plan,
+    parse_restore_script,
+    procedure_commands,
+    without_dataset_arguments,
+)
+from restore.sessions import cross_check_sessions
+
+SESSION_NAME = re.compile(r"session_([1-9][0-9]*)")
+RECIPE_PREFIXES = ("hifa", "hifv", "hsd", "hsdn")
+
+
+class PlanError(ValueError):
+    """The archive and products do not allow a pipeline restore of this MOUS."""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One EB of the MOUS as the restore sees it."""
+
+    eb_uid: str
+    qa0_status: str
+    ous_status_session: str | None  # session_N from the OUSStatus XML order
+    manifest_session: str | None
+    ppr_session: str | None  # the SESSION_n intent that names it
+    in_dataset: bool
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    metadata: MousMetadata
+    manifest: PipelineManifest
+    sessions: tuple[tuple[str, ...], ...]  # EB uids of SESSION_1, SESSION_2, ... (no gaps)
+    dataset: tuple[str, ...]  # EB uids the PPR DataSet restores, in order
+    rows: tuple[SessionRow, ...]
+    procedure_title: str
+    procedure: tuple[TaskCall, ...]  # DataSet tasks carry no vis/session: executeppr fills them in
+    warnings: tuple[str, ...]
+    script_differences: tuple[str, ...]
+
+    def layout(self, root: str | Path) -> RestoreLayout:
+        metadata = self.metadata
+        return RestoreLayout(
+            Path(root), metadata.project_code, metadata.sous_uid, metadata.gous_uid, metadata.mous_uid
+        )
+
+    @property
+    def relative_path(self) -> PurePosixPath:
+        return self.layout(".").relative_path
+
+
+def _consistency_warnings(metadata: MousMetadata) -> list[str]:
+    status = metadata.ous_status
+    checks = [
+        ("OUSStatusEntity", status.ous_status_uid, metadata.mous_uid),
+        ("ContainingObsUnitSetRef (GOUS)", status.containing_ous_status_uid, metadata.gous_uid),
+        ("ProjectStatusRef", status.project_status_uid, metadata.project_status_uid),
+        ("ObsUnitSetRef entityId", status.obs_unit_set_uid, metadata.obs_project_uid),
+        ("ObsUnitSetRef partId", status.obs_unit_set_part_id, metadata.obs_project_part_id),
+    ]
+    warnings = [
+        f"OUSStatus XML {label} is {found!r}, the archive tables say {expected!r}"
+        for label, found, expected in checks
+        if found != expected
+    ]
+    if metadata.sb_status_uid not in status.sb_status_uids:
+        warnings.append(
+            f"SBStatus {metadata.sb_status_uid} is not among the OUSStatus SBStatusRefs "
+            f"{status.sb_status_uids}"
+        )
+    xml_ebs = {eb for session in status.sessions for eb in session}
+    for eb in sorted(set(metadata.execblocks) - xml_ebs):
+        warnings.append(f"{eb} is in ASA_SCIENCE but in no OUSStatus session")
+    for eb in sorted(xml_ebs - set(metadata.execblocks)):
+        warnings.append(f"{eb} is in an OUSStatus session but not in ASA_SCIENCE")
+    return warnings
+
+
+def _session_number(name: str) -> int:
+    match = SESSION_NAME.fullmatch(name)
+    if not match:
+        raise PlanError(f"manifest session {name!r} is not named session_<n>; a PPR cannot express it")
+    return int(match.group(1))
+
+
+def _recipe_prefix(manifest: PipelineManifest) -> str:
+    prefix = (manifest.procedure_name or "").split("_", 1)[0]
+    return prefix if prefix in RECIPE_PREFIXES else "hifa"
+
+
+def _procedure(
+    manifest: PipelineManifest, script_source: str | None
+) -> tuple[list[TaskCall], list[TaskCall], list[str]]:
+    """(script calls, PPR procedure, warnings)."""
+    if script_source is None:
+        default = TaskCall(f"{_recipe_prefix(manifest)}_restoredata", {}, 0)
+        return [], [default], [f"no restore script delivered: the PPR runs {default.name} alone"]
+    calls = parse_restore_script(script_source)
+    procedure = []
+    for call in procedure_commands(calls):
+        if call.name not in DATASET_TASKS | DATA_FIX_COMMANDS:
+            raise PlanError(
+                f"restore script line {call.line} calls {call.name}, which a restore PPR cannot carry"
+            )
+        expressions = [key for key, value in call.arguments.items() if isinstance(value, NotLiteral)]
+        if expressions:
+            raise PlanError(
+                f"restore script line {call.line}: {call.name} arguments {expressions} are not literals"
+            )
+        procedure.append(without_dataset_arguments(call))
+    if not any(call.name in DATASET_TASKS for call in procedure):
+        raise PlanError("the restore script runs no import or restore task")
+    warnings = []
+    fixes = sorted({call.name for call in procedure if call.name in DATA_FIX_COMMANDS})
+    if fixes:
+        warnings.append(
+            f"the restore script needs {', '.join(fixes)} between pipeline tasks: the PPR carries them, "
+            "but the ALMA pipeline's executeppr only runs registered pipeline tasks"
+        )
+    return calls, procedure, warnings
+
+
+def _follow_manifest(
+    sessions: list[list[str]], manifest: PipelineManifest, archive_ebs: list[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Move EBs in ``sessions`` to their manifest session; return ({EB uid: manifest session}, warnings).
+
+    Sessions stay numbered without gaps: a session emptied by a move keeps its number.
+    """
+    warnings = []
+    known_ebs = {disk_name(eb): eb for eb in [*archive_ebs, *(eb for ebs in sessions for eb in ebs)]}
+    manifest_session_of: dict[str, str] = {}
+    for manifest_session in manifest.sessions:
+        number = _session_number(manifest_session.name)
+        for asdm in manifest_session.asdms:
+            eb = known_ebs.get(asdm)
+            if eb is None:
+                warnings.append(f"the manifest names {asdm}, which the archive does not list for this MOUS")
+                continue
+            manifest_session_of[eb] = manifest_session.name
+            if number <= len(sessions) and eb in sessions[number - 1]:
+                continue
+            current = next((n for n, ebs in enumerate(sessions, 1) if eb in ebs), None)
+            warnings.append(
+                f"{eb}: OUSStatus XML puts it in {f'session_{current}' if current else 'no session'}, "
+                f"the manifest in {manifest_session.name}; following the manifest"
+            )
+            if current:
+                sessions[current - 1].remove(eb)
+            sessions.extend([] for _ in range(number - len(sessions)))
+            sessions[number - 1].append(eb)
+    return manifest_session_of, warnings
+
+
+def build_plan(metadata: MousMetadata, manifest: PipelineManifest, script_source: str | None) -> RestorePlan:
+    if manifest.ous_name != disk_name(metadata.mous_uid):
+        raise PlanError(
+            f"the pipeline manifest is for {manifest.ous_name}, not {disk_name(metadata.mous_uid)}"
+        )
+    warnings = cross_check_sessions(metadata.ous_status.sessions, metadata.aqua)
+    warnings += _consistency_warnings(metadata)
+
+    sessions = [list(session) for session in metadata.ous_status.sessions]
+    manifest_session_of, manifest_warnings = _follow_manifest(sessions, manifest, [*metadata.execblocks])
+    warnings += manifest_warnings
+
+    dataset = tuple(eb for session in sessions for eb in session if eb in manifest_session_of)
+    if not dataset:
+        raise PlanError(f"no EB of {metadata.mous_uid} is in the pipeline manifest: nothing to restore")
+    qa0 = {row.eb_uid: row.qa0_status for row in metadata.aqua}
+    xml_session_of = {
+        eb: f"session_{n}" for n, ebs in enumerate(metadata.ous_status.sessions, 1) for eb in ebs
+    }
+    ppr_session_of = {eb: f"session_{n}" for n, ebs in enumerate(sessions, 1) for eb in ebs}
+    all_ebs = list(dict.fromkeys([*xml_session_of, *metadata.execblocks, *manifest_session_of]))
+    for eb in all_ebs:
+        if eb not in manifest_session_of:
+            warnings.append(
+                f"{eb} (QA0 {qa0.get(eb, 'unknown')}) is not in the pipeline manifest: "
+                "left out of the DataSet"
+            )
+    rows = tuple(
+        SessionRow(
+            eb_uid=eb,
+            qa0_status=qa0.get(eb, "unknown"),
+            ous_status_session=xml_session_of.get(eb),
+            manifest_session=manifest_session_of.get(eb),
+            ppr_session=ppr_session_of.get(eb),
+            in_dataset=eb in dataset,
+        )
+        for eb in all_ebs
+    )
+
+    calls, procedure, procedure_warnings = _procedure(manifest, script_source)
+    warnings += procedure_warnings
+    differences = (
+        diff_against_plan(calls, {disk_name(eb): ppr_session_of[eb] for eb in dataset}, procedure)
+        if calls
+        else []
+    )
+    return RestorePlan(
+        metadata=metadata,
+        manifest=manifest,
+        sessions=tuple(tuple(session) for session in sessions),
+        dataset=dataset,
+        rows=rows,
+        procedure_title=f"{_recipe_prefix(manifest)}_restore",
+        procedure=tuple(procedure),
+        warnings=tuple(warnings),
+        script_differences=tuple(differences),
+    )
+
+
+def load_plan(connection: Any, mous_uid: str, product_store: str | Path) -> RestorePlan:
+    """Query the archive, read the manifest and restore script from the product store, plan."""
+    verdict = archive.can_restore(connection, mous_uid)
+    if not verdict.restorable:
+        raise PlanError(verdict.reason)
+    metadata = archive.fetch_mous_metadata(connection, mous_uid)
+    manifest_id = archive.product_file_named(metadata.product_files, "pipeline_manifest.xml", prefer="cal")
+    if manifest_id is None:
+        raise PlanError(f"{mous_uid} has no pipeline manifest among its products: restoredata needs one")
+    manifest = parse_manifest(archive.read_product(product_store, manifest_id))
+    # The manifest names the restore script of this run; older deliveries may not.
+    script_id = manifest.restore_script or archive.product_file_named(
+        metadata.product_files, "casa_piperestorescript.py"
+    )
+    script = None if script_id is None else archive.read_product(product_store, script_id).decode("utf-8")
+    return build_plan(metadata, manifest, script)
+
+
+def format_plan(plan: RestorePlan) -> str:
+    """The sessions table, warnings and script differences, for people."""
+    header = ("EB", "QA0", "OUSStatus", "manifest", "PPR SESSION", "DataSet")
+    table = [header] + [
+        (
+            row.eb_uid,
+            row.qa0_status,
+            row.ous_status_session or "-",
+            row.manifest_session or "-",
+            row.ppr_session or "-",
+            "yes" if row.in_dataset else "no",
+        )
+        for row in plan.rows
+    ]
+    widths = [max(len(line[column]) for line in table) for column in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in table]
+    lines.append(f"procedure {plan.procedure_title}: {', '.join(call.name for call in plan.procedure)}")
+    lines += [f"warning: {warning}" for warning in plan.warnings]
+    lines += [f"script differs: {difference}" for difference in plan.script_differences]
+    return "\n".join(line.rstrip() for line in lines)
