@@ -56,3 +56,9 @@ class ReprocessingCampaignViewSet(TrackedViewSet):
     queryset = ReprocessingCampaign.objects.all()
     serializer_class = ReprocessingCampaignSerializer
     filterset_fields = ["state", "name"]
+
+
+def register(router) -> None:
+    router.register("campaigns", ReprocessingCampaignViewSet)
+    router.register("runs", DataRunViewSet)
+    router.register("downlinks", DownlinkViewSet)

@@ -24,3 +24,7 @@ class RestoreRequestViewSet(TrackedViewSet):
     queryset = RestoreRequest.objects.all()
     serializer_class = RestoreRequestSerializer
     filterset_fields = ["state", "mous_uid", "requested_by"]
+
+
+def register(router) -> None:
+    router.register("restores", RestoreRequestViewSet)

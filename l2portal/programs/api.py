@@ -28,3 +28,7 @@ class ObservingProgramViewSet(TrackedViewSet):
     serializer_class = ObservingProgramSerializer
     filterset_fields = ["state", "proposal_id", "owner"]
     ordering_fields = ["priority", "created_at", "state_changed_at", "execution_id"]
+
+
+def register(router) -> None:
+    router.register("programs", ObservingProgramViewSet)

@@ -366,3 +366,21 @@ def write_inversion_files(
         with atomic_output(path) as temporary:
             fits.HDUList(hdus).writeto(temporary, overwrite=True)
     return files
+
+
+def load_demo(actor, stdout) -> None:
+    """Demo observing programs for `manage.py load_demo`."""
+    from l2portal.ledger import services
+
+    from .models import ObservingProgram
+
+    ObservingProgram.objects.get_or_create(
+        execution_id="eid_1_118_opAbc_001", defaults={"proposal_id": "pid_1_118", "instruments": ["VISP"]}
+    )
+    program, created = ObservingProgram.objects.get_or_create(
+        execution_id="eid_2_23_opXyz_004", defaults={"proposal_id": "pid_2_23", "instruments": ["VBI"]}
+    )
+    if created:
+        services.transition(
+            program, "not_invertible", actor, "no ViSP datasets; other instruments are not supported"
+        )

@@ -1,0 +1,4 @@
+"""Pages of the pipelines app (the API is registered in api.py)."""
+
+app_name = "pipelines"
+urlpatterns: list = []
