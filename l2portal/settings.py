@@ -159,6 +159,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "scan-metadata-store": {
+        "task": "l2portal.programs.tasks.scan_metadata_store",
+        "schedule": timedelta(minutes=int(os.environ.get("PROGRAMS_SCAN_INTERVAL_MINUTES", 60))),
+    },
     "purge-expired-collections": {
         "task": "l2portal.ledger.tasks.purge_expired",
         "schedule": timedelta(hours=1),
