@@ -100,6 +100,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Without collectstatic (development, `make run`) WhiteNoise serves straight from the app folders.
+WHITENOISE_USE_FINDERS = True
 
 # Every product lives under this root; the registry stores paths relative to it so a site can
 # move the data without rewriting rows (seeds/003: no hard-coded directories).

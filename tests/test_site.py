@@ -48,6 +48,23 @@ def test_admin_lists_every_model_and_history_is_read_only(client):
 
 
 @pytest.mark.django_db
+def test_operators_steer_every_portal_model_in_the_admin_and_scientists_cannot(client):
+    from django.contrib import admin
+
+    from l2portal.roles import OPERATOR, SCIENTIST
+    from tests.factories import user
+
+    portal_models = [
+        m for m in admin.site._registry if m._meta.app_label in {"ledger", "programs", "pipelines", "restore"}
+    ]
+    client.force_login(user("op", OPERATOR))
+    for model in portal_models:
+        assert client.get(f"/admin/{model._meta.app_label}/{model._meta.model_name}/").status_code == 200
+    client.force_login(user("sci", SCIENTIST))
+    assert client.get("/admin/programs/observingprogram/").status_code == 302
+
+
+@pytest.mark.django_db
 def test_admin_retry_action_moves_failed_items_back(client):
     client.force_login(superuser())
     op = program("eid_retry")

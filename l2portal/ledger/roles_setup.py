@@ -1,15 +1,21 @@
 """Groups, users and the FSSC token: created by load_demo and by operators' `create_role_user`."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from rest_framework.authtoken.models import Token
 
 from l2portal.roles import FSSC, OPERATOR, ROLES
 
+# Operators steer everything in the admin: they hold every permission of the portal's own apps and
+# may manage API tokens (the FSSC's).
+OPERATOR_APPS = ("ledger", "programs", "pipelines", "restore", "authtoken")
+
 
 def ensure_groups() -> None:
     for name in ROLES:
-        Group.objects.get_or_create(name=name)
+        group, _ = Group.objects.get_or_create(name=name)
+        if name == OPERATOR:
+            group.permissions.set(Permission.objects.filter(content_type__app_label__in=OPERATOR_APPS))
 
 
 def ensure_user(username: str, role: str, password: str | None) -> tuple:

@@ -1,0 +1,53 @@
+import pytest
+from celery import shared_task
+from celery.exceptions import Retry
+from django.conf import settings
+
+from l2portal.ledger.execution import ExecutionTask, TransientError
+from l2portal.ledger.models import Execution
+
+
+@shared_task(name="tests.flaky_transfer")
+def flaky_transfer() -> str:
+    raise TransientError("product store answered 503")
+
+
+@shared_task(name="tests.broken_input")
+def broken_input() -> str:
+    raise ValueError("frame 12 unreadable")
+
+
+@pytest.mark.django_db
+def test_transient_error_schedules_a_retry_with_backoff_and_records_the_attempt():
+    with pytest.raises(Retry) as excinfo:
+        flaky_transfer.delay()
+    assert isinstance(excinfo.value.exc, TransientError)
+    assert excinfo.value.when >= 0
+    attempt = Execution.objects.get(task_name="tests.flaky_transfer")
+    assert attempt.status == Execution.Status.FAILED
+    assert attempt.error.startswith("Retry") and "product store answered 503" in attempt.error
+
+
+@pytest.mark.django_db
+def test_other_errors_fail_at_once_without_retry():
+    with pytest.raises(ValueError):
+        broken_input.delay()
+    assert Execution.objects.get(task_name="tests.broken_input").error == "ValueError: frame 12 unreadable"
+
+
+def test_every_task_retries_transient_errors_with_exponential_backoff():
+    from l2portal.celery import app
+
+    assert app.Task is ExecutionTask or issubclass(app.Task, ExecutionTask)
+    assert TransientError in flaky_transfer.autoretry_for
+    assert flaky_transfer.retry_backoff and flaky_transfer.retry_jitter
+    assert flaky_transfer.max_retries == 5
+
+
+def test_celery_is_configured_for_at_least_once_delivery():
+    from l2portal.celery import app
+
+    assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.broker_transport_options["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
+    assert {q.name for q in app.conf.task_queues} == {"default", "fits", "merge", "restore"}
