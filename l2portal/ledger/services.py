@@ -4,7 +4,6 @@ fan-in continuations start. Domain services build on these."""
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -19,8 +18,6 @@ from .execution import current_execution
 from .files import atomic_output, sha256_file
 from .models import Collection, Execution, FanIn, FanInPart, LedgerEvent, Product, Tracked, TransitionBase
 from .states import ERROR, TransitionNotAllowed
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -241,14 +238,19 @@ def absolute_path(product: Product) -> Path:
 def product_path(collection: Collection, *parts: str) -> str:
     """Relative path of a product: ``<collection>/<parts...>``; the file name must carry the
     collection name too, so a file found on its own still says which processing made it."""
-    relative = PurePosixPath(collection.name, *parts)
-    if any(part in {"", ".", ".."} for part in relative.parts) or relative.is_absolute():
+    relative = str(PurePosixPath(collection.name, *parts))
+    _check_relative(collection, relative)
+    return relative
+
+
+def _check_relative(collection: Collection, relative: str) -> None:
+    path = PurePosixPath(relative)
+    if path.is_absolute() or any(part in {"", ".", ".."} for part in relative.split("/")):
         raise ProductPathError(f"product path {relative} must stay inside its collection folder")
-    if collection.name.lower() not in relative.name.lower():
-        raise ProductPathError(
-            f"file name {relative.name} must contain the collection name {collection.name}"
-        )
-    return str(relative)
+    if path.parts[0] != collection.name:
+        raise ProductPathError(f"{relative} is not inside collection {collection.name}; use product_path()")
+    if collection.name.lower() not in path.name.lower():
+        raise ProductPathError(f"file name {path.name} must contain the collection name {collection.name}")
 
 
 def _lock_path(relative: str) -> None:
@@ -276,8 +278,7 @@ def write_product(
     between rename and commit is replaced. The current Execution, if any, becomes its producer and
     ``inputs`` are added to that Execution's inputs.
     """
-    if not relative.startswith(f"{collection.name}/"):
-        raise ProductPathError(f"{relative} is not inside collection {collection.name}; use product_path()")
+    _check_relative(collection, relative)
     execution = current_execution()
     with transaction.atomic():
         _lock_path(relative)
@@ -289,7 +290,12 @@ def write_product(
         with atomic_output(target, overwrite=orphan) as tmp:
             write(tmp)
         if orphan:
-            log.warning("replaced unregistered file %s left by an interrupted run", relative)
+            record_event(
+                "orphan_replaced",
+                f"replaced unregistered file {relative} left by an interrupted run",
+                Actor.system("product writer"),
+                subject=collection,
+            )
         product = Product.objects.create(
             collection=collection,
             path=relative,

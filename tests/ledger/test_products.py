@@ -45,6 +45,8 @@ def test_paths_must_carry_the_collection_name_and_stay_inside():
         services.product_path(run, "..", "P310_escape.txt")
     with pytest.raises(services.ProductPathError, match="not inside collection"):
         services.write_product(run, "OTHER/P310_x.txt", "notes", write_text("x"))
+    with pytest.raises(services.ProductPathError, match="inside its collection"):
+        services.write_product(run, "P310/../../etc/P310_x.txt", "notes", write_text("x"))
 
 
 def test_failed_writer_leaves_no_file_and_no_row(data_root):
@@ -84,6 +86,7 @@ def test_unregistered_file_from_an_interrupted_run_is_replaced(data_root):
     product = services.write_product(run, path, "notes", write_text("fresh"))
     assert (data_root / path).read_text() == "fresh"
     assert product.sha256 == sha256_file(data_root / path)
+    assert LedgerEvent.objects.filter(kind="orphan_replaced").exists()
 
 
 def test_provenance_what_produced_and_what_was_made_from(data_root):
