@@ -1,0 +1,133 @@
+"""Quality checks on FT2 files.
+
+- ``check_velocity``: SC_VELOCITY must agree with the change in SC_POSITION between consecutive
+  bins (the reprocessing check "velocities make sense based on the change in coordinates").
+- ``compare_with_previous``: a new version of a run's FT2 file may differ from the previous one
+  only in the allowed columns (by default the new SC_VELOCITY); everything else must be identical.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.io import fits
+
+from pipelines.ft2 import EXTNAME
+
+DEFAULT_VELOCITY_TOLERANCE = 5.0  # m/s; float32 positions (~0.5 m at 7000 km) limit 1-s differences
+MIN_STEP = 0.5  # s; shorter (cut) bins amplify position rounding too much to be useful
+MAX_GAP_FACTOR = 1.5  # consecutive STARTs further apart than this many bin lengths are a gap
+
+
+@dataclass(frozen=True)
+class VelocityCheck:
+    passed: bool
+    worst_deviation: float  # m/s, largest |finite difference - mean velocity|
+    worst_start: float | None  # START of the first bin of the worst pair
+    pairs_checked: int
+    tolerance: float
+
+    def summary(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        where = f" at START={self.worst_start:.6f}" if self.worst_start is not None else ""
+        return (
+            f"velocity check {verdict}: worst deviation {self.worst_deviation:.3f} m/s{where} "
+            f"over {self.pairs_checked} bin pairs (tolerance {self.tolerance} m/s)"
+        )
+
+
+def check_velocity(
+    start: np.ndarray,
+    position: np.ndarray,
+    velocity: np.ndarray,
+    tolerance: float = DEFAULT_VELOCITY_TOLERANCE,
+) -> VelocityCheck:
+    """Compare (p[i+1] - p[i]) / (t[i+1] - t[i]) with (v[i] + v[i+1]) / 2 for neighbouring bins.
+
+    The trapezoid estimate is accurate to dt^2 * jerk / 12: under 1 m/s for 30-s bins in low
+    Earth orbit, so a wrong sign, axis, unit or time tag stands out by orders of magnitude.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    position = np.asarray(position, dtype=np.float64)
+    velocity = np.asarray(velocity, dtype=np.float64)
+    step = np.diff(start)
+    typical = np.median(step) if len(step) else 0.0
+    usable = (step >= MIN_STEP) & (step <= MAX_GAP_FACTOR * max(typical, MIN_STEP))
+    if not usable.any():
+        return VelocityCheck(False, float("nan"), None, 0, tolerance)
+    finite_difference = np.diff(position, axis=0) / step[:, None]
+    mean_velocity = (velocity[:-1] + velocity[1:]) / 2
+    deviation = np.linalg.norm(finite_difference - mean_velocity, axis=1)
+    deviation = np.where(usable, deviation, -np.inf)
+    worst = int(np.argmax(deviation))
+    worst_deviation = float(deviation[worst])
+    passed = bool(np.isfinite(worst_deviation) and worst_deviation <= tolerance)
+    return VelocityCheck(passed, worst_deviation, float(start[worst]), int(usable.sum()), tolerance)
+
+
+def check_velocity_file(
+    path: str | os.PathLike, tolerance: float = DEFAULT_VELOCITY_TOLERANCE
+) -> VelocityCheck:
+    with fits.open(path) as hdul:
+        data = hdul[EXTNAME].data
+        return check_velocity(data["START"], data["SC_POSITION"], data["SC_VELOCITY"], tolerance)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    same: bool
+    changed_columns: tuple[str, ...]
+    missing_columns: tuple[str, ...]  # in the previous file, not in the new one
+    added_columns: tuple[str, ...]  # in the new file only and not allowed to differ
+    rows_new: int
+    rows_previous: int
+
+    def summary(self) -> str:
+        if self.same:
+            return "no column other than the allowed ones changed"
+        parts = []
+        if self.rows_new != self.rows_previous:
+            parts.append(f"row count {self.rows_previous} -> {self.rows_new}")
+        for label, names in (
+            ("changed", self.changed_columns),
+            ("missing", self.missing_columns),
+            ("added", self.added_columns),
+        ):
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        return "; ".join(parts)
+
+
+def compare_with_previous(
+    new_path: str | os.PathLike,
+    previous_path: str | os.PathLike,
+    allowed: Iterable[str] = ("SC_VELOCITY",),
+) -> Comparison:
+    """Every column of the previous version must be present and bit-identical (NaN equals NaN)."""
+    allowed = set(allowed)
+    with fits.open(new_path) as new_hdul, fits.open(previous_path) as previous_hdul:
+        new, previous = new_hdul[EXTNAME].data, previous_hdul[EXTNAME].data
+        new_names, previous_names = set(new.names), set(previous.names)
+        missing = tuple(sorted(previous_names - new_names))
+        added = tuple(sorted(new_names - previous_names - allowed))
+        same_rows = len(new) == len(previous)
+        changed = tuple(
+            name
+            for name in previous.names
+            if name in new_names
+            and name not in allowed
+            and not (same_rows and _identical(new[name], previous[name]))
+        )
+        same = same_rows and not (changed or missing or added)
+        return Comparison(same, changed, missing, added, len(new), len(previous))
+
+
+def _identical(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if np.issubdtype(a.dtype, np.floating):
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.array_equal(a, b))
