@@ -66,7 +66,7 @@ def test_history_and_provenance_endpoints(data_root):
     op = program("eid_hist")
     services.transition(op, "invertible", SYSTEM, "ok")
     client = client_for(SCIENTIST)
-    history = client.get(f"/api/programs/{op.pk}/history/").json()
+    history = client.get(f"/api/programs/{op.pk}/history/").json()["results"]
     assert [(h["from_state"], h["to_state"], h["reason"]) for h in history] == [
         ("discovered", "invertible", "ok")
     ]

@@ -28,8 +28,8 @@ class TrackedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(responses=TransitionSerializer(many=True), summary="State history, oldest first")
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
-        obj = self.get_object()
-        return Response(TransitionSerializer(obj.transitions.all(), many=True).data)
+        page = self.paginate_queryset(self.get_object().transitions.select_related(None))
+        return self.get_paginated_response(TransitionSerializer(page, many=True).data)
 
     @extend_schema(
         request=None,
