@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/l2portal .venv/bin/python benchmarks/bench_transitions.py
 
 Creates and drops its own database (<name>_bench). Measures 10,000 transitions as one object's
-chain and across 10,000 objects, and a floor in the same run: the same SQL work (lock the row,
+chain, across 10,000 objects one commit each, and across 10,000 objects with transition_many in
+batches of 1,000 (one statement and commit per batch), and a floor in the same run: the same SQL work (lock the row,
 update it, insert a history row, commit) issued as raw SQL without the ledger.
 """
 
@@ -18,6 +19,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 N = int(os.environ.get("BENCH_TRANSITIONS", 10_000))
+BATCH = 1_000
 
 
 def bench_database_url() -> str:
@@ -68,6 +70,17 @@ def main():
             services.transition(program, "invertible", actor, "bench")
         many_rate = N / (time.perf_counter() - start)
 
+        batch_programs = ObservingProgram.objects.bulk_create(
+            ObservingProgram(execution_id=f"batch_{i}", state="discovered") for i in range(N)
+        )
+        pks = [p.pk for p in batch_programs]
+        start = time.perf_counter()
+        for first in range(0, N, BATCH):
+            services.transition_many(
+                ObservingProgram, pks[first : first + BATCH], "invertible", actor, "bench"
+            )
+        batch_rate = N / (time.perf_counter() - start)
+
         # Floor: the same statements per transition, as raw SQL in one transaction each.
         floor_run = DataRun.objects.create(run_id=2)
         table, history = DataRun._meta.db_table, DataRun.transition_model()._meta.db_table
@@ -93,6 +106,7 @@ def main():
 
     print(f"transitions, one object's chain : {chain_rate:8.0f} /s  ({N} transitions)")
     print(f"transitions, {N} objects      : {many_rate:8.0f} /s")
+    print(f"transitions, transition_many    : {batch_rate:8.0f} /s  (batches of {BATCH})")
     print(f"floor (raw SQL, same statements): {floor_rate:8.0f} /s")
     chain_ratio, many_ratio = chain_rate / floor_rate, many_rate / floor_rate
     print(f"ratio ledger/floor              : chain {chain_ratio:.2f}, many {many_ratio:.2f}")

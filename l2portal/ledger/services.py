@@ -101,6 +101,44 @@ def retry(obj: Tracked, actor: Actor, reason: str = "operator retry") -> Transit
     return row
 
 
+@dataclass(frozen=True)
+class BatchResult:
+    moved: list[int]
+    refused: dict[int, str]  # pk -> the state that did not allow the move
+
+
+def transition_many(
+    model: type[Tracked], pks: Iterable[int], to_state: str, actor: Actor, reason: str = "", **details
+) -> BatchResult:
+    """Move many objects of one model to ``to_state`` at once (a scan qualifying thousands of
+    programs). Each object allowed to move moves, with its own history row; the others are left
+    as they are, listed in the result and recorded in one LedgerEvent."""
+    pks = sorted(set(pks))
+    allowed = model.machine.sources(to_state)
+    now = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            moved = [row[1] for row in _move_rows(model, pks, to_state, allowed, actor, reason, details, now)]
+        else:
+            moved = []
+            for pk in pks:
+                if _move_with_orm(model, pk, to_state, allowed, actor, reason, details, now) is not None:
+                    moved.append(pk)
+        moved_set = set(moved)
+        refused = dict(
+            model.objects.filter(pk__in=[pk for pk in pks if pk not in moved_set]).values_list("pk", "state")
+        )
+        if refused:
+            record_event(
+                "transition_refused",
+                f"{len(refused)} {model._meta.verbose_name_plural} cannot move to '{to_state}'",
+                actor,
+                to_state=to_state,
+                refused={str(pk): state for pk, state in refused.items()},
+            )
+    return BatchResult(moved=sorted(moved), refused=refused)
+
+
 def start_step(obj: Tracked) -> None:
     """Enqueue, after commit, the task that carries ``obj`` on from its current state, if any."""
     task_name = getattr(type(obj), "step_tasks", {}).get(obj.state)
@@ -180,25 +218,38 @@ def _move_with_orm(model, pk, to_state, allowed_from, actor, reason, details, no
 def _move_in_one_statement(model, pk, to_state, allowed_from, actor, reason, details, now):
     """PostgreSQL: lock, check, update and append history in one statement, one round trip
     (a transition costs about as much as a bare UPDATE and commit)."""
+    moved = _move_rows(model, [pk], to_state, allowed_from, actor, reason, details, now)
+    if not moved:
+        return None
+    row_id, _, from_state = moved[0]
+    row = _history_row(model, pk, from_state, to_state, now, actor, reason, details, row_id=row_id)
+    row._state.adding, row._state.db = False, connection.alias
+    return row
+
+
+def _move_rows(model, pks, to_state, allowed_from, actor, reason, details, now) -> list[tuple[int, int, str]]:
+    """The PostgreSQL statement behind both paths: rows locked in id order (no deadlock between
+    batches), moved where their state allows, one history row each. Returns (history id,
+    subject id, from state) per moved row."""
     table = connection.ops.quote_name(model._meta.db_table)
     history = connection.ops.quote_name(model.transition_model()._meta.db_table)
     sql = f"""
-        WITH old AS (SELECT id, state FROM {table} WHERE id = %(pk)s FOR UPDATE),
+        WITH old AS (SELECT id, state FROM {table} WHERE id = ANY(%(pks)s) ORDER BY id FOR UPDATE),
         moved AS (
             UPDATE {table} AS t SET state = %(to)s, state_changed_at = %(now)s FROM old
             WHERE t.id = old.id AND old.state = ANY(%(allowed)s)
-            RETURNING old.state AS from_state
+            RETURNING t.id, old.state AS from_state
         )
         INSERT INTO {history} (subject_id, from_state, to_state, at, actor_user_id, actor_task,
                                actor_task_id, actor, reason, details)
-        SELECT %(pk)s, from_state, %(to)s, %(now)s, %(user)s, %(task)s, %(task_id)s, %(actor)s, %(reason)s,
+        SELECT id, from_state, %(to)s, %(now)s, %(user)s, %(task)s, %(task_id)s, %(actor)s, %(reason)s,
                CASE WHEN %(to)s = %(error)s THEN jsonb_build_object('failed_in', from_state)
                     ELSE '{{}}'::jsonb END || %(details)s::jsonb
         FROM moved
-        RETURNING id, from_state
+        RETURNING id, subject_id, from_state
     """
     params = {
-        "pk": pk,
+        "pks": list(pks),
         "to": to_state,
         "now": now,
         "allowed": list(allowed_from),
@@ -212,12 +263,7 @@ def _move_in_one_statement(model, pk, to_state, allowed_from, actor, reason, det
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    row = _history_row(model, pk, found[1], to_state, now, actor, reason, details, row_id=found[0])
-    row._state.adding, row._state.db = False, connection.alias
-    return row
+        return cursor.fetchall()
 
 
 # --- Products -------------------------------------------------------------------------------

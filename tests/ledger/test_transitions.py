@@ -101,17 +101,31 @@ def test_every_tracked_domain_model_has_a_history_table():
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("table", append_only_tables())
+def test_every_history_table_carries_the_append_only_triggers():
+    with connection.cursor() as cur:
+        for table in append_only_tables():
+            cur.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [table]
+            )
+            names = " ".join(row[0] for row in cur.fetchall())
+            assert "append_only_no_update" in names and "append_only_no_delete" in names, table
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize("statement", ["UPDATE {table} SET actor = 'rewritten'", "DELETE FROM {table}"])
-def test_database_rejects_update_and_delete_of_history(statement, table):
-    for obj in one_of_each_tracked_model():
+def test_database_rejects_update_and_delete_of_history(statement):
+    subjects = one_of_each_tracked_model()
+    for obj in subjects:
         services.fail(obj, SYSTEM, "to have a history row")
     services.record_event("note", "something", SYSTEM)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {table}")
-        assert cur.fetchone()[0] >= 1
-    with pytest.raises(DatabaseError, match="append_only"), transaction.atomic(), connection.cursor() as cur:
-        cur.execute(statement.format(table=table))
+    tables = [type(obj).transition_model()._meta.db_table for obj in subjects] + [LedgerEvent._meta.db_table]
+    for table in tables:
+        with (
+            pytest.raises(DatabaseError, match="append_only"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute(statement.format(table=table))
     assert set(ObservingProgramTransition.objects.values_list("actor", flat=True)) == {"system: test"}
 
 
@@ -139,3 +153,20 @@ def test_twenty_threads_racing_one_transition_leave_one_winner():
         thread.join()
     assert sorted(outcomes) == ["moved"] + ["refused"] * 19
     assert ObservingProgramTransition.objects.filter(subject=op, to_state="invertible").count() == 1
+
+
+def test_transition_many_moves_the_allowed_and_reports_the_rest():
+    programs = [program(f"eid_batch_{n}") for n in range(5)]
+    services.fail(programs[0], SYSTEM, "broken")
+    result = services.transition_many(
+        ObservingProgram, [p.pk for p in programs], "invertible", SYSTEM, "qualified", checks=7
+    )
+    assert result.moved == [p.pk for p in programs[1:]]
+    assert result.refused == {programs[0].pk: "error"}
+    assert set(ObservingProgram.objects.filter(state="invertible").values_list("pk", flat=True)) == set(
+        result.moved
+    )
+    rows = ObservingProgramTransition.objects.filter(to_state="invertible")
+    assert {(r.from_state, r.reason, r.details["checks"]) for r in rows} == {("discovered", "qualified", 7)}
+    event = LedgerEvent.objects.get(kind="transition_refused")
+    assert event.details["refused"] == {str(programs[0].pk): "error"}
