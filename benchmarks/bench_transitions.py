@@ -4,8 +4,8 @@
 
 Creates and drops its own database (<name>_bench). Measures 10,000 transitions as one object's
 chain, across 10,000 objects one commit each, and across 10,000 objects with transition_many in
-batches of 1,000 (one statement and commit per batch), and a floor in the same run: the same SQL work (lock the row,
-update it, insert a history row, commit) issued as raw SQL without the ledger.
+batches of 1,000 (one statement and commit per batch), and a floor in the same run: the same SQL
+work (lock the row, update it, insert a history row, commit) issued as raw SQL without the ledger.
 """
 
 import os
