@@ -31,21 +31,99 @@ RESTORE_MACHINE = StateMachine(
 
 
 class RestoreRequest(Tracked):
+    """A restore of one ALMA member OUS, from the archive check to the pipeline run (seeds/004)."""
+
     machine = RESTORE_MACHINE
+    step_tasks = {
+        "requested": "restore.tasks.check",
+        "checked": "restore.tasks.stage",
+        "staged": "restore.tasks.prepare",
+        "prepared": "restore.tasks.run",
+        "running": "restore.tasks.run",
+    }
 
     mous_uid = models.CharField("MOUS uid", max_length=64, db_index=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="restores"
     )
+    # The "can we restore?" answer, recorded before anything is downloaded.
     restorable = models.BooleanField(null=True, blank=True)
     restorable_reason = models.TextField(blank=True)
+    # The restore plan: project, SOUS/GOUS, sessions, DataSet EBs, procedure (see services.plan_summary).
+    plan = models.JSONField(default=dict, blank=True)
+    sessions_table = models.JSONField(default=list, blank=True, help_text="one row per EB")
+    warnings = models.JSONField(default=list, blank=True)
+    layout_root = models.CharField(
+        max_length=1024, blank=True, help_text="SCIPIPE_ROOTDIR of this restore (absolute)"
+    )
+    ppr = models.ForeignKey(
+        "ledger.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    log_path = models.CharField(max_length=1024, blank=True, help_text="pipeline log (absolute)")
+    exit_code = models.IntegerField(null=True, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True, help_text="pipeline process (group) id")
+    host = models.CharField(max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="last sign of life of the task watching the pipeline"
+    )
+    cancel_requested = models.BooleanField(default=False)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_note = models.CharField(max_length=255, blank=True)
+    outputs = models.JSONField(default=list, blank=True, help_text="files the pipeline wrote in working/")
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = "restore request"
 
     def __str__(self):
         return f"restore of {self.mous_uid} #{self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.machine.final
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+
+class StagedFile(models.Model):
+    """One file a restore stages: a raw ASDM (exported) or a product (fetched and verified).
+
+    Rows survive a failed or interrupted staging so the next attempt skips what is verified."""
+
+    class Kind(models.TextChoices):
+        ASDM = "asdm", "Raw ASDM"
+        PRODUCT = "product", "Product"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        VERIFIED = "verified", "Verified"
+        FAILED = "failed", "Failed"
+
+    request = models.ForeignKey(RestoreRequest, on_delete=models.CASCADE, related_name="staged_files")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=256, help_text="NGAS file id, or the EB uid of an ASDM")
+    file_class = models.CharField(max_length=16, blank=True, help_text="calibration or script")
+    relative_path = models.CharField(max_length=1024, help_text="inside the MOUS folder")
+    expected_size = models.BigIntegerField(null=True, blank=True)
+    expected_sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind", "name"], name="staged_file_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.relative_path} ({self.status})"
 
 
 class RestoreRequestTransition(TransitionBase):

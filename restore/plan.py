@@ -14,7 +14,9 @@ Rules (seeds/004 and how the pipeline reads a PPR):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -239,8 +241,14 @@ def build_plan(metadata: MousMetadata, manifest: PipelineManifest, script_source
     )
 
 
-def load_plan(connection: Any, mous_uid: str, product_store: str | Path) -> RestorePlan:
-    """Query the archive, read the manifest and restore script from the product store, plan."""
+def load_plan(
+    connection: Any, mous_uid: str, product_store: str | Path | Callable[[str], bytes]
+) -> RestorePlan:
+    """Query the archive, read the manifest and restore script from the product store, plan.
+
+    ``product_store``: a folder holding files by NGAS file id, or a function reading one file id.
+    """
+    read = product_store if callable(product_store) else partial(archive.read_product, product_store)
     verdict = archive.can_restore(connection, mous_uid)
     if not verdict.restorable:
         raise PlanError(verdict.reason)
@@ -248,12 +256,12 @@ def load_plan(connection: Any, mous_uid: str, product_store: str | Path) -> Rest
     manifest_id = archive.product_file_named(metadata.product_files, "pipeline_manifest.xml", prefer="cal")
     if manifest_id is None:
         raise PlanError(f"{mous_uid} has no pipeline manifest among its products: restoredata needs one")
-    manifest = parse_manifest(archive.read_product(product_store, manifest_id))
+    manifest = parse_manifest(read(manifest_id))
     # The manifest names the restore script of this run; older deliveries may not.
     script_id = manifest.restore_script or archive.product_file_named(
         metadata.product_files, "casa_piperestorescript.py"
     )
-    script = None if script_id is None else archive.read_product(product_store, script_id).decode("utf-8")
+    script = None if script_id is None else read(script_id).decode("utf-8")
     return build_plan(metadata, manifest, script)
 
 

@@ -1,4 +1,14 @@
 """Pages of the restore app (the API is registered in api.py)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "restore"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.restore_list, name="list"),
+    path("<int:pk>/", views.restore_detail, name="detail"),
+    path("<int:pk>/live/", views.restore_live, name="live"),
+    path("<int:pk>/ppr.xml", views.restore_ppr, name="ppr"),
+    path("<int:pk>/cancel/", views.restore_cancel, name="cancel"),
+]

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.ledger.files import OutputExists, atomic_output
-from restore import archive
+from restore import archive, conf
 from restore.plan import PlanError, format_plan, load_plan
 from restore.ppr import PprError, build_ppr, check_ppr
+from restore.productstore import ProductStore, StoreError
 from restore.sessions import UnsafeXMLError
 
 
@@ -28,20 +29,32 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--products",
-            default=getattr(settings, "RESTORE_PRODUCT_STORE", "") or str(archive.DEMO_PRODUCTS_DIR),
-            help="directory holding product files by NGAS file id (default: the demo store)",
+            default=conf.product_store(),
+            help="product store: a folder of files by NGAS file id, or an NGAS-style URL "
+            "(default: RESTORE_PRODUCT_STORE, else the demo store)",
         )
         parser.add_argument("--force", action="store_true", help="replace an existing, different PPR")
 
     def handle(self, mous_uid, output, root, products, force, **options):
-        connection = archive.connect(getattr(settings, "RESTORE_ARCHIVE_URL", ""))
         try:
-            plan = load_plan(connection, mous_uid, products)
+            connection = archive.connect(conf.archive_url())
+        except archive.ArchiveError as error:
+            raise CommandError(str(error)) from error
+        try:
+            plan = load_plan(connection, mous_uid, ProductStore(products).read)
             ppr = build_ppr(plan, root_directory=str(root), creation_time=datetime.now(UTC))
             check_ppr(ppr, plan.manifest)
             with atomic_output(output, overwrite=force) as tmp:
                 tmp.write_bytes(ppr)
-        except (archive.ArchiveError, PlanError, PprError, UnsafeXMLError, OutputExists, OSError) as error:
+        except (
+            archive.ArchiveError,
+            PlanError,
+            PprError,
+            StoreError,
+            UnsafeXMLError,
+            OutputExists,
+            OSError,
+        ) as error:
             raise CommandError(str(error)) from error
         finally:
             connection.close()

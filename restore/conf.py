@@ -1,0 +1,102 @@
+"""Settings of the restore app. Each is read when used (tests override them) from
+django.conf.settings, else from the environment, else the default below.
+
+RESTORE_ARCHIVE_URL      the ALMA archive database: "" (default) is the demo archive built from
+                         restore/data/demo_archive.sql; ``sqlite:///path`` or
+                         ``oracle://user:password@host:port/service`` (needs ``pip install oracledb``).
+RESTORE_ROOT             where restores are laid out (default DATA_ROOT/restores). Request N works in
+                         ``<RESTORE_ROOT>/request-N/<project>/SOUS_*/GOUS_*/MOUS_*/{products,rawdata,working}``
+                         plus ``logs/``; that request folder is the pipeline's SCIPIPE_ROOTDIR. The PPR
+                         is a registered product of the RUN collection "restores" (DATA_ROOT/restores):
+                         with the default root it sits in working/ itself.
+RESTORE_PRODUCT_STORE    the NGAS-style product store: a base URL (``{file_id}`` placeholder allowed,
+                         e.g. ``http://ngas:7777/RETRIEVE?file_id={file_id}``) or a local folder.
+                         Default: the demo store restore/data/demo_products. See restore/productstore.py
+                         for the per-MOUS SHA256SUMS listing the store must publish.
+RESTORE_EXPORT_COMMAND   exports one raw ASDM: the EB uid and the destination folder are appended, or
+                         substituted for ``{uid}`` / ``{dest}`` (``asdmExportLight -d {dest} {uid}``).
+                         Default ``python -m restore.standin_export`` (with this interpreter).
+RESTORE_PIPELINE_COMMAND runs the pipeline on the PPR: the PPR path is appended or substituted for
+                         ``{ppr}``. Default ``python -m restore.standin_casa``; a real site sets e.g.
+                         ``casa --nogui --pipeline -c runpipeline.py``. The "easy way" (the delivered
+                         restore script) is ``casa --pipeline -c {script}``: ``{script}`` is the staged
+                         ``*casa_piperestorescript.py``, run in working/.
+RESTORE_SCRIPT_DIR       SCIPIPE_SCRIPTDIR for the pipeline (default: the MOUS products/ folder, where the
+                         delivered scripts are staged).
+RESTORE_TIME_LIMIT       seconds a pipeline run may take before it is stopped (default 86400).
+RESTORE_MAX_CONCURRENT   how many restores may be running at once (default 2). A prepared request over
+                         the cap waits in Prepared: its run task is re-enqueued with a countdown of
+                         RESTORE_WAIT_SECONDS (default 60), and a restore that stops running starts the
+                         oldest waiting one at once. The count is taken under a lock (PostgreSQL advisory
+                         lock; SQLite has a single writer), so two workers cannot both take the last slot.
+RESTORE_STAGING_THREADS  files fetched in parallel while staging (default 4).
+RESTORE_SITE_URL         base URL of the portal in the e-mail sent when a restore ends (default
+                         http://localhost:8000). E-mail itself uses Django's EMAIL_* settings.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from restore import archive
+
+# The RUN collection of restore products (PPRs); its folder is the default RESTORE_ROOT.
+COLLECTION = "restores"
+
+
+def _setting(name: str, default: Any = None) -> Any:
+    return getattr(settings, name, os.environ.get(name, default))
+
+
+def _python_module(module: str) -> str:
+    return f"{shlex.quote(sys.executable)} -m {module}"
+
+
+def archive_url() -> str:
+    return _setting("RESTORE_ARCHIVE_URL", "") or ""
+
+
+def restore_root() -> Path:
+    return Path(_setting("RESTORE_ROOT", "") or Path(settings.DATA_ROOT) / COLLECTION)
+
+
+def product_store() -> str:
+    return str(_setting("RESTORE_PRODUCT_STORE", "") or archive.DEMO_PRODUCTS_DIR)
+
+
+def export_command() -> str:
+    return _setting("RESTORE_EXPORT_COMMAND", "") or _python_module("restore.standin_export")
+
+
+def pipeline_command() -> str:
+    return _setting("RESTORE_PIPELINE_COMMAND", "") or _python_module("restore.standin_casa")
+
+
+def script_dir() -> str:
+    return _setting("RESTORE_SCRIPT_DIR", "") or ""
+
+
+def time_limit() -> float:
+    return float(_setting("RESTORE_TIME_LIMIT", 86400))
+
+
+def max_concurrent() -> int:
+    return int(_setting("RESTORE_MAX_CONCURRENT", 2))
+
+
+def wait_seconds() -> float:
+    return float(_setting("RESTORE_WAIT_SECONDS", 60))
+
+
+def staging_threads() -> int:
+    return max(1, int(_setting("RESTORE_STAGING_THREADS", 4)))
+
+
+def site_url() -> str:
+    return str(_setting("RESTORE_SITE_URL", "http://localhost:8000")).rstrip("/")
