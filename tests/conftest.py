@@ -15,6 +15,16 @@ from l2portal.celery import app as celery_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_connections_after_each_request():
+    """Persistent connections (CONN_MAX_AGE) left open by live_server threads would block dropping
+    the test database at the end of the run."""
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].settings_dict["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def data_root(settings, tmp_path):
     settings.DATA_ROOT = tmp_path / "data"
@@ -113,3 +123,44 @@ def wait_for(predicate, timeout=60.0, interval=0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A page in Debian's headless Chromium driven by Playwright; sign in with ``sign_in``.
+
+    Playwright's sync API runs an event loop in the test's thread while the ORM stays synchronous,
+    hence DJANGO_ALLOW_ASYNC_UNSAFE for the duration of the test."""
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            try:
+                yield page
+            finally:
+                page.goto("about:blank")  # stop htmx polling before the server goes away
+                browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def sign_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
