@@ -1,8 +1,19 @@
 from django.contrib import admin
 
-from l2portal.ledger.admin import TrackedAdmin
+from l2portal.ledger.admin import ReadOnlyInline, TrackedAdmin
 
-from .models import Chunk, DataRun, Downlink, ReprocessingCampaign
+from .models import (
+    BtiInterval,
+    BtiSet,
+    CampaignRun,
+    Chunk,
+    DataRun,
+    Downlink,
+    FsscDelivery,
+    Magic7Input,
+    ReprocessingCampaign,
+    Switchover,
+)
 
 
 @admin.register(Downlink)
@@ -25,5 +36,77 @@ class DataRunAdmin(TrackedAdmin):
 
 @admin.register(ReprocessingCampaign)
 class ReprocessingCampaignAdmin(TrackedAdmin):
-    list_display = ["name", "state", "first_run", "last_run", "state_changed_at"]
+    list_display = ["name", "state", "first_run", "last_run", "current_pass", "state_changed_at"]
     search_fields = ["name"]
+    readonly_fields = [*TrackedAdmin.readonly_fields, "current_pass", "started_at"]
+
+
+@admin.register(CampaignRun)
+class CampaignRunAdmin(TrackedAdmin):
+    list_display = [
+        "campaign",
+        "data_run",
+        "state",
+        "velocity_worst",
+        "fitsverify",
+        "comparison",
+        "qa_passed",
+    ]
+    list_filter = ["state", "campaign", "qa_passed", "fitsverify", "comparison"]
+    list_select_related = ["campaign", "data_run"]
+    search_fields = ["data_run__run_id"]
+    raw_id_fields = ["magic7", "ft2_1s_unflagged", "ft2_30s_unflagged", "ft2_1s", "ft2_30s", "previous"]
+    readonly_fields = [f.name for f in CampaignRun._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False  # runs are selected by creating a campaign
+
+
+@admin.register(FsscDelivery)
+class FsscDeliveryAdmin(TrackedAdmin):
+    list_display = ["product", "campaign_run", "state", "state_changed_at"]
+    list_select_related = ["product", "campaign_run__campaign", "campaign_run__data_run"]
+    readonly_fields = [*TrackedAdmin.readonly_fields, "product", "campaign_run"]
+
+    def has_add_permission(self, request):
+        return False  # offered when a run is validated
+
+
+@admin.register(Switchover)
+class SwitchoverAdmin(TrackedAdmin):
+    list_display = ["campaign", "proposed_date", "proposed_by", "state", "state_changed_at"]
+    list_select_related = ["campaign"]
+
+
+@admin.register(Magic7Input)
+class Magic7InputAdmin(admin.ModelAdmin):
+    list_display = ["data_run", "product", "met_start", "met_stop", "created_at"]
+    list_select_related = ["data_run", "product"]
+    raw_id_fields = ["product"]
+    search_fields = ["data_run__run_id"]
+
+
+class BtiIntervalInline(ReadOnlyInline):
+    model = BtiInterval
+    fields = readonly_fields = ["start", "stop", "value"]
+
+
+@admin.register(BtiSet)
+class BtiSetAdmin(admin.ModelAdmin):
+    """Sets are submitted through the API or `submit_bti` and never change afterwards (a
+    correction is a new version), so the admin only shows them."""
+
+    list_display = ["data_run", "version", "creator_label", "submitted_at", "reason"]
+    list_select_related = ["data_run"]
+    search_fields = ["data_run__run_id"]
+    readonly_fields = [f.name for f in BtiSet._meta.fields]
+    inlines = [BtiIntervalInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

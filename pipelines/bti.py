@@ -89,6 +89,16 @@ def flag_file(
     return int(np.count_nonzero(flagged != before))
 
 
+def require_same_span(one_second_path: str | os.PathLike, thirty_second_path: str | os.PathLike) -> None:
+    """Raise BtiError unless a run's 1-s and 30-s files cover the same time."""
+    span_1s, span_30s = span(one_second_path), span(thirty_second_path)
+    if not np.allclose(span_1s, span_30s, rtol=0, atol=SPAN_TOLERANCE):
+        raise BtiError(
+            f"1-s file covers {span_1s[0]:.6f}..{span_1s[1]:.6f} but 30-s file covers "
+            f"{span_30s[0]:.6f}..{span_30s[1]:.6f}; they must span the same run"
+        )
+
+
 @dataclass(frozen=True)
 class FlagJob:
     input_path: str | os.PathLike
@@ -100,12 +110,7 @@ def flag_run(
     intervals: Sequence[BadTimeInterval], one_second: FlagJob, thirty_second: FlagJob
 ) -> tuple[int, int]:
     """Flag a run's 1-s and 30-s files; both must span the same time, else nothing is written."""
-    span_1s, span_30s = span(one_second.input_path), span(thirty_second.input_path)
-    if not np.allclose(span_1s, span_30s, rtol=0, atol=SPAN_TOLERANCE):
-        raise BtiError(
-            f"1-s file covers {span_1s[0]:.6f}..{span_1s[1]:.6f} but 30-s file covers "
-            f"{span_30s[0]:.6f}..{span_30s[1]:.6f}; they must span the same run"
-        )
+    require_same_span(one_second.input_path, thirty_second.input_path)
     return (
         flag_file(intervals, one_second.input_path, one_second.output_path, one_second.filename),
         flag_file(intervals, thirty_second.input_path, thirty_second.output_path, thirty_second.filename),

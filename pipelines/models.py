@@ -1,9 +1,12 @@
 """Fermi-style processing units (seeds/000, seeds/003): downlinks split into chunks, data runs
-merged across downlinks, reprocessing campaigns over ranges of runs."""
+merged across downlinks, reprocessing campaigns over ranges of runs, the per-run work of a
+campaign, Bad Time Interval sets, FSSC deliveries and the switchover to a new processing."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from l2portal.ledger.models import Collection, Tracked, TransitionBase
+from l2portal.ledger.models import Collection, Product, Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
 
 DOWNLINK_MACHINE = StateMachine(
@@ -70,6 +73,69 @@ CAMPAIGN_MACHINE = StateMachine(
     final=frozenset({"released", "cancelled"}),
 )
 
+# One run of one campaign: FT2 files made, flagged with the active BTI set, validated, then offered
+# to the FSSC. A re-run may flag a ready run again (new BTI set) or re-validate it.
+CAMPAIGN_RUN_MACHINE = StateMachine(
+    states=(
+        ("pending", "Pending"),
+        ("generating", "Generating FT2"),
+        ("flagging", "Applying BTIs"),
+        ("validating", "Validating"),
+        ("ready", "Ready for FSSC"),
+        ("delivered", "Ingested by FSSC"),
+        ("error", "Error"),
+    ),
+    initial="pending",
+    moves={
+        "pending": ("generating",),
+        "generating": ("flagging",),
+        "flagging": ("validating",),
+        "validating": ("ready",),
+        "ready": ("flagging", "validating", "delivered"),
+    },
+    final=frozenset({"delivered"}),
+)
+
+# One product offered to the FSSC (seeds/000 step 8.3).
+DELIVERY_MACHINE = StateMachine(
+    states=(
+        ("ready", "Ready for transfer"),
+        ("transferred", "Transferred"),
+        ("ingested", "Ingested"),
+        ("failed", "Failed at FSSC"),
+        ("error", "Error"),
+    ),
+    initial="ready",
+    moves={
+        "ready": ("transferred", "failed"),
+        "transferred": ("ingested", "failed"),
+        # The FSSC pulls a failed file again.
+        "failed": ("transferred",),
+    },
+    final=frozenset({"ingested"}),
+)
+
+# seeds/000 steps 11-13: a date both sides agree on, then the switch is made.
+SWITCHOVER_MACHINE = StateMachine(
+    states=(
+        ("proposed", "Proposed"),
+        ("operator_agreed", "Agreed by operator"),
+        ("fssc_agreed", "Agreed by FSSC"),
+        ("agreed", "Agreed by both"),
+        ("done", "Done"),
+        ("cancelled", "Cancelled"),
+        ("error", "Error"),
+    ),
+    initial="proposed",
+    moves={
+        "proposed": ("operator_agreed", "fssc_agreed", "cancelled"),
+        "operator_agreed": ("agreed", "cancelled"),
+        "fssc_agreed": ("agreed", "cancelled"),
+        "agreed": ("done", "cancelled"),
+    },
+    final=frozenset({"done", "cancelled"}),
+)
+
 
 class Downlink(Tracked):
     machine = DOWNLINK_MACHINE
@@ -121,6 +187,12 @@ class ReprocessingCampaign(Tracked):
     last_run = models.BigIntegerField(null=True, blank=True)
     runs = models.ManyToManyField(DataRun, blank=True, related_name="campaigns")
     description = models.TextField(blank=True)
+    file_version = models.PositiveIntegerField(default=1, help_text="version of the FT2 files (v001)")
+    data_qual = models.IntegerField(default=2, help_text="DATA_QUAL before BTIs are applied")
+    lat_config = models.IntegerField(default=1)
+    proc_ver = models.PositiveIntegerField(default=310)
+    current_pass = models.PositiveIntegerField(default=0, help_text="how many times it was started")
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,6 +200,173 @@ class ReprocessingCampaign(Tracked):
 
     def __str__(self):
         return self.name
+
+
+class Magic7Input(models.Model):
+    """A magic7 telemetry file registered as the input of a data run; the latest one is used."""
+
+    data_run = models.ForeignKey(DataRun, on_delete=models.PROTECT, related_name="magic7_inputs")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    met_start = models.FloatField(help_text="first MET of the run covered, s")
+    met_stop = models.FloatField(help_text="end MET of the run covered, s")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["data_run", "-created_at", "-id"]
+        verbose_name = "magic7 input"
+
+    def __str__(self):
+        return f"magic7 of {self.data_run}: {self.product.filename}"
+
+
+class CampaignRun(Tracked):
+    """The work of one campaign on one data run, with its products and QA results."""
+
+    machine = CAMPAIGN_RUN_MACHINE
+    # One task carries a run on from whichever step it is in (or failed in).
+    step_tasks = dict.fromkeys(
+        ("pending", "generating", "flagging", "validating"), "pipelines.tasks.process_campaign_run"
+    )
+
+    campaign = models.ForeignKey(ReprocessingCampaign, on_delete=models.PROTECT, related_name="campaign_runs")
+    data_run = models.ForeignKey(DataRun, on_delete=models.PROTECT, related_name="campaign_runs")
+    magic7 = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ft2_1s_unflagged = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ft2_30s_unflagged = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ft2_1s = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ft2_30s = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bti_set = models.ForeignKey(
+        "BtiSet", null=True, blank=True, on_delete=models.PROTECT, related_name="campaign_runs"
+    )
+    parse_report = models.JSONField(default=dict, blank=True)
+    velocity_worst = models.FloatField(null=True, blank=True, help_text="worst velocity-check deviation, m/s")
+    velocity_passed = models.BooleanField(null=True, blank=True)
+    fitsverify = models.CharField(max_length=16, blank=True, help_text="ok, failed or not available")
+    fitsverify_output = models.TextField(blank=True)
+    comparison = models.CharField(max_length=16, blank=True, help_text="same, changed or none")
+    comparison_summary = models.TextField(blank=True)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="the same run in the earlier campaign compared with",
+    )  # fmt: skip
+    qa_passed = models.BooleanField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "data_run__run_id"]
+        verbose_name = "campaign run"
+        constraints = [models.UniqueConstraint(fields=["campaign", "data_run"], name="campaign_run_once")]
+
+    def __str__(self):
+        return f"{self.campaign} {self.data_run}"
+
+    @property
+    def products(self) -> list[Product]:
+        return [
+            p
+            for p in (self.ft2_1s_unflagged, self.ft2_30s_unflagged, self.ft2_1s, self.ft2_30s)
+            if p is not None
+        ]
+
+
+class BtiSetImmutable(Exception):
+    pass
+
+
+class BtiSet(models.Model):
+    """A versioned set of Bad Time Intervals for one run; the latest submitted set is active.
+    Submitted sets never change: a correction is a new version."""
+
+    data_run = models.ForeignKey(DataRun, on_delete=models.PROTECT, related_name="bti_sets")
+    version = models.PositiveIntegerField()
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    creator_label = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["data_run", "-version"]
+        verbose_name = "BTI set"
+        constraints = [models.UniqueConstraint(fields=["data_run", "version"], name="bti_set_version_once")]
+
+    def __str__(self):
+        return f"BTI set v{self.version} of {self.data_run}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and BtiSet.objects.filter(pk=self.pk, submitted_at__isnull=False).exists():
+            raise BtiSetImmutable(f"{self} was submitted and cannot change; submit a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.submitted_at is not None:
+            raise BtiSetImmutable(f"{self} was submitted and cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+
+class BtiInterval(models.Model):
+    bti_set = models.ForeignKey(BtiSet, on_delete=models.CASCADE, related_name="intervals")
+    start = models.FloatField(help_text="MET, s")
+    stop = models.FloatField(help_text="MET, s (exclusive)")
+    value = models.IntegerField(help_text="DATA_QUAL value: 1 good, 3 good with bad parts, 0 bad, <0 special")
+
+    class Meta:
+        ordering = ["bti_set", "start", "id"]
+        verbose_name = "bad time interval"
+
+    def __str__(self):
+        return f"[{self.start}, {self.stop}) -> {self.value}"
+
+    def save(self, *args, **kwargs):
+        if BtiSet.objects.filter(pk=self.bti_set_id, submitted_at__isnull=False).exists():
+            raise BtiSetImmutable(f"{self.bti_set} was submitted and cannot change; submit a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if BtiSet.objects.filter(pk=self.bti_set_id, submitted_at__isnull=False).exists():
+            raise BtiSetImmutable(f"{self.bti_set} was submitted and cannot change; submit a new version")
+        return super().delete(*args, **kwargs)
+
+
+class FsscDelivery(Tracked):
+    """One product offered to the FSSC: pulled (transferred) and ingested, or failed there."""
+
+    machine = DELIVERY_MACHINE
+
+    product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="fssc_delivery")
+    campaign_run = models.ForeignKey(CampaignRun, on_delete=models.PROTECT, related_name="deliveries")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "FSSC delivery"
+        verbose_name_plural = "FSSC deliveries"
+
+    def __str__(self):
+        return f"delivery of {self.product.filename}"
+
+
+class Switchover(Tracked):
+    """The switch of the FSSC to a campaign's products on an agreed date (seeds/000 steps 11-13)."""
+
+    machine = SWITCHOVER_MACHINE
+
+    campaign = models.ForeignKey(ReprocessingCampaign, on_delete=models.PROTECT, related_name="switchovers")
+    proposed_date = models.DateField()
+    proposed_by = models.CharField(max_length=255)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"switchover to {self.campaign} on {self.proposed_date}"
 
 
 class DownlinkTransition(TransitionBase):
@@ -153,6 +392,27 @@ class DataRunTransition(TransitionBase):
 
 class ReprocessingCampaignTransition(TransitionBase):
     subject = models.ForeignKey(ReprocessingCampaign, on_delete=models.PROTECT, related_name="transitions")
+
+    class Meta(TransitionBase.Meta):
+        pass
+
+
+class CampaignRunTransition(TransitionBase):
+    subject = models.ForeignKey(CampaignRun, on_delete=models.PROTECT, related_name="transitions")
+
+    class Meta(TransitionBase.Meta):
+        pass
+
+
+class FsscDeliveryTransition(TransitionBase):
+    subject = models.ForeignKey(FsscDelivery, on_delete=models.PROTECT, related_name="transitions")
+
+    class Meta(TransitionBase.Meta):
+        pass
+
+
+class SwitchoverTransition(TransitionBase):
+    subject = models.ForeignKey(Switchover, on_delete=models.PROTECT, related_name="transitions")
 
     class Meta(TransitionBase.Meta):
         pass

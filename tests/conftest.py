@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from l2portal.celery import QUEUES
 from l2portal.celery import app as celery_app
@@ -154,6 +154,9 @@ def browser_page(live_server):
             finally:
                 page.goto("about:blank")  # stop htmx polling before the server goes away
                 browser.close()
+                # Inside Playwright's event loop the ORM used connections of their own: close
+                # them, or the test database cannot be dropped at the end of the run.
+                connections.close_all()
     finally:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 

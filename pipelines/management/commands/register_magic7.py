@@ -1,0 +1,34 @@
+"""manage.py register_magic7 545208791 magic7_110517.txt --stop 545214791: a run's magic7 input."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from l2portal.ledger.services import Actor
+from pipelines import services
+
+
+class Command(BaseCommand):
+    help = "Register a magic7 file (plain or gzip) as the input of a data run; the latest one is used."
+
+    def add_arguments(self, parser):
+        parser.add_argument("run", type=int, help="run start (MET)")
+        parser.add_argument("file")
+        parser.add_argument("--start", type=float, help="first MET covered (default: the run start)")
+        parser.add_argument("--stop", type=float, required=True, help="end MET of the run")
+
+    def handle(self, *args, run, file, start, stop, **options):
+        source = Path(file)
+        if not source.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            magic7 = services.register_magic7(
+                run,
+                source,
+                float(run) if start is None else start,
+                stop,
+                Actor.system("register_magic7 command"),
+            )
+        except services.CampaignError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"{magic7.data_run}: {magic7.product.path} ({magic7.met_start}..{magic7.met_stop})")

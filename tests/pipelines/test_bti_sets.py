@@ -1,0 +1,113 @@
+import numpy as np
+import pytest
+from astropy.io import fits
+
+from l2portal.ledger.models import LedgerEvent
+from l2portal.ledger.services import absolute_path
+from l2portal.roles import OPERATOR, SCIENTIST
+from pipelines import services
+from pipelines.models import BtiInterval, BtiSetImmutable, CampaignRun, DataRun, FsscDelivery
+from tests.factories import SYSTEM
+from tests.test_roles_api import client_for
+
+from .conftest import RUNS, make_campaign, run_campaign
+
+pytestmark = pytest.mark.django_db
+RUN = RUNS[0]
+
+
+def interval(start, stop, value):
+    return {"start": RUN + start, "stop": RUN + stop, "value": value}
+
+
+def test_the_latest_submitted_set_is_active_and_submitted_sets_never_change(magic7_runs):
+    first = services.submit_bti_set(RUN, [interval(0, 60, 1)], SYSTEM, "review")
+    second = services.submit_bti_set(RUN, [interval(0, 60, 0)], SYSTEM, "correction")
+    assert (first.version, second.version) == (1, 2)
+    assert services.active_bti_set(first.data_run_id) == second
+    first.reason = "rewritten"
+    with pytest.raises(BtiSetImmutable):
+        first.save()
+    with pytest.raises(BtiSetImmutable):
+        BtiInterval(bti_set=second, start=RUN, stop=RUN + 1, value=1).save()
+    with pytest.raises(BtiSetImmutable):
+        second.intervals.first().delete()
+    assert second.intervals.count() == 1
+
+
+def test_bad_intervals_are_refused_with_the_reason_and_an_event(magic7_runs):
+    with pytest.raises(services.BtiRefused, match=r"interval 2: interval stop .* is not after start"):
+        services.submit_bti_set(RUN, [interval(0, 60, 1), interval(60, 30, 0)], SYSTEM)
+    with pytest.raises(services.BtiRefused, match="no data run r0000000001"):
+        services.submit_bti_set(1, [interval(0, 60, 1)], SYSTEM)
+    assert LedgerEvent.objects.filter(kind="bti_set_refused").count() == 2
+    assert services.active_bti_set(DataRun.objects.get(run_id=RUN).pk) is None
+
+
+def test_flagging_writes_new_products_with_the_active_set_in_precedence_order(
+    magic7_runs, django_capture_on_commit_callbacks
+):
+    bti_set = services.submit_bti_set(
+        RUN, [interval(0, 120, 1), interval(10, 40, -1), interval(20, 30, 0), interval(50, 70, 3)], SYSTEM
+    )
+    campaign = make_campaign(runs=RUNS[:1])
+    run_campaign(campaign, django_capture_on_commit_callbacks)
+    run = CampaignRun.objects.get(campaign=campaign)
+    assert run.state == "ready" and run.bti_set == bti_set
+    assert (
+        run.ft2_1s.metadata["bti_set"] == bti_set.pk
+        and run.ft2_1s.metadata["unflagged"] == run.ft2_1s_unflagged.pk
+    )
+    with (
+        fits.open(absolute_path(run.ft2_1s)) as flagged,
+        fits.open(absolute_path(run.ft2_1s_unflagged)) as raw,
+    ):
+        quality = flagged[1].data["DATA_QUAL"]
+        assert set(raw[1].data["DATA_QUAL"]) == {2}
+    assert list(quality[8:12]) == [1, 1, -1, -1]
+    assert list(quality[19:21]) == [-1, -1] and quality[25] == -1  # -1 wins over 0
+    assert quality[55] == 3 and quality[100] == 1
+    with fits.open(absolute_path(run.ft2_30s)) as flagged:
+        assert list(flagged[1].data["DATA_QUAL"]) == [1, -1, -1, 3, 1]  # first bin cut at the run start
+    assert run.transitions.get(to_state="validating").details["changed_bins"] == {"1s": 121, "30s": 5}
+
+
+def test_a_new_bti_set_makes_a_new_file_version_on_re_run(magic7_runs, django_capture_on_commit_callbacks):
+    services.submit_bti_set(RUN, [interval(0, 120, 1)], SYSTEM)
+    campaign = make_campaign(runs=RUNS[:1])
+    run_campaign(campaign, django_capture_on_commit_callbacks)
+    old = CampaignRun.objects.get(campaign=campaign).ft2_1s
+    newer = services.submit_bti_set(RUN, [interval(0, 120, 0)], SYSTEM, "bad after all")
+    result = run_campaign(campaign, django_capture_on_commit_callbacks)
+    assert result["queued"] == 1
+    run = CampaignRun.objects.get(campaign=campaign)
+    assert run.state == "ready" and run.bti_set == newer
+    assert run.ft2_1s.filename == f"gll_pt1s_p310_r0{RUN}_v002.fit" and old.filename.endswith("_v001.fit")
+    with fits.open(absolute_path(run.ft2_1s)) as flagged:
+        assert np.all(flagged[1].data["DATA_QUAL"] == 0)
+    assert FsscDelivery.objects.filter(campaign_run=run).count() == 4  # v001 and v002 both offered
+    assert campaign.state == "validated"
+
+
+@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), (SCIENTIST, 403), (OPERATOR, 201)])
+def test_operators_submit_bti_sets_through_the_api(magic7_runs, role, expected):
+    client = client_for(role)
+    response = client.post(
+        "/api/bti-sets/",
+        {"run_id": RUN, "reason": "flare", "intervals": [interval(0, 60, -1)]},
+        format="json",
+    )
+    assert response.status_code == expected, response.content
+    if expected == 201:
+        body = response.json()
+        assert body["version"] == 1 and body["active"] is True and body["intervals"][0]["value"] == -1
+        listed = client.get("/api/bti-sets/", {"run_id": RUN}).json()
+        assert listed["count"] == 1
+
+
+def test_bad_bti_submission_is_a_400_with_the_reason(magic7_runs):
+    response = client_for(OPERATOR).post(
+        "/api/bti-sets/", {"run_id": RUN, "intervals": [interval(60, 0, 1)]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "is not after start" in response.json()["detail"]
