@@ -12,32 +12,17 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.benchdb import create_database  # noqa: E402
+
 N = int(os.environ.get("BENCH_TRANSITIONS", 10_000))
 BATCH = 1_000
 
 
-def bench_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/l2portal")
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path="/" + name)), admin, name
-
-
 def main():
-    url, admin, name = bench_database_url()
-    os.environ["DATABASE_URL"] = url
+    drop_database = create_database("bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
     os.environ["L2PORTAL_LOG_LEVEL"] = "WARNING"
     import django
@@ -101,8 +86,7 @@ def main():
         floor_rate = len(chain) / (time.perf_counter() - start)
     finally:
         connection.close()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        drop_database()
 
     print(f"transitions, one object's chain : {chain_rate:8.0f} /s  ({N} transitions)")
     print(f"transitions, {N} objects      : {many_rate:8.0f} /s")

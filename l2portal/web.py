@@ -6,14 +6,24 @@ from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from l2portal.ledger.models import Execution, LedgerEvent, Product
 from l2portal.programs.models import ObservingProgram
-from pipelines.models import DataRun, Downlink, ReprocessingCampaign
+from pipelines.models import CampaignRun, DataRun, Downlink, FsscDelivery, ReprocessingCampaign
 from restore.models import RestoreRequest
 
-TRACKED = (ObservingProgram, ReprocessingCampaign, DataRun, Downlink, RestoreRequest)
+# Each board of the dashboard, with the page that lists its objects (None: the admin's list).
+TRACKED = (
+    (ObservingProgram, "programs:list"),
+    (ReprocessingCampaign, "pipelines:campaigns"),
+    (CampaignRun, "pipelines:campaigns"),
+    (FsscDelivery, None),
+    (RestoreRequest, "restore:list"),
+    (DataRun, None),
+    (Downlink, None),
+)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -27,11 +37,15 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
 
 def home(request):
     boards = []
-    for model in TRACKED:
+    for model, list_url in TRACKED:
         counts = dict(model.objects.values_list("state").annotate(n=Count("pk")).order_by())
+        opts = model._meta
         boards.append(
             {
-                "name": model._meta.verbose_name_plural,
+                "name": opts.verbose_name_plural,
+                "url": reverse(list_url)
+                if list_url
+                else reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
                 "states": [(label, counts.get(value, 0), value) for value, label in model.machine.states],
                 "total": sum(counts.values()),
             }

@@ -4,7 +4,7 @@ fan-in continuations start. Domain services build on these."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -108,21 +108,30 @@ class BatchResult:
 
 
 def transition_many(
-    model: type[Tracked], pks: Iterable[int], to_state: str, actor: Actor, reason: str = "", **details
+    model: type[Tracked],
+    pks: Iterable[int],
+    to_state: str,
+    actor: Actor,
+    reason: str = "",
+    *,
+    reasons: Mapping[int, str] | None = None,
+    **details,
 ) -> BatchResult:
     """Move many objects of one model to ``to_state`` at once (a scan qualifying thousands of
-    programs). Each object allowed to move moves, with its own history row; the others are left
-    as they are, listed in the result and recorded in one LedgerEvent."""
-    pks = sorted(set(pks))
+    programs). Each object allowed to move moves, with its own history row (its reason from
+    ``reasons`` if given, else ``reason``); the others are left as they are, listed in the result
+    and recorded in one LedgerEvent."""
+    pks = sorted(set(pks) | set(reasons or ()))
+    why = [(reasons or {}).get(pk, reason) for pk in pks]
     allowed = model.machine.sources(to_state)
     now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            moved = [row[1] for row in _move_rows(model, pks, to_state, allowed, actor, reason, details, now)]
+            moved = [row[1] for row in _move_rows(model, pks, to_state, allowed, actor, why, details, now)]
         else:
             moved = []
-            for pk in pks:
-                if _move_with_orm(model, pk, to_state, allowed, actor, reason, details, now) is not None:
+            for pk, pk_reason in zip(pks, why, strict=True):
+                if _move_with_orm(model, pk, to_state, allowed, actor, pk_reason, details, now) is not None:
                     moved.append(pk)
         moved_set = set(moved)
         refused = dict(
@@ -218,7 +227,7 @@ def _move_with_orm(model, pk, to_state, allowed_from, actor, reason, details, no
 def _move_in_one_statement(model, pk, to_state, allowed_from, actor, reason, details, now):
     """PostgreSQL: lock, check, update and append history in one statement, one round trip
     (a transition costs about as much as a bare UPDATE and commit)."""
-    moved = _move_rows(model, [pk], to_state, allowed_from, actor, reason, details, now)
+    moved = _move_rows(model, [pk], to_state, allowed_from, actor, [reason], details, now)
     if not moved:
         return None
     row_id, _, from_state = moved[0]
@@ -227,14 +236,17 @@ def _move_in_one_statement(model, pk, to_state, allowed_from, actor, reason, det
     return row
 
 
-def _move_rows(model, pks, to_state, allowed_from, actor, reason, details, now) -> list[tuple[int, int, str]]:
+def _move_rows(
+    model, pks, to_state, allowed_from, actor, reasons, details, now
+) -> list[tuple[int, int, str]]:
     """The PostgreSQL statement behind both paths: rows locked in id order (no deadlock between
-    batches), moved where their state allows, one history row each. Returns (history id,
-    subject id, from state) per moved row."""
+    batches), moved where their state allows, one history row each with the reason at the same
+    position as its pk. Returns (history id, subject id, from state) per moved row."""
     table = connection.ops.quote_name(model._meta.db_table)
     history = connection.ops.quote_name(model.transition_model()._meta.db_table)
     sql = f"""
-        WITH old AS (SELECT id, state FROM {table} WHERE id = ANY(%(pks)s) ORDER BY id FOR UPDATE),
+        WITH input AS (SELECT * FROM unnest(%(pks)s::bigint[], %(reasons)s::text[]) AS input(id, reason)),
+        old AS (SELECT id, state FROM {table} WHERE id = ANY(%(pks)s) ORDER BY id FOR UPDATE),
         moved AS (
             UPDATE {table} AS t SET state = %(to)s, state_changed_at = %(now)s FROM old
             WHERE t.id = old.id AND old.state = ANY(%(allowed)s)
@@ -242,10 +254,11 @@ def _move_rows(model, pks, to_state, allowed_from, actor, reason, details, now) 
         )
         INSERT INTO {history} (subject_id, from_state, to_state, at, actor_user_id, actor_task,
                                actor_task_id, actor, reason, details)
-        SELECT id, from_state, %(to)s, %(now)s, %(user)s, %(task)s, %(task_id)s, %(actor)s, %(reason)s,
+        SELECT moved.id, from_state, %(to)s, %(now)s, %(user)s, %(task)s, %(task_id)s, %(actor)s,
+               input.reason,
                CASE WHEN %(to)s = %(error)s THEN jsonb_build_object('failed_in', from_state)
                     ELSE '{{}}'::jsonb END || %(details)s::jsonb
-        FROM moved
+        FROM moved JOIN input ON input.id = moved.id
         RETURNING id, subject_id, from_state
     """
     params = {
@@ -258,7 +271,7 @@ def _move_rows(model, pks, to_state, allowed_from, actor, reason, details, now) 
         "task": actor.task_name,
         "task_id": actor.task_id,
         "actor": actor.label,
-        "reason": reason,
+        "reasons": list(reasons),
         "details": json.dumps(details),
     }
     with connection.cursor() as cursor:

@@ -1,13 +1,94 @@
+from django import forms
 from django.contrib import admin
 
 from l2portal.ledger.admin import TrackedAdmin
 
-from .models import ObservingProgram
+from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan
+from .qualify import QualificationRules
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by scans and services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ObservingProgram)
 class ObservingProgramAdmin(TrackedAdmin):
-    list_display = ["execution_id", "proposal_id", "state", "priority", "owner", "ready_at"]
-    list_filter = ["state", "proposal_id"]
+    list_display = ["execution_id", "proposal_id", "state", "invertible", "priority", "owner", "ready_at"]
+    list_filter = ["state", "invertible", "proposal_id"]
     list_editable = ["priority"]
+    list_select_related = ["owner"]
     search_fields = ["execution_id", "proposal_id"]
+    readonly_fields = [
+        *TrackedAdmin.readonly_fields,
+        "execution_id",
+        "owner",
+        "instruments",
+        "instrument_program_ids",
+        "spectral_lines",
+        "dataset_count",
+        "last_changed",
+        "ready_at",
+        "invertible",
+        "qualification",
+        "qualified_at",
+        "rules_version",
+        "manifest",
+        "progress",
+    ]
+
+
+@admin.register(Dataset)
+class DatasetAdmin(ReadOnlyAdmin):
+    list_display = ["dataset_id", "program", "instrument_name", "product_id", "superseded", "update_date"]
+    list_filter = ["instrument_name", "superseded"]
+    list_select_related = ["program"]
+    search_fields = ["dataset_id", "product_id", "observing_program_execution_id"]
+
+
+@admin.register(Scan)
+class ScanAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "source", "proposal_id", "status", "new", "updated", "unchanged"]
+    list_filter = ["status"]
+
+
+class QualificationRuleSetForm(forms.ModelForm):
+    class Meta:
+        model = QualificationRuleSet
+        fields = ["name", "rules"]
+
+    def clean_rules(self):
+        rules = self.cleaned_data["rules"]
+        try:
+            return QualificationRules.from_dict(rules).to_dict()
+        except (TypeError, KeyError, ValueError, AttributeError) as error:
+            raise forms.ValidationError(f"not valid qualification rules: {error}") from None
+
+
+@admin.register(QualificationRuleSet)
+class QualificationRuleSetAdmin(admin.ModelAdmin):
+    """The newest rule set is in force; programs are re-qualified by an operator (API requalify)."""
+
+    form = QualificationRuleSetForm
+    list_display = ["name", "created_at", "created_by"]
+
+    def get_changeform_initial_data(self, request):
+        return {"rules": QualificationRules().to_dict()}
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Inversion)
+class InversionAdmin(ReadOnlyAdmin):
+    list_display = ["program", "uploaded_by", "uploaded_at", "software_commit", "published_at"]
+    list_select_related = ["program", "uploaded_by"]

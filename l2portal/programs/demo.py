@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from l2portal.ledger.files import atomic_output
+from l2portal.ledger.files import atomic_output, sha256_file
 from l2portal.programs.inversion import N_STOKES, QUANTITIES, InversionFiles
 from l2portal.programs.metadata import DatasetInventory
 from l2portal.programs.preprocess import DATASET_ID_KEYWORD
@@ -368,19 +368,94 @@ def write_inversion_files(
     return files
 
 
+def write_l1_source(root: str | os.PathLike, dataset: DatasetInventory, n_frames: int = 4) -> list[Path]:
+    """L1 frames of one dataset as a transfer source: ``<root>/<datasetId>/`` holding the frames
+    and a ``SHA256SUMS`` listing (``<sha256>  <file name>`` per line)."""
+    folder = Path(root) / dataset.dataset_id
+    paths = write_l1_frames(folder, dataset, n_frames)
+    listing = "".join(f"{sha256_file(path)}  {path.name}\n" for path in paths)
+    with atomic_output(folder / "SHA256SUMS", overwrite=True) as temporary:
+        temporary.write_text(listing, encoding="utf-8")
+    return paths
+
+
+DEMO_PROGRAMS = 40
+DEMO_COMMIT = "3f9c2ab7d1e0"
+# How far the first invertible demo programs are driven, with the real services.
+DEMO_GOALS = ("preprocessed", "preprocessed", "working", "inverted", "published", "error")
+
+
 def load_demo(actor, stdout) -> None:
-    """Demo observing programs for `manage.py load_demo`."""
-    from l2portal.ledger import services
+    """Demo observing programs for `manage.py load_demo`: generated records imported through the
+    same service as an offline scan (no server needed), then a few programs driven on to every
+    later state with small generated files. Idempotent."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.utils import timezone
 
-    from .models import ObservingProgram
+    from . import services
+    from .models import ObservingProgram, Scan
 
-    ObservingProgram.objects.get_or_create(
-        execution_id="eid_1_118_opAbc_001", defaults={"proposal_id": "pid_1_118", "instruments": ["VISP"]}
-    )
-    program, created = ObservingProgram.objects.get_or_create(
-        execution_id="eid_2_23_opXyz_004", defaults={"proposal_id": "pid_2_23", "instruments": ["VBI"]}
-    )
-    if created:
-        services.transition(
-            program, "not_invertible", actor, "no ViSP datasets; other instruments are not supported"
+    records = generate_records(DEMO_PROGRAMS)
+    recent_id = "eid_1_199_op_recent_R001"
+    if not ObservingProgram.objects.filter(execution_id=recent_id).exists():
+        # Observed yesterday: it waits for the settle period, and the UI shows until when.
+        records.append(
+            {
+                **records[0],
+                "datasetId": "RECENT1",
+                "productId": "L1-recent",
+                "primaryProposalId": "pid_1_199",
+                "observingProgramExecutionId": recent_id,
+                "updateDate": _iso(timezone.now() - timedelta(days=1)),
+            }
         )
+    scan = services.import_records([records], Scan.objects.create(source="demo generator"), actor)
+    stdout.write(f"  scan: {scan.new} new, {scan.updated} updated, {scan.unchanged} unchanged datasets")
+
+    users = get_user_model().objects.in_bulk(["scientist", "operator"], field_name="username")
+    scientist, operator = users.get("scientist"), users.get("operator")
+    if scientist is None or operator is None:
+        stdout.write("  no demo users: programs are left as the scan qualified them")
+        return
+    untouched = ObservingProgram.objects.filter(state="invertible").order_by("execution_id")
+    if ObservingProgram.objects.exclude(state__in=("discovered", "invertible", "not_invertible")).exists():
+        untouched = untouched.none()  # driven on an earlier run
+    for priority, (program, goal) in enumerate(zip(untouched, DEMO_GOALS, strict=False)):
+        _drive(program, goal, 10 - priority, actor, scientist, operator)
+    counts = dict(ObservingProgram.objects.values_list("state").annotate(n=Count("pk")).order_by())
+    stdout.write("  programs: " + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())))
+
+
+def _drive(program, goal: str, priority: int, actor, scientist, operator) -> None:
+    import contextlib
+    import tempfile
+
+    from . import conf, services
+    from .metadata_server import MetadataServer
+
+    current = program.datasets.filter(superseded=False, instrument_name="VISP")
+    for dataset in current:
+        write_l1_source(conf.l1_source(), dataset.to_inventory(), 3)
+    services.set_priority(program, priority, operator)
+    services.run_preprocess(program.pk, actor)
+    if goal == "preprocessed":
+        return
+    program.refresh_from_db()
+    services.claim(program, scientist)
+    if goal == "working":
+        return
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        files = write_inversion_files(folder, program.execution_id)
+        paths = (files.quantities, files.fit_profiles, files.original_profiles)
+        handles = {
+            kind: stack.enter_context(open(path, "rb"))
+            for kind, path in zip(services.INVERSION_FILE_KINDS, paths, strict=True)
+        }
+        services.upload_inversion(program, scientist, handles, [d.dataset_id for d in current], DEMO_COMMIT)
+    if goal == "published":
+        with MetadataServer() as store:
+            services.run_publish(program.pk, actor, url=store.url)
+    elif goal == "error":
+        # Nothing listens on port 9: the publication fails and waits for an operator's retry.
+        services.run_publish(program.pk, actor, url="http://127.0.0.1:9/graphql")

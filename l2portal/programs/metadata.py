@@ -400,26 +400,43 @@ class MetadataClient:
                 f"metadata store at {self.url} answered with invalid JSON: {response.text[:200]!r}"
             ) from None
 
+    def fetch_raw_inventory_page(
+        self, page_number: int, filters: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """The raw records of one page (1-based), unparsed."""
+        params = {
+            **(filters or {}),
+            "pageSize": self.page_size,
+            "pageNumber": page_number,
+            "sortColumn": self.sort_column,
+        }
+        payload = self.execute(DATASET_INVENTORIES_QUERY, {"filterParams": params})
+        try:
+            records = graphql_data(payload, "datasetInventories")
+            if not isinstance(records, list):
+                raise MetadataResponseError("data.datasetInventories is not a list")
+        except MetadataResponseError as error:
+            raise MetadataResponseError(f"page {page_number}: {error}") from None
+        return records
+
+    def iter_raw_inventory_pages(self, filters: Mapping[str, Any] | None = None) -> Iterable[list[Any]]:
+        """The raw records of each page, unparsed (a scanner that parses only what changed)."""
+        page_number = 1
+        while True:
+            records = self.fetch_raw_inventory_page(page_number, filters)
+            yield records
+            if len(records) < self.page_size:
+                return
+            page_number += 1
+
     def iter_dataset_inventory_pages(
         self, filters: Mapping[str, Any] | None = None
     ) -> Iterable[list[DatasetInventory]]:
-        page_number = 1
-        while True:
-            params = {
-                **(filters or {}),
-                "pageSize": self.page_size,
-                "pageNumber": page_number,
-                "sortColumn": self.sort_column,
-            }
-            payload = self.execute(DATASET_INVENTORIES_QUERY, {"filterParams": params})
+        for page_number, records in enumerate(self.iter_raw_inventory_pages(filters), start=1):
             try:
-                page = parse_inventories_response(payload)
+                yield [parse_dataset_inventory(record, index) for index, record in enumerate(records)]
             except MetadataResponseError as error:
                 raise MetadataResponseError(f"page {page_number}: {error}") from None
-            yield page
-            if len(page) < self.page_size:
-                return
-            page_number += 1
 
     def dataset_inventories(
         self,

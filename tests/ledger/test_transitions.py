@@ -170,3 +170,17 @@ def test_transition_many_moves_the_allowed_and_reports_the_rest():
     assert {(r.from_state, r.reason, r.details["checks"]) for r in rows} == {("discovered", "qualified", 7)}
     event = LedgerEvent.objects.get(kind="transition_refused")
     assert event.details["refused"] == {str(programs[0].pk): "error"}
+
+
+def test_transition_many_records_each_objects_own_reason():
+    first, second = program("eid_r1"), program("eid_r2")
+    result = services.transition_many(
+        ObservingProgram,
+        [],
+        "not_invertible",
+        SYSTEM,
+        reasons={first.pk: "GOS open 90%", second.pk: "no Fe I"},
+    )
+    assert result.moved == sorted([first.pk, second.pk])
+    reasons = dict(ObservingProgramTransition.objects.values_list("subject_id", "reason"))
+    assert reasons == {first.pk: "GOS open 90%", second.pk: "no Fe I"}

@@ -1,0 +1,269 @@
+"""Observing programs at scale on PostgreSQL: scan, rescan and the program list API.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/l2portal .venv/bin/python benchmarks/bench_programs.py
+
+Creates and drops its own database (<name>_bench_programs). Starts the local metadata store in a
+subprocess with BENCH_PROGRAMS (default 10,000) demo programs (about 10.6 datasets each) and
+measures, over real HTTP:
+
+* the first scan with qualification (goal: at least 5,000 datasets/s), against a floor measured
+  in the same run: fetching and parsing the same pages, plus COPY of the same rows into a
+  copy of the dataset table (same indexes);
+* a rescan with no change (goal: at least 20,000 datasets/s with zero writes to the programs'
+  tables), against the fetch-and-parse floor;
+* the program list API with BENCH_API_PROGRAMS (default 100,000) programs and BENCH_TRANSITIONS
+  (default 1,000,000) history rows: p50/p99 over several filters and pages (goal: p99 at most
+  100 ms) and the SQL query count per page (must be constant), against the same page read with
+  raw SQL.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.benchdb import create_database  # noqa: E402
+
+N_PROGRAMS = int(os.environ.get("BENCH_PROGRAMS", 10_000))
+N_API_PROGRAMS = int(os.environ.get("BENCH_API_PROGRAMS", 100_000))
+N_TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", 1_000_000))
+API_REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", 400))
+WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_store(port: int) -> subprocess.Popen:
+    store = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "l2portal.programs.metadata_server"),
+            *("--port", str(port), "--demo", "--demo-programs", str(N_PROGRAMS)),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    print(store.stdout.readline().strip(), flush=True)  # "metadata store with N datasets at URL"
+    return store
+
+
+class WriteCounter:
+    """Counts the SQL statements that write, by table, through Django's execute wrapper."""
+
+    def __init__(self):
+        self.writes: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(WRITES):
+            self.writes.append(sql[:80])
+        return execute(sql, params, many, context)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main():
+    drop_database = create_database("bench_programs")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
+    os.environ["L2PORTAL_LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from l2portal.ledger import services as ledger
+    from l2portal.programs import services
+    from l2portal.programs.metadata import MetadataClient
+    from l2portal.programs.models import Dataset, ObservingProgram
+    from l2portal.roles import OPERATOR
+    from tests.factories import user
+
+    store = None
+    figures = []
+    try:
+        call_command("migrate", verbosity=0)
+        actor = ledger.Actor.system("benchmark")
+        port = free_port()
+        store = start_store(port)
+        store_url = f"http://127.0.0.1:{port}/graphql"
+
+        # Floor 1: fetch and parse every page, nothing else.
+        start = time.perf_counter()
+        fetched = MetadataClient(store_url).dataset_inventories()
+        fetch_seconds = time.perf_counter() - start
+        n = len(fetched)
+
+        start = time.perf_counter()
+        scan = services.scan_store(actor, url=store_url)
+        first_seconds = time.perf_counter() - start
+        assert scan.new == n and scan.programs_qualified == ObservingProgram.objects.count()
+        states = dict(ObservingProgram.objects.values_list("state").annotate(n=Count("pk")).order_by())
+        n_programs = sum(states.values())
+
+        # Floor 2: COPY the same dataset rows into a copy of the table (same indexes).
+        columns = [f.column for f in Dataset._meta.concrete_fields if f.column != "id"]
+        rows = list(Dataset.objects.values_list(*[f.attname for f in Dataset._meta.concrete_fields][1:]))
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE bench_floor (LIKE programs_dataset INCLUDING ALL)")
+        raw = connection.connection
+        start = time.perf_counter()
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY bench_floor ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(
+                    [psycopg.types.json.Jsonb(v) if isinstance(v, dict | list) else v for v in row]
+                )
+        raw.commit()
+        copy_seconds = time.perf_counter() - start
+        first_floor = n / (fetch_seconds + copy_seconds)
+
+        counter = WriteCounter()
+        start = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            rescan = services.scan_store(actor, url=store_url)
+        rescan_seconds = time.perf_counter() - start
+        program_writes = [sql for sql in counter.writes if "programs_scan" not in sql]
+        assert rescan.unchanged == n and rescan.new == rescan.updated == 0
+
+        figures += [
+            f"datasets                          : {n} in {n_programs} programs "
+            f"({', '.join(f'{s} {c}' for s, c in sorted(states.items()))})",
+            f"first scan + qualification        : {n / first_seconds:8.0f} datasets/s "
+            f"({first_seconds:.1f} s)",
+            f"  floor fetch+parse+COPY          : {first_floor:8.0f} datasets/s "
+            f"(fetch+parse {fetch_seconds:.1f} s, COPY {copy_seconds:.1f} s); "
+            f"ratio {n / first_seconds / first_floor:.2f}",
+            f"  goal >= 5000/s                  : {'met' if n / first_seconds >= 5000 else 'NOT met'}",
+            f"rescan, no change                 : {n / rescan_seconds:8.0f} datasets/s "
+            f"({rescan_seconds:.1f} s), "
+            f"{len(program_writes)} writes to program tables "
+            f"({len(counter.writes) - len(program_writes)} to its own scan record)",
+            f"  floor fetch+parse               : {n / fetch_seconds:8.0f} datasets/s; "
+            f"ratio {fetch_seconds / rescan_seconds:.2f}",
+            f"  goal >= 20000/s, 0 writes       : "
+            f"{'met' if n / rescan_seconds >= 20000 and not program_writes else 'NOT met'}",
+        ]
+        store.terminate()
+        store.wait()
+        store = None
+
+        # The list API at 100,000 programs and 1,000,000 transitions, added in SQL.
+        existing = ObservingProgram.objects.count()
+        history = ObservingProgram.transition_model()._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO programs_observingprogram (state, state_changed_at, created_at, execution_id,
+                    proposal_id, experiment_id, instruments, instrument_program_ids, spectral_lines,
+                    dataset_count, priority, needs_qualification, invertible, qualification, rules_version,
+                    progress, notes)
+                SELECT (ARRAY['invertible', 'not_invertible', 'preprocessed', 'working', 'published'])
+                        [1 + i %% 5],
+                    now() - i * interval '1 minute', now(), 'eid_bench_op' || lpad(i::text, 7, '0'),
+                    'pid_2_' || (i %% 50), 'eid_2_' || (i %% 50),
+                    CASE WHEN i %% 3 = 0 THEN '["VBI"]' ELSE '["VBI", "VISP"]' END::jsonb, '[]'::jsonb,
+                    CASE WHEN i %% 3 = 0 THEN '[]' ELSE '["Fe I 630", "Ca II 854"]' END::jsonb,
+                    9, i %% 10, false, i %% 5 <> 1, '{"invertible": false, "checks": {}}'::jsonb, 'bench',
+                    '{}'::jsonb, ''
+                FROM generate_series(1, %s) AS i
+                """,
+                [max(N_API_PROGRAMS - existing, 0)],
+            )
+            cursor.execute("SELECT min(id), max(id) FROM programs_observingprogram")
+            low, high = cursor.fetchone()
+            cursor.execute(
+                f"""
+                INSERT INTO {history} (subject_id, from_state, to_state, at, actor, actor_task, actor_task_id,
+                    reason, details)
+                SELECT %s + (i %% (%s - %s + 1)), 'discovered', 'invertible', now(), 'bench', '', '', '',
+                    '{{}}'
+                FROM generate_series(1, %s) AS i
+                """,
+                [low, high, low, max(N_TRANSITIONS - ObservingProgram.transition_model().objects.count(), 0)],
+            )
+            cursor.execute("ANALYZE")
+        client = Client()
+        client.force_login(user("bench-operator", OPERATOR))
+        urls = [
+            "/api/programs/",
+            "/api/programs/?page=40",
+            "/api/programs/?ordering=-priority",
+            "/api/programs/?ordering=-state_changed_at&page=3",
+            "/api/programs/?state=preprocessed",
+            "/api/programs/?state=working&ordering=-priority&page=5",
+            "/api/programs/?proposal=pid_2_7",
+            "/api/programs/?invertible=true&page=2",
+            "/api/programs/?instrument=VISP",
+            "/api/programs/?spectral_line=Fe%20I%20630&state=invertible",
+        ]
+        query_counts = {}
+        for page_url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(page_url).status_code == 200
+            query_counts[page_url] = len(queries)
+        timings, by_url = [], {page_url: [] for page_url in urls}
+        for number in range(API_REQUESTS):
+            page_url = urls[number % len(urls)]
+            start = time.perf_counter()
+            response = client.get(page_url)
+            timings.append(time.perf_counter() - start)
+            by_url[page_url].append(timings[-1])
+            assert response.status_code == 200
+        slowest = max(urls, key=lambda page_url: statistics.median(by_url[page_url]))
+        # Floor: the same first page and its count, as raw SQL.
+        floor = []
+        with connection.cursor() as cursor:
+            for _ in range(API_REQUESTS // 4):
+                start = time.perf_counter()
+                cursor.execute("SELECT count(*) FROM programs_observingprogram")
+                cursor.fetchall()
+                cursor.execute(
+                    "SELECT p.*, u.username FROM programs_observingprogram p LEFT JOIN auth_user u "
+                    "ON u.id = p.owner_id ORDER BY p.priority DESC, p.execution_id LIMIT 50"
+                )
+                cursor.fetchall()
+                floor.append(time.perf_counter() - start)
+            cursor.execute(f"SELECT count(*) FROM {history}")
+            n_history = cursor.fetchone()[0]
+        p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
+        floor_p50 = statistics.median(floor) * 1000
+        figures += [
+            f"program list API                  : {ObservingProgram.objects.count()} programs, "
+            f"{n_history} transitions, {API_REQUESTS} requests over {len(urls)} filters/pages",
+            f"  p50 / p99                       : {p50:.1f} ms / {p99:.1f} ms "
+            f"(slowest: {slowest} p50 {statistics.median(by_url[slowest]) * 1000:.1f} ms)",
+            f"  floor (raw SQL page + count) p50: {floor_p50:.1f} ms; ratio p50 {p50 / floor_p50:.1f}",
+            f"  SQL queries per page            : {sorted(set(query_counts.values()))} "
+            f"({'constant' if len(set(query_counts.values())) == 1 else 'NOT constant'})",
+            f"  goal p99 <= 100 ms              : {'met' if p99 <= 100 else 'NOT met'}",
+        ]
+    finally:
+        if store is not None:
+            store.terminate()
+            store.wait()
+        connection.close()
+        drop_database()
+    print("\n".join(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Preprocessing on a real Celery worker (default queue), with progress recorded as it goes."""
+
+import pytest
+
+from l2portal.programs import services
+from l2portal.programs.models import ObservingProgram
+from tests.conftest import wait_for
+from tests.programs.conftest import invertible, write_sources
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_preprocess_runs_on_a_worker(celery_worker_process, loaded, operator):
+    program = invertible(0)
+    write_sources(program, n_frames=2)
+    services.request_preprocess(program, operator)  # enqueued when the (autocommit) request commits
+    wait_for(lambda: ObservingProgram.objects.get(pk=program.pk).state == "preprocessed", timeout=90)
+    program.refresh_from_db()
+    assert program.progress["state"] == "done" and program.progress["files_done"] == 6
+    transition = program.transitions.last()
+    assert transition.actor_task == "l2portal.programs.tasks.preprocess_program"
+    assert program.manifest.produced_by.task_name == "l2portal.programs.tasks.preprocess_program"
