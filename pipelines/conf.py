@@ -15,40 +15,35 @@ PIPELINES_VELOCITY_TOLERANCE largest allowed velocity-check deviation, m/s (defa
 
 from __future__ import annotations
 
-import os
 import re
 
-from django.conf import settings
+from l2portal.appsettings import setting
 
 from .ft2 import DEFAULT_DATA_QUAL, DEFAULT_LAT_CONFIG
 from .ft2qa import DEFAULT_VELOCITY_TOLERANCE
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, os.environ.get(name, default))
-
-
 def magic7_collection() -> str:
-    return str(_setting("PIPELINES_MAGIC7_COLLECTION", "RAW"))
+    return str(setting("PIPELINES_MAGIC7_COLLECTION", "RAW"))
 
 
 def fitsverify_command() -> str:
-    return str(_setting("PIPELINES_FITSVERIFY", "fitsverify"))
+    return str(setting("PIPELINES_FITSVERIFY", "fitsverify"))
 
 
 def data_qual() -> int:
-    return int(_setting("PIPELINES_DATA_QUAL", DEFAULT_DATA_QUAL))
+    return int(setting("PIPELINES_DATA_QUAL", DEFAULT_DATA_QUAL))
 
 
 def lat_config() -> int:
-    return int(_setting("PIPELINES_LAT_CONFIG", DEFAULT_LAT_CONFIG))
+    return int(setting("PIPELINES_LAT_CONFIG", DEFAULT_LAT_CONFIG))
 
 
 def velocity_tolerance() -> float:
-    return float(_setting("PIPELINES_VELOCITY_TOLERANCE", DEFAULT_VELOCITY_TOLERANCE))
+    return float(setting("PIPELINES_VELOCITY_TOLERANCE", DEFAULT_VELOCITY_TOLERANCE))
 
 
 def proc_ver(campaign_name: str) -> int:
     """P310 -> 310; a name without digits takes PIPELINES_PROC_VER."""
     match = re.fullmatch(r"[Pp](\d+)", campaign_name)
-    return int(match.group(1)) if match else int(_setting("PIPELINES_PROC_VER", 310))
+    return int(match.group(1)) if match else int(setting("PIPELINES_PROC_VER", 310))

@@ -36,22 +36,17 @@ RESTORE_SITE_URL         base URL of the portal in the e-mail sent when a restor
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 
+from l2portal.appsettings import setting
 from restore import archive
 
 # The RUN collection of restore products (PPRs); its folder is the default RESTORE_ROOT.
 COLLECTION = "restores"
-
-
-def _setting(name: str, default: Any = None) -> Any:
-    return getattr(settings, name, os.environ.get(name, default))
 
 
 def _python_module(module: str) -> str:
@@ -59,44 +54,44 @@ def _python_module(module: str) -> str:
 
 
 def archive_url() -> str:
-    return _setting("RESTORE_ARCHIVE_URL", "") or ""
+    return setting("RESTORE_ARCHIVE_URL", "") or ""
 
 
 def restore_root() -> Path:
-    return Path(_setting("RESTORE_ROOT", "") or Path(settings.DATA_ROOT) / COLLECTION)
+    return Path(setting("RESTORE_ROOT", "") or Path(settings.DATA_ROOT) / COLLECTION)
 
 
 def product_store() -> str:
-    return str(_setting("RESTORE_PRODUCT_STORE", "") or archive.DEMO_PRODUCTS_DIR)
+    return str(setting("RESTORE_PRODUCT_STORE", "") or archive.DEMO_PRODUCTS_DIR)
 
 
 def export_command() -> str:
-    return _setting("RESTORE_EXPORT_COMMAND", "") or _python_module("restore.standin_export")
+    return setting("RESTORE_EXPORT_COMMAND", "") or _python_module("restore.standin_export")
 
 
 def pipeline_command() -> str:
-    return _setting("RESTORE_PIPELINE_COMMAND", "") or _python_module("restore.standin_casa")
+    return setting("RESTORE_PIPELINE_COMMAND", "") or _python_module("restore.standin_casa")
 
 
 def script_dir() -> str:
-    return _setting("RESTORE_SCRIPT_DIR", "") or ""
+    return setting("RESTORE_SCRIPT_DIR", "") or ""
 
 
 def time_limit() -> float:
-    return float(_setting("RESTORE_TIME_LIMIT", 86400))
+    return float(setting("RESTORE_TIME_LIMIT", 86400))
 
 
 def max_concurrent() -> int:
-    return int(_setting("RESTORE_MAX_CONCURRENT", 2))
+    return int(setting("RESTORE_MAX_CONCURRENT", 2))
 
 
 def wait_seconds() -> float:
-    return float(_setting("RESTORE_WAIT_SECONDS", 60))
+    return float(setting("RESTORE_WAIT_SECONDS", 60))
 
 
 def staging_threads() -> int:
-    return max(1, int(_setting("RESTORE_STAGING_THREADS", 4)))
+    return max(1, int(setting("RESTORE_STAGING_THREADS", 4)))
 
 
 def site_url() -> str:
-    return str(_setting("RESTORE_SITE_URL", "http://localhost:8000")).rstrip("/")
+    return str(setting("RESTORE_SITE_URL", "http://localhost:8000")).rstrip("/")

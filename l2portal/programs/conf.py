@@ -37,12 +37,12 @@ Commands: ``manage.py scan_metadata --file F1.json [F2.json ...]`` (offline) or 
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
+
+from l2portal.appsettings import setting
 
 from .preprocess import GlobusBackend, HttpBackend, LocalCopyBackend, TransferBackend
 from .qualify import QualificationRules
@@ -52,32 +52,28 @@ PAGE_SIZE_DEFAULT = 1000
 TRANSFER_BACKENDS = ("local", "http", "globus")
 
 
-def _setting(name: str, default: Any = None) -> Any:
-    return getattr(settings, name, os.environ.get(name, default))
-
-
 def metadata_store_url() -> str | None:
-    return _setting("METADATA_STORE_URL") or None
+    return setting("METADATA_STORE_URL") or None
 
 
 def page_size() -> int:
-    return int(_setting("METADATA_STORE_PAGE_SIZE", PAGE_SIZE_DEFAULT))
+    return int(setting("METADATA_STORE_PAGE_SIZE", PAGE_SIZE_DEFAULT))
 
 
 def settle_period() -> timedelta:
-    return timedelta(days=float(_setting("PROGRAMS_SETTLE_DAYS", SETTLE_DAYS_DEFAULT)))
+    return timedelta(days=float(setting("PROGRAMS_SETTLE_DAYS", SETTLE_DAYS_DEFAULT)))
 
 
 def scratch_root() -> Path:
-    return Path(_setting("PROGRAMS_SCRATCH") or Path(settings.DATA_ROOT) / "scratch" / "programs")
+    return Path(setting("PROGRAMS_SCRATCH") or Path(settings.DATA_ROOT) / "scratch" / "programs")
 
 
 def l1_source() -> str:
-    return str(_setting("PROGRAMS_L1_SOURCE") or Path(settings.DATA_ROOT) / "l1-source")
+    return str(setting("PROGRAMS_L1_SOURCE") or Path(settings.DATA_ROOT) / "l1-source")
 
 
 def transfer_backend_name() -> str:
-    name = str(_setting("PROGRAMS_TRANSFER_BACKEND", "local")).lower()
+    name = str(setting("PROGRAMS_TRANSFER_BACKEND", "local")).lower()
     if name not in TRANSFER_BACKENDS:
         raise ValueError(f"PROGRAMS_TRANSFER_BACKEND={name!r}; choose one of {', '.join(TRANSFER_BACKENDS)}")
     return name
@@ -90,23 +86,23 @@ def transfer_backend() -> TransferBackend:
     if name == "http":
         return HttpBackend(l1_source())
     return GlobusBackend(
-        source_endpoint=_setting("PROGRAMS_GLOBUS_SOURCE_ENDPOINT", ""),
-        destination_endpoint=_setting("PROGRAMS_GLOBUS_DESTINATION_ENDPOINT", ""),
+        source_endpoint=setting("PROGRAMS_GLOBUS_SOURCE_ENDPOINT", ""),
+        destination_endpoint=setting("PROGRAMS_GLOBUS_DESTINATION_ENDPOINT", ""),
         destination_root=scratch_root(),
-        destination_path=_setting("PROGRAMS_GLOBUS_DESTINATION_PATH", "/"),
+        destination_path=setting("PROGRAMS_GLOBUS_DESTINATION_PATH", "/"),
     )
 
 
 def default_qualification_rules() -> QualificationRules:
-    configured = _setting("PROGRAMS_QUALIFICATION_RULES")
+    configured = setting("PROGRAMS_QUALIFICATION_RULES")
     if isinstance(configured, str) and configured.strip():
         configured = json.loads(configured)
     return QualificationRules.from_dict(configured or {})
 
 
 def l2_collection_name() -> str:
-    return _setting("PROGRAMS_L2_COLLECTION", "L2")
+    return setting("PROGRAMS_L2_COLLECTION", "L2")
 
 
 def l2_bucket() -> str:
-    return _setting("PROGRAMS_L2_BUCKET", "data")
+    return setting("PROGRAMS_L2_BUCKET", "data")
