@@ -79,6 +79,7 @@ def main():
     drop_database = create_database("bench_programs")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
     os.environ["L2PORTAL_LOG_LEVEL"] = "WARNING"
+    os.environ.setdefault("DJANGO_DEBUG", "false")  # production settings: no query logging wrapper
     import django
 
     django.setup()
