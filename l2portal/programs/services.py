@@ -594,6 +594,9 @@ def _transfer_items(program: ObservingProgram, backend, scratch: Path) -> list[T
     items = []
     scratch.mkdir(parents=True, exist_ok=True)
     for dataset_id in datasets.order_by("dataset_id").values_list("dataset_id", flat=True):
+        # Ids come from the metadata store and become path components on both sides of the copy.
+        if dataset_id in {".", ".."} or "/" in dataset_id or "\\" in dataset_id or "\x00" in dataset_id:
+            raise TransferError(f"dataset id {dataset_id!r} cannot name a folder; refusing to fetch it")
         with tempfile.NamedTemporaryFile(dir=scratch, prefix=".listing.") as listing:
             backend.fetch(f"{dataset_id}/{CHECKSUM_LISTING}", Path(listing.name), lambda n: None)
             text = Path(listing.name).read_text(encoding="utf-8")
@@ -601,7 +604,7 @@ def _transfer_items(program: ObservingProgram, backend, scratch: Path) -> list[T
             if not line.strip():
                 continue
             digest, _, name = line.strip().partition("  ")
-            if not re.fullmatch(r"[0-9a-fA-F]{64}", digest) or not name or "/" in name:
+            if not re.fullmatch(r"[0-9a-fA-F]{64}", digest) or not name or "/" in name or name in {".", ".."}:
                 raise TransferError(
                     f"{dataset_id}/{CHECKSUM_LISTING} line {number} is not '<sha256>  <file>'"
                 )

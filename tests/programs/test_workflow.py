@@ -59,6 +59,21 @@ def test_preprocess_failure_goes_to_error_and_retry_runs_it_again(loaded, django
     assert program.state == "preprocessed"
 
 
+def test_preprocess_refuses_a_dataset_id_that_would_leave_the_folders(loaded):
+    program = invertible(0)
+    first = (
+        program.datasets.filter(superseded=False, instrument_name__iexact="VISP")
+        .order_by("dataset_id")
+        .first()
+    )
+    program.datasets.filter(pk=first.pk).update(dataset_id="../../etc")
+    services.run_preprocess(program.pk, SYSTEM)
+    program.refresh_from_db()
+    assert program.state == "error"
+    assert "cannot name a folder" in program.transitions.last().reason
+    assert not any(services.scratch_folder(program).rglob("*.fits"))
+
+
 def test_preprocess_is_for_operators_and_invertible_programs(loaded, scientist, operator):
     with pytest.raises(services.NotPermitted):
         services.request_preprocess(invertible(0), scientist)
