@@ -52,5 +52,10 @@ test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
+# Every benchmark; the PostgreSQL ones only when DATABASE_URL points at PostgreSQL.
 bench: venv
-	$(PY) benchmarks/bench_transitions.py
+	$(PY) benchmarks/bench_ft2.py
+	$(PY) benchmarks/bench_ppr.py
+	@case "$$DATABASE_URL" in postgres*) \
+	  $(PY) benchmarks/bench_transitions.py && $(PY) benchmarks/bench_programs.py ;; \
+	  *) echo "bench_transitions, bench_programs: set DATABASE_URL to PostgreSQL to run them" ;; esac
