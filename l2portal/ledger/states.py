@@ -49,10 +49,6 @@ class StateMachine:
     def names(self) -> set[str]:
         return {value for value, _ in self.states}
 
-    @property
-    def choices(self) -> tuple[tuple[str, str], ...]:
-        return self.states
-
     def label(self, state: str) -> str:
         return dict(self.states).get(state, state)
 
