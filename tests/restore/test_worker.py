@@ -26,6 +26,8 @@ def test_a_full_restore_through_a_real_worker(scientist, celery_worker_process):
     restore.refresh_from_db()
     assert restore.state == "restored", restore.progress_note
     executions = Execution.objects.filter(task_name__in=STEPS)
+    # The last step moves the request on before its task returns and its Execution is closed.
+    wait_for(lambda: not executions.filter(status="running").exists())
     assert {execution.task_name for execution in executions} == STEPS
     assert {execution.status for execution in executions} == {"succeeded"}
     assert {execution.subject_id for execution in executions} == {str(restore.pk)}
