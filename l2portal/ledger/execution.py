@@ -86,7 +86,8 @@ def recording(
         tail.lines.extend(traceback.format_exc().splitlines()[-20:])
         raise
     else:
-        execution.status = Execution.Status.SUCCEEDED
+        if execution.status == Execution.Status.RUNNING:  # not marked failed by ledger.services.fail()
+            execution.status = Execution.Status.SUCCEEDED
     finally:
         _current.reset(token)
         root.removeHandler(tail)

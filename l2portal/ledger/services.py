@@ -76,8 +76,13 @@ def transition(obj: Tracked, to_state: str, actor: Actor, reason: str = "", **de
 
 
 def fail(obj: Tracked, actor: Actor, error: str, **details) -> TransitionBase:
-    """Any non-final state may move to Error; the state it failed in is kept for retry()."""
-    return transition(obj, ERROR, actor, reason=error, **details)
+    """Any non-final state may move to Error; the state it failed in is kept for retry(). The
+    Execution running this step, if any, is marked failed too, even though its task returns."""
+    row = transition(obj, ERROR, actor, reason=error, **details)
+    execution = current_execution()
+    if execution is not None:
+        execution.status, execution.error = Execution.Status.FAILED, error
+    return row
 
 
 def retry(obj: Tracked, actor: Actor, reason: str = "operator retry") -> TransitionBase:

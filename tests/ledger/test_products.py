@@ -124,6 +124,17 @@ def test_failed_execution_records_error_and_log_tail():
     assert execution.finished_at is not None
 
 
+def test_a_step_that_fails_its_subject_is_a_failed_execution():
+    from l2portal.programs.models import ObservingProgram
+
+    program = ObservingProgram.objects.create(execution_id="eid_step")
+    with recording("preprocess", subject=program) as execution:
+        services.fail(program, SYSTEM, "checksum mismatch on frame 12")
+    execution.refresh_from_db()
+    assert execution.status == Execution.Status.FAILED
+    assert execution.error == "checksum mismatch on frame 12"
+
+
 def test_export_is_deterministic_and_import_registers_as_is(data_root, tmp_path):
     run = services.get_run_collection("P310")
     for name in ("P310_a.txt", "P310_b.txt"):
