@@ -194,3 +194,13 @@ def test_chained_collection_resolves_to_its_runs_in_order():
     CollectionChild.objects.create(parent=chain, child=p310, position=0)
     CollectionChild.objects.create(parent=chain, child=p305, position=1)
     assert services.resolve(chain) == [p310, p305]
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, 4096 + 1, 3 * 4096 + 17])
+def test_sha256_file_matches_hashlib_across_block_boundaries(tmp_path, size):
+    import hashlib
+    import os
+
+    path = tmp_path / "sample.bin"
+    path.write_bytes(os.urandom(size))
+    assert sha256_file(path, chunk_size=4096) == hashlib.sha256(path.read_bytes()).hexdigest()
