@@ -183,7 +183,7 @@ def _refuse(obj, actor: Actor, error: TransitionNotAllowed):
 
 def _move(obj, to_state, actor, reason, details, allowed_from, explain):
     """Apply the move if the locked row's state is in ``allowed_from``; else raise what
-    ``explain(current_state)`` says (re-checking once if the state changed meanwhile)."""
+    ``explain(current_state)`` says (trying again, a few times, if the state changed meanwhile)."""
     model = type(obj)
     move = _move_in_one_statement if connection.vendor == "postgresql" else _move_with_orm
     for _ in range(3):
