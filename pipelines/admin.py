@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from l2portal.ledger.admin import ReadOnlyInline, TrackedAdmin
+from l2portal.ledger.admin import ReadOnlyAdmin, ReadOnlyInline, TrackedAdmin
 
 from .models import (
     BtiInterval,
@@ -92,7 +92,7 @@ class BtiIntervalInline(ReadOnlyInline):
 
 
 @admin.register(BtiSet)
-class BtiSetAdmin(admin.ModelAdmin):
+class BtiSetAdmin(ReadOnlyAdmin):
     """Sets are submitted through the API or `submit_bti` and never change afterwards (a
     correction is a new version), so the admin only shows them."""
 
@@ -101,12 +101,3 @@ class BtiSetAdmin(admin.ModelAdmin):
     search_fields = ["data_run__run_id"]
     readonly_fields = [f.name for f in BtiSet._meta.fields]
     inlines = [BtiIntervalInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

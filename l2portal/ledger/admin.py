@@ -7,6 +7,19 @@ from .models import Collection, CollectionChild, Execution, FanIn, LedgerEvent, 
 from .states import ERROR, TransitionNotAllowed
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (scans, events, submitted sets): operators read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -110,16 +123,7 @@ class FanInAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEvent)
-class LedgerEventAdmin(admin.ModelAdmin):
+class LedgerEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "actor", "message"]
     list_filter = ["kind"]
     readonly_fields = ["at", "kind", "subject_type", "subject_id", "actor", "message", "details"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

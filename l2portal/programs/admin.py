@@ -1,23 +1,10 @@
 from django import forms
 from django.contrib import admin
 
-from l2portal.ledger.admin import TrackedAdmin
+from l2portal.ledger.admin import ReadOnlyAdmin, TrackedAdmin
 
 from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan
 from .qualify import QualificationRules
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by scans and services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ObservingProgram)
