@@ -23,7 +23,9 @@ RESTORE_PIPELINE_COMMAND runs the pipeline on the PPR: the PPR path is appended 
                          ``*casa_piperestorescript.py``, run in working/.
 RESTORE_SCRIPT_DIR       SCIPIPE_SCRIPTDIR for the pipeline (default: the MOUS products/ folder, where the
                          delivered scripts are staged).
-RESTORE_TIME_LIMIT       seconds a pipeline run may take before it is stopped (default 86400).
+RESTORE_TIME_LIMIT       seconds a pipeline run may take before it is stopped (default: the task time
+                         limit, L2PORTAL_TASK_TIME_LIMIT, less 10 minutes, so the run task ends before
+                         Redis would redeliver it; raise both together).
 RESTORE_MAX_CONCURRENT   how many restores may be running at once (default 2). A prepared request over
                          the cap waits in Prepared: its run task is re-enqueued with a countdown of
                          RESTORE_WAIT_SECONDS (default 60), and a restore that stops running starts the
@@ -78,7 +80,9 @@ def script_dir() -> str:
 
 
 def time_limit() -> float:
-    return float(setting("RESTORE_TIME_LIMIT", 86400))
+    # Below the global task limit: Redis redelivers a task running longer than its visibility
+    # timeout, which settings keep above that limit.
+    return float(setting("RESTORE_TIME_LIMIT", settings.CELERY_TASK_TIME_LIMIT - 600))
 
 
 def max_concurrent() -> int:

@@ -51,3 +51,13 @@ def test_celery_is_configured_for_at_least_once_delivery():
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.broker_transport_options["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
     assert {q.name for q in app.conf.task_queues} == {"default", "fits", "merge", "restore"}
+
+
+def test_no_task_may_run_longer_than_redis_waits_before_redelivering_it():
+    from l2portal.celery import app
+
+    app.loader.import_default_modules()
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    limits = {name: task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items()}
+    assert "restore.tasks.run" in limits
+    assert {name: limit for name, limit in limits.items() if limit >= visibility} == {}
