@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 CELERY := $(VENV)/bin/celery
 HOST ?= 127.0.0.1
 PORT ?= 8000
-QUEUES := default,fits,merge,restore
+# The queues the apps declare (PortalApp.queues), read when a worker starts.
+QUEUES = $$($(PY) manage.py queues)
 
 .PHONY: run test worker beat lint format bench venv demo
 

@@ -93,7 +93,7 @@ def main():
     from l2portal.programs import services
     from l2portal.programs.metadata import MetadataClient
     from l2portal.programs.models import Dataset, ObservingProgram
-    from l2portal.roles import OPERATOR
+    from l2portal.ledger.roles import OPERATOR
     from tests.factories import user
 
     store = None

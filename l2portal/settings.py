@@ -5,7 +5,6 @@ the web process. With them set it uses PostgreSQL and Redis with real Celery wor
 """
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "l2portal.web.LoginRequiredMiddleware",
+    "l2portal.ledger.pages.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "l2portal.urls"
@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "l2portal.web.navigation",
             ],
         },
     },
@@ -117,14 +118,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["l2portal.roles.ReadAuthenticatedWriteByRole"],
+    # Signed-in reads; every write's role is checked by the service it calls.
+    "DEFAULT_PERMISSION_CLASSES": ["l2portal.ledger.api.permissions.SignedInReadsByRole"],
+    "EXCEPTION_HANDLER": "l2portal.ledger.api.refusals.refusal_exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "l2portal.ledger.api.refusals.PortalAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "l2portal API",
@@ -154,26 +157,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # or a running task is handed to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {
-    "pipelines.tasks.*": {"queue": "fits"},
-    "pipelines.tasks.merge_*": {"queue": "merge"},
-    "restore.tasks.*": {"queue": "restore"},
-}
+# Each app declares its queues and the task names routed to them (PortalApp.queues); so does the
+# beat schedule (PortalApp.periodic, installed when the ledger app is ready).
+CELERY_TASK_ROUTES = ("l2portal.ledger.portal.route_task",)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {
-    "scan-metadata-store": {
-        "task": "l2portal.programs.tasks.scan_metadata_store",
-        "schedule": timedelta(minutes=int(os.environ.get("PROGRAMS_SCAN_INTERVAL_MINUTES", 60))),
-    },
-    "purge-expired-collections": {
-        "task": "l2portal.ledger.tasks.purge_expired",
-        "schedule": timedelta(hours=1),
-    },
-}
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,4 +1,4 @@
-"""Site-wide views: home dashboard, health check; and the sign-in requirement for pages."""
+"""Site-wide views: home dashboard, health check; the navigation; the sign-in requirement for pages."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
@@ -10,20 +10,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from l2portal.ledger.models import Execution, LedgerEvent, Product
-from l2portal.programs.models import ObservingProgram
-from pipelines.models import CampaignRun, DataRun, Downlink, FsscDelivery, ReprocessingCampaign
-from restore.models import RestoreRequest
-
-# Each board of the dashboard, with the page that lists its objects (None: the admin's list).
-TRACKED = (
-    (ObservingProgram, "programs:list"),
-    (ReprocessingCampaign, "pipelines:campaigns"),
-    (CampaignRun, "pipelines:campaigns"),
-    (FsscDelivery, None),
-    (RestoreRequest, "restore:list"),
-    (DataRun, None),
-    (Downlink, None),
-)
+from l2portal.ledger.portal import dashboard_cards
+from l2portal.ledger.portal import navigation as portal_navigation
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -35,9 +23,14 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+def navigation(request):
+    """Context processor: the navigation entries the apps declare, as far as the user may see them."""
+    return {"navigation": portal_navigation(request.user) if request.user.is_authenticated else []}
+
+
 def home(request):
     boards = []
-    for model, list_url in TRACKED:
+    for model, list_url in dashboard_cards():
         counts = dict(model.objects.values_list("state").annotate(n=Count("pk")).order_by())
         opts = model._meta
         boards.append(

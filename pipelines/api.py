@@ -21,7 +21,7 @@ from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSeriali
 from l2portal.ledger.api.views import TrackedViewSet
 from l2portal.ledger.services import Actor, absolute_path
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.roles import FSSC, OPERATOR
+from l2portal.ledger.roles import FSSC, OPERATOR
 
 from . import services
 from .downloads import AnyMediaRenderer, ranged_file_response
@@ -629,7 +629,6 @@ class FsscProductViewSet(TrackedViewSet):
     serializer_class = FsscProductSerializer
     filterset_class = FsscProductFilter
     action_roles = {
-        **TrackedViewSet.action_roles,
         **dict.fromkeys(("list", "retrieve", "history", "download", "report"), FSSC_ROLES),
     }
 
@@ -749,7 +748,6 @@ class SwitchoverViewSet(mixins.CreateModelMixin, TrackedViewSet):
     queryset = Switchover.objects.select_related("campaign")
     serializer_class = SwitchoverSerializer
     filterset_fields = ["state", "campaign"]
-    action_roles = {**TrackedViewSet.action_roles, "agree": FSSC_ROLES}
 
     @extend_schema(
         summary="Propose a switchover date (operators)",

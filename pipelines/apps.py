@@ -1,10 +1,22 @@
-from django.apps import AppConfig
+from l2portal.ledger.portal import Card, Nav, PortalApp
+from l2portal.ledger.roles import FSSC, OPERATOR
 
 
-class PipelinesConfig(AppConfig):
+class PipelinesConfig(PortalApp):
     name = "pipelines"
     verbose_name = "Pipelines (Fermi ISOC)"
-
-    def ready(self):
-        # Registers the tasks in every process, so services can enqueue them by name.
-        from . import tasks  # noqa: F401
+    url_prefix = "pipelines/"
+    navigation = (Nav("Campaigns", "pipelines:campaigns"),)
+    api = "pipelines.api"
+    # FT2 generation on "fits", event merging on "merge": each can have its own workers and hosts.
+    queues = {"fits": ("pipelines.tasks.*",), "merge": ("pipelines.tasks.merge_*",)}
+    roles = (OPERATOR, FSSC)
+    permissions = {OPERATOR: ("pipelines",)}
+    dashboard = (
+        Card("pipelines.ReprocessingCampaign", "pipelines:campaigns"),
+        Card("pipelines.CampaignRun", "pipelines:campaigns"),
+        Card("pipelines.FsscDelivery"),
+        Card("pipelines.DataRun"),
+        Card("pipelines.Downlink"),
+    )
+    demo = "pipelines.demo.load_demo"

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.roles import is_operator
+from l2portal.ledger.roles import is_operator
 
 from . import conf, services
 from .models import CAMPAIGN_RUN_MACHINE, CampaignRun, ReprocessingCampaign, Switchover

@@ -21,7 +21,7 @@ from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSeriali
 from l2portal.ledger.api.views import TrackedViewSet
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.roles import OPERATOR, SCIENTIST
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 
 from . import services
 from .models import RestoreRequest, StagedFile
@@ -183,7 +183,6 @@ class RestoreRequestViewSet(mixins.CreateModelMixin, TrackedViewSet):
     ordering_fields = ["created_at", "state_changed_at", "mous_uid"]
     write_roles = (OPERATOR, SCIENTIST)
     action_roles = {
-        **TrackedViewSet.action_roles,
         "create": (OPERATOR, SCIENTIST),
         "cancel": (OPERATOR, SCIENTIST),
     }

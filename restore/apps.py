@@ -1,10 +1,15 @@
-from django.apps import AppConfig
+from l2portal.ledger.portal import Card, Nav, PortalApp
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 
 
-class RestoreConfig(AppConfig):
+class RestoreConfig(PortalApp):
     name = "restore"
     verbose_name = "Restores (ALMA MOUS)"
-
-    def ready(self):
-        # Registers the step tasks in every process, so services can enqueue them by name.
-        from . import tasks  # noqa: F401
+    url_prefix = "restores/"
+    navigation = (Nav("Restores", "restore:list"),)
+    api = "restore.api"
+    queues = {"restore": ("restore.tasks.*",)}
+    roles = (SCIENTIST, OPERATOR)
+    permissions = {OPERATOR: ("restore",)}
+    dashboard = (Card("restore.RestoreRequest", "restore:list"),)
+    demo = "restore.demo.load_demo"

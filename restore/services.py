@@ -32,7 +32,7 @@ from l2portal.ledger.execution import TransientError, attach_subject, current_ex
 from l2portal.ledger.files import atomic_output
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.roles import OPERATOR, has_role
+from l2portal.ledger.roles import OPERATOR, has_role
 from restore import archive, conf
 from restore.layout import RestoreLayout, disk_name
 from restore.plan import PlanError, RestorePlan, load_plan

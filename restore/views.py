@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.roles import OPERATOR, SCIENTIST, has_role
+from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 
 from . import services
 from .models import RESTORE_MACHINE, RestoreRequest, StagedFile

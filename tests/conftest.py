@@ -9,7 +9,6 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection, connections
 
-from l2portal.celery import QUEUES
 from l2portal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +62,8 @@ def _test_database_url() -> str:
 @pytest.fixture
 def celery_worker_process(data_root):
     """A real Celery worker in its own process, on the test database and the configured Redis."""
+    from l2portal.ledger.portal import queues
+
     celery_app.control.purge()
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     env = {
@@ -80,7 +81,7 @@ def celery_worker_process(data_root):
             "l2portal",
             "worker",
             "-Q",
-            ",".join(QUEUES),
+            ",".join(queues()),
             "-n",
             name,
             "--concurrency",

@@ -3,7 +3,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from l2portal.ledger import services
-from l2portal.roles import FSSC, OPERATOR, SCIENTIST
+from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
 from tests.factories import SYSTEM, program, user
 
 pytestmark = pytest.mark.django_db

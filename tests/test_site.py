@@ -51,7 +51,7 @@ def test_admin_lists_every_model_and_history_is_read_only(client):
 def test_operators_steer_every_portal_model_in_the_admin_and_scientists_cannot(client):
     from django.contrib import admin
 
-    from l2portal.roles import OPERATOR, SCIENTIST
+    from l2portal.ledger.roles import OPERATOR, SCIENTIST
     from tests.factories import user
 
     portal_models = [

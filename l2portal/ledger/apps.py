@@ -1,7 +1,26 @@
-from django.apps import AppConfig
+from datetime import timedelta
+
+from .portal import Periodic, PortalApp
+from .roles import OPERATOR
 
 
-class LedgerConfig(AppConfig):
+class LedgerConfig(PortalApp):
     name = "l2portal.ledger"
     label = "ledger"
     verbose_name = "Ledger: history, products, provenance"
+    api = "l2portal.ledger.api.urls"
+    roles = (OPERATOR,)
+    # Operators steer everything in the admin, including the FSSC's API token.
+    permissions = {OPERATOR: ("ledger", "authtoken")}
+    periodic = (
+        Periodic("purge-expired-collections", "l2portal.ledger.tasks.purge_expired", timedelta(hours=1)),
+    )
+
+    def ready(self):
+        super().ready()
+        from celery import current_app
+
+        from .portal import beat_schedule
+
+        # Every app is configured by now: the beat schedule is the union of their declarations.
+        current_app.conf.beat_schedule = beat_schedule()

@@ -4,18 +4,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from rest_framework.authtoken.models import Token
 
-from l2portal.roles import FSSC, OPERATOR, ROLES
-
-# Operators steer everything in the admin: they hold every permission of the portal's own apps and
-# may manage API tokens (the FSSC's).
-OPERATOR_APPS = ("ledger", "programs", "pipelines", "restore", "authtoken")
+from .portal import role_permissions, roles
+from .roles import FSSC, OPERATOR
 
 
 def ensure_groups() -> None:
-    for name in ROLES:
+    """One group per role an app declares, holding the admin permissions apps grant that role."""
+    granted = role_permissions()
+    for name in roles():
         group, _ = Group.objects.get_or_create(name=name)
-        if name == OPERATOR:
-            group.permissions.set(Permission.objects.filter(content_type__app_label__in=OPERATOR_APPS))
+        labels = granted.get(name, set())
+        group.permissions.set(Permission.objects.filter(content_type__app_label__in=labels))
 
 
 def ensure_user(username: str, role: str, password: str | None) -> tuple:

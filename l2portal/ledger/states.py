@@ -7,16 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .refusals import Refused
+
 ERROR = "error"
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Refused):
     """A move the object's state machine does not allow. The object is left untouched."""
+
+    code = "transition_refused"
 
     def __init__(self, subject: str, from_state: str, to_state: str, why: str = ""):
         self.subject, self.from_state, self.to_state = subject, from_state, to_state
         message = f"{subject}: cannot move from '{from_state}' to '{to_state}'"
-        super().__init__(f"{message} ({why})" if why else message)
+        super().__init__(
+            f"{message} ({why})" if why else message,
+            details={"from_state": from_state, "to_state": to_state},
+        )
 
 
 @dataclass(frozen=True)

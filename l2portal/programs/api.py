@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from l2portal.ledger.api.serializers import TrackedSerializer
 from l2portal.ledger.api.views import TrackedViewSet
-from l2portal.roles import OPERATOR, SCIENTIST
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 
 from . import services
 from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan
@@ -164,7 +164,6 @@ class ObservingProgramViewSet(TrackedViewSet):
         "execution_id",
     ]
     action_roles = {
-        **TrackedViewSet.action_roles,
         "claim": (SCIENTIST,),
         "release": (SCIENTIST, OPERATOR),
         "reassign": (OPERATOR,),

@@ -1,11 +1,25 @@
-from django.apps import AppConfig
+from l2portal.ledger.portal import Card, Nav, Periodic, PortalApp
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 
 
-class ProgramsConfig(AppConfig):
+class ProgramsConfig(PortalApp):
     name = "l2portal.programs"
     label = "programs"
     verbose_name = "Observing programs (Level 2)"
+    url_prefix = "programs/"
+    navigation = (Nav("Observing programs", "programs:list"), Nav("Queue", "programs:queue"))
+    api = "l2portal.programs.api"
+    roles = (SCIENTIST, OPERATOR)
+    permissions = {OPERATOR: ("programs",)}
+    dashboard = (Card("programs.ObservingProgram", "programs:list"),)
+    demo = "l2portal.programs.demo.load_demo"
 
-    def ready(self):
-        # Registers the tasks in every process, so services can enqueue them by name.
-        from . import tasks  # noqa: F401
+    @property
+    def periodic(self):
+        from . import conf
+
+        return (
+            Periodic(
+                "scan-metadata-store", "l2portal.programs.tasks.scan_metadata_store", conf.scan_interval()
+            ),
+        )

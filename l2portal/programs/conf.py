@@ -27,8 +27,8 @@ PROGRAMS_QUALIFICATION_RULES    qualification thresholds and lines as a dict or 
                                 in the database (admin) overrides them; operators then re-qualify.
 PROGRAMS_L2_COLLECTION          RUN collection of published Level 2 products (default "L2").
 PROGRAMS_L2_BUCKET              bucket named to the metadata store for Level 2 products (default "data").
-PROGRAMS_SCAN_INTERVAL_MINUTES  read by l2portal.settings for the beat entry of
-                                l2portal.programs.tasks.scan_metadata_store (default 60).
+PROGRAMS_SCAN_INTERVAL_MINUTES  how often beat starts l2portal.programs.tasks.scan_metadata_store
+                                (default 60; read when the app loads).
 
 Commands: ``manage.py scan_metadata --file F1.json [F2.json ...]`` (offline) or ``--url URL``
 [``--proposal PID``]; ``manage.py list_programs [--json] [--state S] [--proposal P]``.
@@ -50,6 +50,10 @@ from .qualify import QualificationRules
 SETTLE_DAYS_DEFAULT = 3
 PAGE_SIZE_DEFAULT = 1000
 TRANSFER_BACKENDS = ("local", "http", "globus")
+
+
+def scan_interval() -> timedelta:
+    return timedelta(minutes=float(setting("PROGRAMS_SCAN_INTERVAL_MINUTES", 60)))
 
 
 def metadata_store_url() -> str | None:

@@ -41,7 +41,7 @@ from l2portal.ledger.services import (
 )
 from l2portal.ledger.services import retry as ledger_retry
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.roles import OPERATOR, SCIENTIST, has_role
+from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 
 from . import conf
 from .grouping import ObservingProgram as ProgramGroup

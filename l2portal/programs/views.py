@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from l2portal.roles import OPERATOR, SCIENTIST, has_role
+from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 
 from . import services
 from .api import ObservingProgramFilter

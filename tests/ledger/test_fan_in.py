@@ -5,6 +5,7 @@ from django.db import connection
 
 from l2portal.ledger import services
 from l2portal.ledger.models import FanIn
+from l2portal.ledger.services import fan_in
 
 started = []
 
@@ -12,7 +13,7 @@ started = []
 @pytest.fixture
 def record_enqueues(monkeypatch):
     started.clear()
-    monkeypatch.setattr(services, "enqueue", lambda name, *args, **kwargs: started.append((name, kwargs)))
+    monkeypatch.setattr(fan_in, "enqueue", lambda name, *args, **kwargs: started.append((name, kwargs)))
     return started
 
 

@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from l2portal.ledger import services
 from l2portal.ledger.models import AppendOnlyError, LedgerEvent
+from l2portal.ledger.services import transitions
 from l2portal.ledger.states import StateMachine, TransitionNotAllowed
 from l2portal.programs.models import ObservingProgram, ObservingProgramTransition
 from tests.factories import SYSTEM, one_of_each_tracked_model, program
@@ -54,7 +55,7 @@ def test_any_state_fails_to_error_and_retry_returns_to_failed_step(monkeypatch):
 
     started = []
     monkeypatch.setattr(ObservingProgram, "step_tasks", {"invertible": "fake.preprocess"}, raising=False)
-    monkeypatch.setattr(services, "enqueue", lambda name, *args, **kw: started.append((name, args)))
+    monkeypatch.setattr(transitions, "enqueue", lambda name, *args, **kw: started.append((name, args)))
     row = services.retry(op, SYSTEM)
     assert (row.from_state, row.to_state, row.details["retry_of"]) == ("error", "invertible", failure.pk)
     assert started == [("fake.preprocess", (op.pk,))]

@@ -3,7 +3,7 @@
 import pytest
 
 from l2portal.ledger import services as ledger
-from l2portal.roles import OPERATOR
+from l2portal.ledger.roles import OPERATOR
 from tests.conftest import sign_in
 from tests.factories import SYSTEM, user
 

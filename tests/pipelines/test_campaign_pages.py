@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from l2portal.ledger import services as ledger
-from l2portal.roles import OPERATOR, SCIENTIST
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from pipelines import services
 from pipelines.models import CampaignRun, DataRun, ReprocessingCampaign
 from tests.factories import SYSTEM, user

@@ -5,7 +5,7 @@ import requests
 from rest_framework.authtoken.models import Token
 
 from l2portal.ledger.services import absolute_path
-from l2portal.roles import FSSC, SCIENTIST
+from l2portal.ledger.roles import FSSC, SCIENTIST
 from pipelines import services
 from pipelines.downloads import Unsatisfiable, parse_range
 from pipelines.models import FsscDelivery

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.roles import FSSC, OPERATOR, SCIENTIST
+from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
 from pipelines import services
 from pipelines.models import CampaignRun, FsscDelivery, ReprocessingCampaign
 from tests.factories import SYSTEM

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from l2portal.roles import FSSC, OPERATOR, SCIENTIST
+from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
 from restore import archive
 from tests.factories import user
 

@@ -1,15 +1,15 @@
 from django.core.management.base import BaseCommand
 
+from l2portal.ledger.portal import roles
 from l2portal.ledger.roles_setup import ensure_user
-from l2portal.roles import ROLES
 
 
 class Command(BaseCommand):
-    help = "Create or update a user in one role (scientist, operator, fssc); prints the FSSC API token."
+    help = "Create or update a user in one role (scientist, operator, fssc, ...); prints an FSSC API token."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("role", choices=ROLES)
+        parser.add_argument("role", choices=roles())
         parser.add_argument("--password", help="omit for an API-only account (e.g. the FSSC)")
 
     def handle(self, username, role, password, **options):

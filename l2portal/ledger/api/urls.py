@@ -1,0 +1,10 @@
+"""The ledger's API routes (read through PortalApp.api)."""
+
+from . import views
+
+
+def register(router) -> None:
+    router.register("collections", views.CollectionViewSet)
+    router.register("products", views.ProductViewSet)
+    router.register("executions", views.ExecutionViewSet)
+    router.register("events", views.LedgerEventViewSet)

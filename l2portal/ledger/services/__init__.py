@@ -1,0 +1,66 @@
+"""The ledger's operations, the shared core every domain builds on: the only place where states
+change (``transition``), files become products (``write_product``), work goes to the workers
+(``enqueue``), roles are checked (``require_role``) and requests are refused (``refuse``)."""
+
+from .actors import Actor, require_role
+from .enqueue import enqueue, tasks_run_in_place
+from .events import describe, record_event, record_refusal, refuse
+from .exchange import (
+    EXPORT_FORMAT,
+    ImportRefused,
+    export_collection,
+    export_document,
+    import_collection,
+    purge_collection,
+    purge_expired,
+)
+from .fan_in import fan_in_open, fan_in_part_done
+from .products import (
+    ProductPathError,
+    absolute_path,
+    check_product_path,
+    data_root,
+    derived_from,
+    get_run_collection,
+    produced,
+    product_path,
+    resolve,
+    write_product,
+)
+from .transitions import BatchResult, fail, retry, start_step, transition, transition_many
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "Actor",
+    "BatchResult",
+    "ImportRefused",
+    "ProductPathError",
+    "absolute_path",
+    "check_product_path",
+    "data_root",
+    "derived_from",
+    "describe",
+    "enqueue",
+    "export_collection",
+    "export_document",
+    "fail",
+    "fan_in_open",
+    "fan_in_part_done",
+    "get_run_collection",
+    "import_collection",
+    "produced",
+    "product_path",
+    "purge_collection",
+    "purge_expired",
+    "record_event",
+    "record_refusal",
+    "refuse",
+    "require_role",
+    "resolve",
+    "retry",
+    "start_step",
+    "tasks_run_in_place",
+    "transition",
+    "transition_many",
+    "write_product",
+]
