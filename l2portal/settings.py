@@ -127,7 +127,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "l2portal.ledger.api.refusals.PortalAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "l2portal.ledger.api.schema.PortalAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "l2portal API",

@@ -24,7 +24,7 @@ from l2portal.ledger.states import TransitionNotAllowed
 from l2portal.ledger.roles import FSSC, OPERATOR
 
 from . import services
-from .downloads import AnyMediaRenderer, ranged_file_response
+from l2portal.ledger.downloads import AnyMediaRenderer, ranged_file_response
 from .models import (
     BtiSet,
     CampaignRun,

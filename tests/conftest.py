@@ -10,6 +10,8 @@ import pytest
 from django.db import connection, connections
 
 from l2portal.celery import app as celery_app
+from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
+from tests.factories import user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,30 @@ def close_connections_after_each_request():
 
     for alias in connections:
         connections[alias].settings_dict["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture
+def scientist(db):
+    person = user("scientist", SCIENTIST)
+    person.email = "scientist@example.org"
+    person.save()
+    return person
+
+
+@pytest.fixture
+def other_scientist(db):
+    return user("marie", SCIENTIST)
+
+
+@pytest.fixture
+def operator(db):
+    return user("operator", OPERATOR)
+
+
+@pytest.fixture
+def fssc(db):
+    """The FSSC's API account (it has a token)."""
+    return user("fssc", FSSC)
 
 
 @pytest.fixture(autouse=True)
