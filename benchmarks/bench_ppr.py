@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from l2portal.ledger.files import sha256_file
+from l2portal.files import sha256_file
 from restore import archive
 from restore.layout import disk_name
 from restore.manifest import parse_manifest

@@ -90,10 +90,10 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from l2portal.ledger import services as ledger
+    from l2portal.ledger.roles import OPERATOR
     from l2portal.programs import services
     from l2portal.programs.metadata import MetadataClient
     from l2portal.programs.models import Dataset, ObservingProgram
-    from l2portal.ledger.roles import OPERATOR
     from tests.factories import user
 
     store = None

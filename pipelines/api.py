@@ -19,12 +19,12 @@ from rest_framework.response import Response
 
 from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer, TransitionSerializer
 from l2portal.ledger.api.views import TrackedViewSet
+from l2portal.ledger.downloads import AnyMediaRenderer, ranged_file_response
+from l2portal.ledger.roles import FSSC, OPERATOR
 from l2portal.ledger.services import Actor, absolute_path
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import FSSC, OPERATOR
 
 from . import services
-from l2portal.ledger.downloads import AnyMediaRenderer, ranged_file_response
 from .models import (
     BtiSet,
     CampaignRun,

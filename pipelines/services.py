@@ -19,13 +19,13 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from l2portal.files import sha256_file
 from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError, recording
-from l2portal.ledger.files import sha256_file
 from l2portal.ledger.models import FanIn
+from l2portal.ledger.roles import FSSC, OPERATOR, has_role
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import FSSC, OPERATOR, has_role
 
 from . import bti, conf, orbitgen
 from .ft2 import Ft2Config, Ft2Error, make_ft2, product_filename

@@ -9,9 +9,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from l2portal.ledger.roles import is_operator
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import is_operator
 
 from . import conf, services
 from .models import CAMPAIGN_RUN_MACHINE, CampaignRun, ReprocessingCampaign, Switchover

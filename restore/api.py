@@ -19,9 +19,9 @@ from rest_framework.response import Response
 
 from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
 from l2portal.ledger.api.views import TrackedViewSet
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import OPERATOR, SCIENTIST
 
 from . import services
 from .models import RestoreRequest, StagedFile

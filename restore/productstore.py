@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import requests
 
-from l2portal.ledger.files import CHUNK
+from l2portal.files import CHUNK
 from restore.layout import disk_name, safe_component
 
 HTTP_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds

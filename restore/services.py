@@ -27,12 +27,12 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from l2portal.files import atomic_output
 from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError, attach_subject, current_execution
-from l2portal.ledger.files import atomic_output
+from l2portal.ledger.roles import OPERATOR, has_role
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import OPERATOR, has_role
 from restore import archive, conf
 from restore.layout import RestoreLayout, disk_name
 from restore.plan import PlanError, RestorePlan, load_plan

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
-from l2portal.ledger.files import atomic_output
+from l2portal.files import atomic_output
 from restore.layout import safe_component
 from restore.manifest import PipelineManifest, parse_manifest
 from restore.ppr import KNOWN_COMMANDS, PprAsdm, PprRequest, read_ppr

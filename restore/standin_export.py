@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from l2portal.ledger.files import atomic_output
+from l2portal.files import atomic_output
 from restore.layout import disk_name
 
 EB_UID = re.compile(r"uid://A[0-9]{3}/X[0-9a-fA-F]+/X[0-9a-fA-F]+")

@@ -9,9 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 
 from . import services
 from .models import RESTORE_MACHINE, RestoreRequest, StagedFile

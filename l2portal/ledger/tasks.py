@@ -2,9 +2,10 @@
 
 from celery import shared_task
 
+from l2portal.files import sha256_file
+
 from . import services
 from .execution import current_execution
-from .files import sha256_file
 from .models import Collection, Product
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 
-from l2portal.ledger.files import atomic_output, sha256_file
+from l2portal.files import atomic_output, sha256_file
 from l2portal.programs.inversion import N_STOKES, QUANTITIES, InversionFiles
 from l2portal.programs.metadata import DatasetInventory
 from l2portal.programs.preprocess import DATASET_ID_KEYWORD

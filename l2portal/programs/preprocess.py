@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from astropy.io import fits
 
-from l2portal.ledger.files import CHUNK, atomic_output, sha256_file
+from l2portal.files import CHUNK, atomic_output, sha256_file
 from l2portal.programs.metadata import DatasetInventory
 from l2portal.programs.qualify import DEFAULT_LINES, SpectralLine, identify_lines
 

@@ -24,9 +24,10 @@ from django.db import connection, transaction
 from django.db.models import JSONField, Model
 from django.utils import timezone
 
+from l2portal.files import sha256_file
 from l2portal.ledger.execution import recording
-from l2portal.ledger.files import sha256_file
 from l2portal.ledger.models import Product
+from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 from l2portal.ledger.services import (
     Actor,
     absolute_path,
@@ -41,7 +42,6 @@ from l2portal.ledger.services import (
 )
 from l2portal.ledger.services import retry as ledger_retry
 from l2portal.ledger.states import TransitionNotAllowed
-from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 
 from . import conf
 from .grouping import ObservingProgram as ProgramGroup

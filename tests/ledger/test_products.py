@@ -2,9 +2,9 @@ import json
 
 import pytest
 
+from l2portal.files import OutputExists, atomic_output, sha256_file
 from l2portal.ledger import services
 from l2portal.ledger.execution import recording
-from l2portal.ledger.files import OutputExists, atomic_output, sha256_file
 from l2portal.ledger.models import Execution, LedgerEvent, Product
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import pytest
 from astropy.io import fits
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.ledger.services import absolute_path
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
+from l2portal.ledger.services import absolute_path
 from pipelines import services
 from pipelines.models import BtiInterval, BtiSetImmutable, CampaignRun, DataRun, FsscDelivery
 from tests.factories import SYSTEM

@@ -4,9 +4,9 @@ import contextlib
 
 import pytest
 
+from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.programs import conf, demo, services
 from l2portal.programs.models import ObservingProgram, Scan
-from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from tests.factories import SYSTEM, user
 
 N_PROGRAMS = len(demo.SCENARIOS)

@@ -8,11 +8,11 @@ from astropy.io import fits
 from django.db import connection
 
 from l2portal.ledger.models import LedgerEvent, Product
+from l2portal.ledger.roles import SCIENTIST
 from l2portal.ledger.services import absolute_path, retry
 from l2portal.programs import services
 from l2portal.programs.metadata_server import MetadataServer
 from l2portal.programs.models import Inversion, ObservingProgram
-from l2portal.ledger.roles import SCIENTIST
 from tests.factories import SYSTEM, user
 from tests.programs.conftest import current_visp_ids, inversion_files, invertible, write_sources
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from l2portal.ledger.files import sha256_file
+from l2portal.files import sha256_file
 from restore import archive
 from restore.plan import load_plan
 from restore.ppr import build_ppr

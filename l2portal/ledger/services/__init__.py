@@ -2,9 +2,9 @@
 change (``transition``), files become products (``write_product``), work goes to the workers
 (``enqueue``), roles are checked (``require_role``) and requests are refused (``refuse``)."""
 
-from .actors import Actor, require_role
+from .actors import Actor
 from .enqueue import enqueue, tasks_run_in_place
-from .events import describe, record_event, record_refusal, refuse
+from .events import describe, record_event
 from .exchange import (
     EXPORT_FORMAT,
     ImportRefused,
@@ -27,6 +27,7 @@ from .products import (
     resolve,
     write_product,
 )
+from .refusing import record_refusal, refuse, require_role
 from .transitions import BatchResult, fail, retry, start_step, transition, transition_many
 
 __all__ = [

@@ -1,13 +1,11 @@
-"""Who causes a change, and whether their role allows it."""
+"""Who causes a change: a person, a task or the system."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from ..refusals import NotPermitted
 from ..roles import has_role
-from .events import refuse
 
 
 @dataclass(frozen=True)
@@ -39,18 +37,3 @@ class Actor:
     def has_role(self, *roles: str) -> bool:
         """Tasks and the system act on behalf of the portal and hold every role; people hold theirs."""
         return not self.is_person or has_role(self.user, *roles)
-
-
-def require_role(actor: Actor, *roles: str, to: str, subject=None) -> None:
-    """Refuse (NotPermitted, recorded) unless ``actor`` holds one of ``roles``; ``to`` says what
-    they tried: ``require_role(actor, OPERATOR, to="start preprocessing")``."""
-    if not actor.has_role(*roles):
-        allowed = " or ".join(f"{role}s" for role in roles)
-        refuse(
-            NotPermitted(
-                f"only {allowed} may {to}; ask an operator",
-                details={"roles": list(roles), "actor": actor.label},
-            ),
-            actor,
-            subject,
-        )

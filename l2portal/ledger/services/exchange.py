@@ -8,11 +8,12 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from ..files import sha256_file
+from l2portal.files import sha256_file
+
 from ..models import Collection, Product
 from ..refusals import InvalidRequest
 from .actors import Actor
-from .events import record_event, refuse
+from .events import record_event
 from .products import (
     ProductPathError,
     absolute_path,
@@ -22,6 +23,7 @@ from .products import (
     product_path,
     write_product,
 )
+from .refusing import refuse
 
 
 def purge_collection(collection: Collection, actor: Actor, reason: str) -> int:

@@ -9,8 +9,9 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.db import connection, transaction
 
+from l2portal.files import atomic_output, sha256_file
+
 from ..execution import current_execution
-from ..files import atomic_output, sha256_file
 from ..models import Collection, Execution, Product
 from ..refusals import InvalidRequest
 from .actors import Actor

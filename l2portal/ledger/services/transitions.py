@@ -13,9 +13,10 @@ from ..execution import current_execution
 from ..models import Execution, Tracked, TransitionBase
 from ..roles import OPERATOR
 from ..states import ERROR, TransitionNotAllowed
-from .actors import Actor, require_role
+from .actors import Actor
 from .enqueue import enqueue
-from .events import describe, record_event, refuse
+from .events import describe, record_event
+from .refusing import refuse, require_role
 
 
 def transition(obj: Tracked, to_state: str, actor: Actor, reason: str = "", **details) -> TransitionBase:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from l2portal.ledger.files import atomic_output
+from l2portal.files import atomic_output
 from pipelines.ft2 import BIN_SIZES, DEFAULT_DATA_QUAL, DEFAULT_LAT_CONFIG, Ft2Config, Ft2Error, make_ft2
 from pipelines.ft2qa import check_velocity_file
 from pipelines.magic7 import Magic7Error, read_magic7

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from l2portal.ledger.files import OutputExists, atomic_output
+from l2portal.files import OutputExists, atomic_output
 from restore import archive, conf
 from restore.plan import PlanError, format_plan, load_plan
 from restore.ppr import PprError, build_ppr, check_ppr

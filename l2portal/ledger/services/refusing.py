@@ -1,0 +1,38 @@
+"""Saying no: the one way a service refuses, recorded as a LedgerEvent, and the role check."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from ..refusals import NotPermitted, Refused
+from .actors import Actor
+from .events import save_event
+
+
+def record_refusal(error: Refused, actor: Actor, subject=None) -> None:
+    """Record a refusal as a LedgerEvent (kind = its code), once however often it is seen."""
+    if error.recorded:
+        return
+    save_event(error.code, error.message, actor, subject, error.details)
+    error.recorded = True
+
+
+def refuse(error: Refused, actor: Actor, subject=None) -> NoReturn:
+    """The one way a service says no: record the refusal, then raise it."""
+    record_refusal(error, actor, subject)
+    raise error
+
+
+def require_role(actor: Actor, *roles: str, to: str, subject=None) -> None:
+    """Refuse (NotPermitted, recorded) unless ``actor`` holds one of ``roles``; ``to`` says what
+    they tried: ``require_role(actor, OPERATOR, to="start preprocessing")``."""
+    if not actor.has_role(*roles):
+        allowed = " or ".join(f"{role}s" for role in roles)
+        refuse(
+            NotPermitted(
+                f"only {allowed} may {to}; ask an operator",
+                details={"roles": list(roles), "actor": actor.label},
+            ),
+            actor,
+            subject,
+        )
