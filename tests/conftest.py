@@ -16,6 +16,16 @@ from tests.factories import user
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """Real files from the public record (shared/reference/README.md), read where they lie:
+    L2PORTAL_REFERENCE_DIR, default ../shared/reference beside the repository."""
+    folder = Path(os.environ.get("L2PORTAL_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
+    if not folder.is_dir():
+        pytest.skip(f"reference files not found in {folder}; set L2PORTAL_REFERENCE_DIR")
+    return folder
+
+
 @pytest.fixture(scope="session", autouse=True)
 def close_connections_after_each_request():
     """Persistent connections (CONN_MAX_AGE) left open by live_server threads would block dropping

@@ -1,0 +1,75 @@
+"""Apps register themselves: installing an app that only declares its PortalApp puts it in the
+navigation, the pages, the API root, the queue routes, the beat schedule and the role setup."""
+
+import importlib
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test.utils import override_settings
+from django.urls import clear_url_caches
+
+import l2portal.urls
+from l2portal.celery import app as celery_app
+from l2portal.ledger import portal
+from l2portal.ledger.roles_setup import ensure_groups, ensure_user
+
+EXAMPLE = "tests.example_app"
+
+
+def _reload_urls():
+    importlib.reload(l2portal.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def example_app():
+    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, EXAMPLE]):
+        _reload_urls()
+        yield
+    _reload_urls()
+
+
+@pytest.mark.django_db
+def test_an_installed_app_appears_in_navigation_pages_and_api(example_app, client):
+    client.force_login(ensure_user("watcher", "observer", "watcher")[0])
+    home = client.get("/").content.decode()
+    assert '<a href="/example/">Example things</a>' in home
+    assert client.get("/example/").content == b"example index"
+    assert "example-things" in client.get("/api/").json()
+    assert client.get("/api/example-things/").json() == []
+
+
+@pytest.mark.django_db
+def test_an_installed_app_declares_its_queue_schedule_and_roles(example_app):
+    assert "crunch" in portal.queues()
+    assert portal.route_task("tests.example_app.tasks.crunch_tick") == {"queue": "crunch"}
+    assert (
+        celery_app.amqp.router.route({}, "tests.example_app.tasks.crunch_tick", (), {})["queue"].name
+        == "crunch"
+    )
+    assert portal.beat_schedule()["example-tick"]["task"] == "tests.example_app.tasks.crunch_tick"
+    ensure_groups()
+    observer = Group.objects.get(name="observer")
+    assert observer.permissions.filter(content_type__app_label="ledger").exists()
+
+
+def test_without_it_nothing_of_it_remains():
+    assert "crunch" not in portal.queues()
+    assert "example-tick" not in portal.beat_schedule()
+    assert portal.route_task("tests.example_app.tasks.crunch_tick") == {"queue": "default"}
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("pipelines.tasks.process_campaign_run", "fits"),
+        ("pipelines.tasks.merge_run", "merge"),
+        ("restore.tasks.run", "restore"),
+        ("l2portal.programs.tasks.preprocess_program", "default"),
+        ("l2portal.ledger.tasks.purge_expired", "default"),
+    ],
+)
+def test_every_task_lands_on_the_queue_its_app_declares(task, queue):
+    assert portal.route_task(task) == {"queue": queue}
+    assert celery_app.amqp.router.route({}, task, (), {})["queue"].name == queue
