@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
 from l2portal.ledger.admin import ReadOnlyInline, TrackedAdmin, transitions_inline
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
-from l2portal.ledger.states import TransitionNotAllowed
 
 from . import services
 from .models import RestoreRequest, StagedFile
@@ -16,8 +16,8 @@ def cancel_restores(modeladmin, request, queryset):
         try:
             services.cancel(restore, actor)
             cancelled += 1
-        except TransitionNotAllowed as error:
-            modeladmin.message_user(request, str(error), messages.ERROR)
+        except Refused as error:
+            modeladmin.message_user(request, error.message, messages.ERROR)
     modeladmin.message_user(request, f"{cancelled} restore(s) cancelled or asked to stop.")
 
 

@@ -7,7 +7,7 @@ class RestoreConfig(PortalApp):
     verbose_name = "Restores (ALMA MOUS)"
     url_prefix = "restores/"
     navigation = (Nav("Restores", "restore:list"),)
-    api = "restore.api"
+    api = "restore.api.urls"
     queues = {"restore": ("restore.tasks.*",)}
     roles = (SCIENTIST, OPERATOR)
     permissions = {OPERATOR: ("restore",)}

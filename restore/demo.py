@@ -13,6 +13,6 @@ def load_demo(actor, stdout) -> None:
     for mous_uid in (SEED_MOUS, UNCALIBRATED_MOUS):
         if RestoreRequest.objects.filter(mous_uid=mous_uid).exists():
             continue
-        restore = services.request_restore(mous_uid, actor=actor)
+        restore = services.request_restore(mous_uid, actor)
         restore.refresh_from_db()
         stdout.write(f"  restore of {mous_uid}: {restore.state_label}")

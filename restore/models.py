@@ -49,7 +49,7 @@ class RestoreRequest(Tracked):
     # The "can we restore?" answer, recorded before anything is downloaded.
     restorable = models.BooleanField(null=True, blank=True)
     restorable_reason = models.TextField(blank=True)
-    # The restore plan: project, SOUS/GOUS, sessions, DataSet EBs, procedure (see services.plan_summary).
+    # The restore plan: project, SOUS/GOUS, sessions, DataSet EBs, procedure (see plan.plan_summary).
     plan = models.JSONField(default=dict, blank=True)
     sessions_table = models.JSONField(default=list, blank=True, help_text="one row per EB")
     warnings = models.JSONField(default=list, blank=True)

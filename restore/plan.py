@@ -30,6 +30,7 @@ from restore.restorescript import (
     NotLiteral,
     TaskCall,
     diff_against_plan,
+    parameter_value,
     parse_restore_script,
     procedure_commands,
     without_dataset_arguments,
@@ -38,6 +39,8 @@ from restore.sessions import cross_check_sessions
 
 SESSION_NAME = re.compile(r"session_([1-9][0-9]*)")
 RECIPE_PREFIXES = ("hifa", "hifv", "hsd", "hsdn")
+# The product files a restore stages: the calibration products and the delivered scripts.
+PRODUCT_CLASSES = ("calibration", "script")
 
 
 class PlanError(ValueError):
@@ -285,3 +288,47 @@ def format_plan(plan: RestorePlan) -> str:
     lines += [f"warning: {warning}" for warning in plan.warnings]
     lines += [f"script differs: {difference}" for difference in plan.script_differences]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def plan_summary(plan: RestorePlan) -> dict[str, Any]:
+    """The plan as a restore request keeps it (JSON): what staging, the PPR and the pages read."""
+    metadata = plan.metadata
+    return {
+        "project_code": metadata.project_code,
+        "project_title": metadata.project_title,
+        "sous_uid": metadata.sous_uid,
+        "gous_uid": metadata.gous_uid,
+        "sched_block_uid": metadata.sched_block_uid,
+        "relative_path": str(plan.relative_path),
+        "sessions": [list(session) for session in plan.sessions],
+        "dataset": list(plan.dataset),
+        "procedure_title": plan.procedure_title,
+        "procedure": [
+            {"name": call.name, "arguments": {k: parameter_value(v) for k, v in call.arguments.items()}}
+            for call in plan.procedure
+        ],
+        "script_differences": list(plan.script_differences),
+        "restore_script": plan.manifest.restore_script
+        or archive.product_file_named(metadata.product_files, "casa_piperestorescript.py"),
+        "product_files": [
+            {"name": product.ngas_file_id, "file_class": product.file_class}
+            for product in metadata.product_files
+            if product.file_class in PRODUCT_CLASSES
+        ],
+    }
+
+
+def sessions_table(plan: RestorePlan) -> list[dict[str, Any]]:
+    """One row per EB (JSON), for people: sessions, QA0, manifest and DataSet membership."""
+    return [
+        {
+            "eb_uid": row.eb_uid,
+            "qa0_status": row.qa0_status,
+            "ous_status_session": row.ous_status_session,
+            "manifest_session": row.manifest_session,
+            "in_manifest": row.manifest_session is not None,
+            "ppr_session": row.ppr_session,
+            "in_dataset": row.in_dataset,
+        }
+        for row in plan.rows
+    ]

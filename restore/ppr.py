@@ -13,14 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from lxml import etree
 
 from restore.layout import disk_name
 from restore.manifest import PipelineManifest, strip_ms_suffix
 from restore.plan import RestorePlan
-from restore.restorescript import DATA_FIX_COMMANDS, DATASET_TASKS
+from restore.restorescript import DATA_FIX_COMMANDS, DATASET_TASKS, parameter_value
 from restore.sessions import parse_untrusted_xml
 
 # The namespace declarations of the PPRs the ALMA pipeline is given (seeds/004).
@@ -50,13 +49,6 @@ def _add(parent: etree._Element, tag: str, text: str | None = None, **attributes
     if text is not None:
         element.text = text
     return element
-
-
-def parameter_value(value: Any) -> str:
-    """A restore-script argument as PPR text; the pipeline turns the text back into a value."""
-    if isinstance(value, str):
-        return value
-    return repr(value)
 
 
 def build_ppr(

@@ -50,6 +50,13 @@ class TaskCall:
     line: int
 
 
+def parameter_value(value: Any) -> str:
+    """A restore-script argument as PPR text; the pipeline turns the text back into a value."""
+    if isinstance(value, str):
+        return value
+    return repr(value)
+
+
 def _argument_value(node: ast.expr, source: str) -> Any:
     try:
         return ast.literal_eval(node)

@@ -1,4 +1,4 @@
-"""Pages of the restore app (the API is registered in api.py)."""
+"""Pages of the restore app (the API is registered in api/urls.py)."""
 
 from django.urls import path
 

@@ -1,20 +1,21 @@
-"""Restore pages: request form and list, and the request page with its live part (htmx)."""
+"""Restore pages: request form and list, and the request page with its live part (htmx).
+
+A refused form (a malformed MOUS uid, a role or a state that does not allow it) shows the page
+again with the refusal's message and HTTP status; nothing changed."""
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
-from l2portal.ledger.states import TransitionNotAllowed
 
-from . import services
-from .models import RESTORE_MACHINE, RestoreRequest, StagedFile
+from . import selectors, services
+from .filtersets import RestoreRequestFilter
+from .models import RESTORE_MACHINE, RestoreRequest
 
 PAGE_SIZE = 50
 LOG_LINES = 200
@@ -28,64 +29,55 @@ class RestoreForm(forms.Form):
     )
 
 
-def may_request(user) -> bool:
-    return has_role(user, OPERATOR, SCIENTIST)
-
-
 def restore_list(request):
+    actor = Actor.of_user(request.user)
     form = RestoreForm(request.POST or None)
-    if request.method == "POST":
-        if not may_request(request.user):
-            raise PermissionDenied("only operators and scientists request restores")
-        if form.is_valid():
-            try:
-                created = services.request_restore(form.cleaned_data["mous_uid"], request.user)
-            except services.RestoreRefused as error:
-                form.add_error("mous_uid", str(error))
-            else:
-                messages.success(request, f"Restore of {created.mous_uid} requested.")
-                return redirect("restore:detail", pk=created.pk)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.request_restore(form.cleaned_data["mous_uid"], actor)
+        except Refused as error:
+            form.add_error(None, error.message)
+            status = error.http_status
+        else:
+            messages.success(request, f"Restore of {created.mous_uid} requested.")
+            return redirect("restore:detail", pk=created.pk)
     restores = RestoreRequest.objects.select_related("requested_by").order_by("-created_at", "-id")
-    state = request.GET.get("state", "")
-    if state:
-        restores = restores.filter(state=state)
-    page = Paginator(restores, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "restore/list.html",
-        {
-            "form": form,
-            "page": page,
-            "states": RESTORE_MACHINE.states,
-            "state": state,
-            "may_request": may_request(request.user),
-        },
+    page = Paginator(RestoreRequestFilter(request.GET, restores).qs, PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    context = {
+        "form": form,
+        "page": page,
+        "states": RESTORE_MACHINE.states,
+        "state": request.GET.get("state", ""),
+        "may_request": actor.has_role(*services.REQUESTER_ROLES),
+    }
+    return render(request, "restore/list.html", context, status=status)
 
 
 def _restore(pk) -> RestoreRequest:
-    queryset = RestoreRequest.objects.select_related("requested_by", "ppr").prefetch_related(
-        "transitions", Prefetch("staged_files", queryset=StagedFile.objects.order_by("kind", "name"))
-    )
-    return get_object_or_404(queryset, pk=pk)
+    return get_object_or_404(selectors.with_details(RestoreRequest.objects.all()), pk=pk)
 
 
 def _live_context(request, restore: RestoreRequest) -> dict:
+    cancellable = not restore.is_final and restore.state != "error"
     return {
         "restore": restore,
-        "timeline": services.timeline(restore),
-        "log_lines": services.log_tail(restore, LOG_LINES),
-        "may_cancel": not restore.is_final
-        and restore.state != "error"
-        and services.may_cancel(request.user, restore),
+        "timeline": selectors.timeline(restore),
+        "log_lines": selectors.log_tail(restore, LOG_LINES),
+        "may_cancel": cancellable and services.may_cancel(Actor.of_user(request.user), restore),
     }
 
 
-def restore_detail(request, pk):
-    restore = _restore(pk)
-    ppr = services.ppr_bytes(restore)
+def _detail(request, restore: RestoreRequest, status: int = 200) -> HttpResponse:
+    ppr = selectors.ppr_bytes(restore)
     context = _live_context(request, restore) | {"ppr_text": ppr.decode("utf-8") if ppr else ""}
-    return render(request, "restore/detail.html", context)
+    return render(request, "restore/detail.html", context, status=status)
+
+
+def restore_detail(request, pk):
+    return _detail(request, _restore(pk))
 
 
 def restore_live(request, pk):
@@ -100,7 +92,7 @@ def restore_live(request, pk):
 
 def restore_ppr(request, pk):
     restore = get_object_or_404(RestoreRequest.objects.select_related("ppr"), pk=pk)
-    ppr = services.ppr_bytes(restore)
+    ppr = selectors.ppr_bytes(restore)
     if ppr is None:
         raise Http404("no PPR yet: it is built once the files are staged")
     response = HttpResponse(ppr, content_type="application/xml")
@@ -112,12 +104,13 @@ def restore_ppr(request, pk):
 @require_POST
 def restore_cancel(request, pk):
     restore = get_object_or_404(RestoreRequest, pk=pk)
-    if not services.may_cancel(request.user, restore):
-        raise PermissionDenied("operators cancel any restore, scientists their own")
     try:
         services.cancel(restore, Actor.of_user(request.user))
-    except TransitionNotAllowed as error:
-        messages.error(request, str(error))
+    except Refused as error:
+        messages.error(request, error.message)
+        return _detail(request, _restore(pk), status=error.http_status)
+    if restore.state == "cancelled":
+        messages.success(request, "Cancelled.")
     else:
-        messages.success(request, "Cancellation requested." if restore.state == "running" else "Cancelled.")
+        messages.success(request, "Cancellation requested: the pipeline will be stopped.")
     return redirect("restore:detail", pk=pk)

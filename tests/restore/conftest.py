@@ -1,5 +1,6 @@
-"""Fixtures of the restore tests: role users, a copy of the demo product store, and that store
-served over real HTTP by http.server in a thread."""
+"""Fixtures of the restore tests: running a restore in place, a copy of the demo product store,
+and that store served over real HTTP by http.server in a thread. Role users come from
+tests/conftest.py."""
 
 import functools
 import http.server
@@ -8,29 +9,39 @@ import threading
 
 import pytest
 
-from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
-from restore import archive
-from tests.factories import user
+from l2portal.ledger.services import Actor, transition
+from restore import archive, services
+from restore.models import StagedFile
 
 X80E = "uid://A001/X12a3/X80e"
 
 
 @pytest.fixture
-def scientist(db):
-    person = user("sci", SCIENTIST)
-    person.email = "sci@example.org"
-    person.save()
-    return person
+def run_restore():
+    """Request a restore of an MOUS as a person (the portal itself if None) and read it back:
+    with tasks run in place, it has gone as far as it goes."""
+
+    def run(mous_uid=X80E, who=None):
+        actor = Actor.system("test") if who is None else Actor.of_user(who)
+        restore = services.request_restore(mous_uid, actor)
+        restore.refresh_from_db()
+        return restore
+
+    return run
 
 
 @pytest.fixture
-def operator(db):
-    return user("op", OPERATOR)
+def with_staged_files():
+    """Give a requested restore ``count`` staged files and move it to Checked."""
 
+    def add(restore, count):
+        StagedFile.objects.bulk_create(
+            StagedFile(request=restore, kind="product", name=f"f{n}", relative_path=f"products/f{n}")
+            for n in range(count)
+        )
+        transition(restore, "checked", Actor.system("test"))
 
-@pytest.fixture
-def fssc(db):
-    return user("fssc-client", FSSC)
+    return add
 
 
 @pytest.fixture

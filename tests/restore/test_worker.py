@@ -6,7 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from l2portal.ledger.models import Execution
-from restore import services
+from l2portal.ledger.services import Actor
+from restore import selectors, services
 from restore.models import RestoreRequest
 from tests.conftest import wait_for
 from tests.restore.conftest import X80E
@@ -21,7 +22,7 @@ def state_of(restore):
 
 
 def test_a_full_restore_through_a_real_worker(scientist, celery_worker_process):
-    restore = services.request_restore(X80E, scientist)
+    restore = services.request_restore(X80E, Actor.of_user(scientist))
     wait_for(lambda: state_of(restore) in {"restored", "error", "cancelled"}, timeout=120)
     restore.refresh_from_db()
     assert restore.state == "restored", restore.progress_note
@@ -32,7 +33,7 @@ def test_a_full_restore_through_a_real_worker(scientist, celery_worker_process):
     assert {execution.status for execution in executions} == {"succeeded"}
     assert {execution.subject_id for execution in executions} == {str(restore.pk)}
     assert restore.host and restore.exit_code == 0
-    assert any(line.startswith("Terminating procedure execution") for line in services.log_tail(restore))
+    assert any(line.startswith("Terminating procedure execution") for line in selectors.log_tail(restore))
 
 
 @pytest.fixture
@@ -42,12 +43,12 @@ def slow_pipeline(monkeypatch):
 
 
 def test_cancel_stops_the_pipeline_run_by_the_worker(slow_pipeline, scientist, celery_worker_process):
-    restore = services.request_restore(X80E, scientist)
+    restore = services.request_restore(X80E, Actor.of_user(scientist))
     running = wait_for(
         lambda: RestoreRequest.objects.filter(pk=restore.pk, state="running", pid__isnull=False).first(),
         timeout=120,
     )
-    wait_for(lambda: any("Executing command" in line for line in services.log_tail(running)))
+    wait_for(lambda: any("Executing command" in line for line in selectors.log_tail(running)))
     os.killpg(running.pid, 0)  # the pipeline's process group is alive
 
     client = APIClient()
@@ -69,7 +70,7 @@ def no_free_slot(monkeypatch):
 
 
 def test_over_the_cap_a_restore_waits_and_tries_again(no_free_slot, scientist, celery_worker_process):
-    restore = services.request_restore(X80E, scientist)
+    restore = services.request_restore(X80E, Actor.of_user(scientist))
     runs = Execution.objects.filter(
         task_name="restore.tasks.run", subject_id=str(restore.pk), status="succeeded"
     )
@@ -78,6 +79,6 @@ def test_over_the_cap_a_restore_waits_and_tries_again(no_free_slot, scientist, c
     assert restore.state == "prepared" and restore.pid is None
     assert restore.progress_note == "waiting for a free slot: 0 of 0 restores are running"
     # Cancelled, it stops trying (no run task is left behind for the next test).
-    services.cancel(restore, services.Actor.of_user(scientist))
+    services.cancel(restore, Actor.of_user(scientist))
     wait_for(lambda: runs.count() >= 3, timeout=60)
     assert state_of(restore) == "cancelled"

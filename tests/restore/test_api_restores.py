@@ -1,4 +1,4 @@
-"""The restore API: roles, shapes, PPR, log, timeline, cancel, filters."""
+"""The restore API (/api/restores/): roles, shapes, PPR, log, timeline, cancel, filters."""
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -89,9 +89,11 @@ def test_scientists_and_operators_request_a_restore(role, request):
 def test_a_bad_uid_is_refused_with_a_reason_and_an_event(scientist):
     response = client_for(scientist).post("/api/restores/", {"mous_uid": "X80e; DROP TABLE"}, format="json")
     assert response.status_code == 400
-    assert "is not a member OUS uid" in response.json()["mous_uid"][0]
+    body = response.json()
+    assert body["code"] == "restore_refused" and "is not a member OUS uid" in body["message"]
+    assert body["detail"] == body["message"] and body["details"] == {"mous_uid": "X80e; DROP TABLE"}
     assert not RestoreRequest.objects.exists()
-    assert LedgerEvent.objects.get(kind="restore_refused").actor == "sci"
+    assert LedgerEvent.objects.get(kind="restore_refused").actor == "scientist"
 
 
 @pytest.mark.django_db
@@ -142,5 +144,5 @@ def test_list_is_filterable_and_its_query_count_does_not_grow(
     assert len(many) == len(few)
     assert client.get("/api/restores/?state=not_restorable").json()["count"] == 10
     assert client.get(f"/api/restores/?mous_uid={X80E}").json()["count"] == 1
-    assert client.get("/api/restores/?requested_by=sci").json()["count"] == 1
+    assert client.get("/api/restores/?requested_by=scientist").json()["count"] == 1
     assert client.get("/api/restores/?restorable=true").json()["count"] == 0

@@ -1,0 +1,1 @@
+"""The restore API: request by MOUS uid, read the answer, plan, PPR, log and outputs, cancel."""
