@@ -8,7 +8,7 @@ class ProgramsConfig(PortalApp):
     verbose_name = "Observing programs (Level 2)"
     url_prefix = "programs/"
     navigation = (Nav("Observing programs", "programs:list"), Nav("Queue", "programs:queue"))
-    api = "l2portal.programs.api"
+    api = "l2portal.programs.api.urls"
     roles = (SCIENTIST, OPERATOR)
     permissions = {OPERATOR: ("programs",)}
     dashboard = (Card("programs.ObservingProgram", "programs:list"),)

@@ -356,6 +356,19 @@ def load_inventory_file(path: str | os.PathLike) -> list[DatasetInventory]:
         raise MetadataResponseError(f"{path}: {error}") from None
 
 
+def load_response_files(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
+    """Raw records from offline files, each a GraphQL datasetInventories response (unparsed: a
+    scan parses only what is new or changed)."""
+    records: list[dict[str, Any]] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            found = graphql_data(json.load(handle), "datasetInventories")
+        if not isinstance(found, list):
+            raise ValueError(f"{path}: data.datasetInventories is not a list")
+        records.extend(found)
+    return records
+
+
 class MetadataClient:
     """Talks to the metadata store's GraphQL endpoint over HTTP."""
 

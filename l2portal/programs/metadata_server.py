@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from l2portal.programs import demo
-from l2portal.programs.metadata import graphql_data
+from l2portal.programs import synthetic
+from l2portal.programs.metadata import load_response_files
 
 FAULTS = ("malformed_json", "graphql_error", "http_500")
 
@@ -401,18 +401,6 @@ class MetadataServer:
         self.stop()
 
 
-def load_response_files(paths: Iterable[str]) -> list[dict[str, Any]]:
-    """Raw records from offline files, each a GraphQL datasetInventories response."""
-    records: list[dict[str, Any]] = []
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            found = graphql_data(json.load(handle), QUERY_FIELD)
-        if not isinstance(found, list):
-            raise ValueError(f"{path}: data.{QUERY_FIELD} is not a list")
-        records.extend(found)
-    return records
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -426,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
 
     records = load_response_files(args.files)
     if args.demo:
-        records.extend(demo.generate_records(args.demo_programs, seed=args.seed))
+        records.extend(synthetic.generate_records(args.demo_programs, seed=args.seed))
     server = MetadataServer(records, host=args.host, port=args.port, verbose=args.verbose)
     print(f"metadata store with {len(records)} datasets at {server.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ from l2portal.programs.qualify import DEFAULT_LINES, SpectralLine, identify_line
 # Header keyword of the metadata store's dataset id in DKIST L1 frames (SPEC-0214).
 DATASET_ID_KEYWORD = "DSETID"
 MANIFEST_VERSION = 1
+# Each dataset's folder at the L1 source lists its frames: "<sha256>  <file name>" per line.
+CHECKSUM_LISTING = "SHA256SUMS"
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class TransferError(Exception):
@@ -182,6 +186,30 @@ class GlobusBackend(TransferBackend):
         if not finished or status != "SUCCEEDED":
             raise TransferError(f"Globus task {task_id} for {source} ended as {status}")
         on_bytes(Path(destination).stat().st_size)
+
+
+def listing_path(dataset_id: str) -> str:
+    """Where a dataset's SHA256SUMS listing is at the L1 source. Dataset ids come from the metadata
+    store and become folder names on both sides of the copy: one that is not a plain name is
+    refused (TransferError)."""
+    if dataset_id in {".", ".."} or any(c in dataset_id for c in "/\\\x00"):
+        raise TransferError(f"dataset id {dataset_id!r} cannot name a folder; refusing to fetch it")
+    return f"{dataset_id}/{CHECKSUM_LISTING}"
+
+
+def parse_listing(dataset_id: str, text: str) -> list[TransferItem]:
+    """The frames a dataset's SHA256SUMS listing names, as transfers from and to
+    ``<dataset id>/<file name>``. A line that is not ``<sha256>  <file name>``, with a name that
+    stays in the dataset's folder, raises TransferError naming the line."""
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.strip().partition("  ")
+        if not _SHA256.fullmatch(digest) or not name or "/" in name or name in {".", ".."}:
+            raise TransferError(f"{listing_path(dataset_id)} line {number} is not '<sha256>  <file>'")
+        items.append(TransferItem(f"{dataset_id}/{name}", digest, f"{dataset_id}/{name}"))
+    return items
 
 
 def _scratch_path(scratch_dir: Path, relative: str) -> Path:

@@ -1,38 +1,22 @@
 """Observing-program tasks: thin, idempotent wrappers over services (default queue)."""
 
-import logging
-
 from celery import shared_task
 
 from l2portal.ledger.services import Actor
 
-from . import conf, services
-
-log = logging.getLogger(__name__)
+from . import services
 
 
 @shared_task(ignore_result=True)
 def scan_metadata_store() -> int | None:
-    """Periodic scan (beat) of the whole metadata store. Without METADATA_STORE_URL it only
-    qualifies the programs (e.g. imported from files) whose settle period has ended."""
-    if not conf.metadata_store_url():
-        log.info("METADATA_STORE_URL is not set: no scan, qualifying settled programs only")
-        services.qualify_ready_programs(Actor.of_task(scan_metadata_store))
-        return None
-    return _scan(scan_metadata_store)
+    """Periodic scan (beat) of the whole metadata store; without METADATA_STORE_URL it only
+    qualifies the programs whose settle period has ended."""
+    return services.scheduled_scan(Actor.of_task(scan_metadata_store))
 
 
 @shared_task(ignore_result=True)
 def scan_proposal(proposal_id: str) -> int | None:
-    return _scan(scan_proposal, proposal_id=proposal_id)
-
-
-def _scan(task, **filters) -> int:
-    try:
-        return services.scan_store(Actor.of_task(task), **filters).pk
-    except services.ScanFailed as failed:
-        log.warning("scan %s failed: %s", failed.scan.pk, failed)
-        return failed.scan.pk
+    return services.scheduled_scan(Actor.of_task(scan_proposal), proposal_id)
 
 
 @shared_task(ignore_result=True)

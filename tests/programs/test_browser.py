@@ -2,7 +2,7 @@
 
 import pytest
 
-from l2portal.programs import demo
+from l2portal.programs import synthetic
 from l2portal.programs.models import ObservingProgram
 from tests.conftest import sign_in
 
@@ -18,7 +18,7 @@ def test_scientist_claims_and_uploads(preprocessed, scientist, live_server, brow
     page.wait_for_url(f"**/programs/{preprocessed.pk}/")
     assert page.text_content("#owner") == "scientist"
 
-    files = demo.write_inversion_files(tmp_path, preprocessed.execution_id)
+    files = synthetic.write_inversion_files(tmp_path, preprocessed.execution_id)
     form = page.locator("#upload-form")
     form.locator("input[name=quantities]").set_input_files(str(files.quantities))
     form.locator("input[name=fit_profiles]").set_input_files(str(files.fit_profiles))

@@ -1,43 +1,26 @@
-import collections
+"""`manage.py load_demo` for observing programs: everything through the services, idempotent."""
 
-from astropy.io import fits
+import io
 
-from l2portal.programs import demo
-from l2portal.programs.metadata import parse_dataset_inventory, parse_inventories_response
-from l2portal.programs.preprocess import DATASET_ID_KEYWORD
+import pytest
+from django.core.management.base import OutputWrapper
 
+from l2portal.programs import demo, selectors
+from l2portal.programs.models import ObservingProgram
+from tests.factories import SYSTEM
 
-def test_records_are_deterministic_and_parse():
-    records = demo.generate_records(30, seed=4)
-    assert records == demo.generate_records(30, seed=4)
-    assert records != demo.generate_records(30, seed=5)
-    datasets = parse_inventories_response(demo.inventory_response(records))
-    assert len({d.dataset_id for d in datasets}) == len(records)
-    assert len({d.primary_proposal_id for d in datasets}) == 4
+pytestmark = pytest.mark.django_db
 
 
-def test_every_scenario_appears_with_visp_and_vbi():
-    records = demo.generate_records(len(demo.SCENARIOS))
-    by_program = collections.defaultdict(set)
-    for record in records:
-        by_program[record["observingProgramExecutionId"]].add(record["instrumentName"])
-    scenarios = demo.demo_scenarios(len(demo.SCENARIOS))
-    assert sorted(scenarios.values()) == sorted(demo.SCENARIOS)
-    for program_id, instruments in by_program.items():
-        expected = {"VBI"} if scenarios[program_id] == "vbi_only" else {"VISP", "VBI"}
-        assert instruments == expected
+def test_demo_drives_programs_to_every_state_and_loads_again_without_change(scientist, operator):
+    written = io.StringIO()
+    out = OutputWrapper(written)  # what `manage.py load_demo` passes
+    demo.load_demo(SYSTEM, out)
+    counts = selectors.state_counts(ObservingProgram.objects.all())
+    assert {"preprocessed", "working", "inverted", "published", "error"} <= set(counts)
+    assert ObservingProgram.objects.get(state="working").owner == scientist
+    assert ObservingProgram.objects.filter(priority__gt=0).count() == len(demo.DEMO_GOALS)
 
-
-def test_l1_frames_are_small_and_carry_dkist_keywords(tmp_path):
-    dataset = parse_dataset_inventory(demo.generate_records(1)[0])
-    paths = demo.write_l1_frames(tmp_path, dataset, 2)
-    assert len(paths) == 2 and all(p.stat().st_size < 10_000 for p in paths)
-    assert paths[0].name.startswith("VISP_2022_06_02T17_20_00_000_00630225")
-    with fits.open(paths[1]) as hdus:
-        header = hdus[0].header
-        assert header[DATASET_ID_KEYWORD] == dataset.dataset_id
-        assert header["OBSPR_ID"] == dataset.observing_program_execution_id
-        assert (header["WAVEMIN"], header["WAVEMAX"]) == (630.05, 630.40)
-        assert header["CTYPE3"] == "STOKES" and hdus[0].data.shape == demo.FRAME_SHAPE
-        assert header["SPECLN02"] == "Fe I (630.25 nm)"
-    assert demo.write_l1_frames(tmp_path, dataset, 2) == paths  # rewriting the same frames is a no-op
+    demo.load_demo(SYSTEM, out)
+    assert selectors.state_counts(ObservingProgram.objects.all()) == counts
+    assert "0 new, 0 updated" in written.getvalue().splitlines()[-2]

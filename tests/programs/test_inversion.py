@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from l2portal.programs import demo
+from l2portal.programs import synthetic
 from l2portal.programs.inversion import (
     InversionFileError,
     InversionFiles,
@@ -16,7 +16,7 @@ PROGRAM = "eid_1_118_op00001"
 
 @pytest.fixture
 def files(tmp_path):
-    return demo.write_inversion_files(tmp_path, PROGRAM, n_frames=3, n_slit=5, n_depth=6)
+    return synthetic.write_inversion_files(tmp_path, PROGRAM, n_frames=3, n_slit=5, n_depth=6)
 
 
 def rewrite_primary(path, data=None, drop=(), **keywords):
@@ -71,7 +71,7 @@ def test_profile_extensions_must_match_the_wavelength_axis(files):
 
 
 def test_unknown_line_ids_are_rejected(tmp_path):
-    files = demo.write_inversion_files(tmp_path, PROGRAM, line_ids=(23, 99))
+    files = synthetic.write_inversion_files(tmp_path, PROGRAM, line_ids=(23, 99))
     problems = problems_of(files)
     assert any("unknown line ids [99]" in p for p in problems)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from l2portal.programs import demo
+from l2portal.programs import synthetic
 from l2portal.programs.metadata import (
     BoundingBox,
     Distribution,
@@ -15,6 +15,7 @@ from l2portal.programs.metadata import (
     MetadataConnectionError,
     MetadataResponseError,
     load_inventory_file,
+    load_response_files,
     parse_dataset_inventory,
     parse_inventories_response,
 )
@@ -101,7 +102,7 @@ def test_malformed_responses_are_rejected(payload, expected):
 
 def test_offline_files_are_graphql_responses(tmp_path):
     good = tmp_path / "inventories.json"
-    good.write_text(json.dumps(demo.inventory_response([raw_record(), raw_record(datasetId="BBBBB")])))
+    good.write_text(json.dumps(synthetic.inventory_response([raw_record(), raw_record(datasetId="BBBBB")])))
     assert [d.dataset_id for d in load_inventory_file(good)] == ["AAAAA", "BBBBB"]
 
     broken = tmp_path / "broken.json"
@@ -110,12 +111,24 @@ def test_offline_files_are_graphql_responses(tmp_path):
         load_inventory_file(broken)
 
 
+def test_response_files_give_raw_records_in_file_order(tmp_path):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps(synthetic.inventory_response([raw_record()])))
+    second.write_text(json.dumps(synthetic.inventory_response([raw_record(datasetId="BBBBB")])))
+    assert load_response_files([first, second]) == [raw_record(), raw_record(datasetId="BBBBB")]
+
+    not_a_list = tmp_path / "c.json"
+    not_a_list.write_text('{"data": {"datasetInventories": {}}}')
+    with pytest.raises(ValueError, match=r"c\.json: data\.datasetInventories is not a list"):
+        load_response_files([not_a_list])
+
+
 # --- Client against the local server over HTTP --------------------------------------------------
 
 
 @pytest.fixture
 def records():
-    return demo.generate_records(12)
+    return synthetic.generate_records(12)
 
 
 @pytest.fixture
@@ -274,7 +287,9 @@ def test_command_line_server_serves_demo_data():
         banner = process.stdout.readline()
         url = banner.split(" at ")[-1].strip()
         datasets = MetadataClient(url, timeout=10).dataset_inventories()
-        assert len(datasets) == len(demo.generate_records(3)) and banner.startswith("metadata store with")
+        assert len(datasets) == len(synthetic.generate_records(3)) and banner.startswith(
+            "metadata store with"
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)

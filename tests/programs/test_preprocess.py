@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
-from l2portal.programs import demo
+from l2portal.programs import synthetic
 from l2portal.programs.metadata import parse_dataset_inventory
 from l2portal.programs.preprocess import (
     ChecksumMismatch,
@@ -21,6 +21,8 @@ from l2portal.programs.preprocess import (
     TransferItem,
     build_inversion_manifest,
     fetch_files,
+    listing_path,
+    parse_listing,
     write_inversion_manifest,
 )
 from tests.programs import raw_record
@@ -177,7 +179,9 @@ def test_manifest_lists_frames_per_dataset_and_line(tmp_path):
     ca = parse_dataset_inventory(
         raw_record(datasetId="CA", spectralLines=None, wavelengthMin=853.9, wavelengthMax=854.5)
     )
-    frames = demo.write_l1_frames(scratch / "FE", fe, 3) + demo.write_l1_frames(scratch / "CA", ca, 2)
+    frames = synthetic.write_l1_frames(scratch / "FE", fe, 3) + synthetic.write_l1_frames(
+        scratch / "CA", ca, 2
+    )
     manifest = build_inversion_manifest("eid_1_118_opA", reversed(frames), scratch)
 
     assert manifest["program_id"] == "eid_1_118_opA"
@@ -201,3 +205,27 @@ def test_manifest_rejects_frames_without_dataset_id(tmp_path):
     fits.PrimaryHDU().writeto(frame)
     with pytest.raises(ValueError, match=r"bare\.fits: header has no DSETID"):
         build_inversion_manifest("op", [frame], tmp_path)
+
+
+def test_listing_names_each_frame_with_its_checksum():
+    digest = "ab" * 32
+    items = parse_listing("DS1", f"{digest}  frame0.fits\n\n{digest.upper()}  frame1.fits\n")
+    assert items == [
+        TransferItem("DS1/frame0.fits", digest, "DS1/frame0.fits"),
+        TransferItem("DS1/frame1.fits", digest.upper(), "DS1/frame1.fits"),
+    ]
+    assert listing_path("DS1") == "DS1/SHA256SUMS"
+
+
+@pytest.mark.parametrize(
+    "line", ["nothex  frame.fits", f"{'a' * 64} frame.fits", f"{'a' * 64}  ../x", f"{'a' * 64}  .."]
+)
+def test_listing_line_that_is_not_a_checksum_and_a_name_is_refused(line):
+    with pytest.raises(TransferError, match=r"DS1/SHA256SUMS line 2 is not '<sha256>  <file>'"):
+        parse_listing("DS1", f"{'b' * 64}  ok.fits\n{line}\n")
+
+
+@pytest.mark.parametrize("dataset_id", ["..", ".", "a/b", "a\\b", "a\x00b"])
+def test_dataset_id_that_cannot_name_a_folder_is_refused(dataset_id):
+    with pytest.raises(TransferError, match="cannot name a folder"):
+        listing_path(dataset_id)

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from l2portal.programs import demo
+from l2portal.programs import synthetic
 from l2portal.programs.grouping import group_programs
 from l2portal.programs.metadata import BoundingBox, GosStatusCounts, HealthCounts, parse_dataset_inventory
 from l2portal.programs.qualify import (
@@ -230,13 +230,13 @@ def test_rules_come_from_plain_data():
 
 
 def test_batch_qualification_matches_demo_scenarios():
-    records = demo.generate_records(60)
+    records = synthetic.generate_records(60)
     programs = group_programs(parse_dataset_inventory(r, i) for i, r in enumerate(records))
     results = qualify_programs(programs.values())
-    scenarios = demo.demo_scenarios(60)
+    scenarios = synthetic.demo_scenarios(60)
     for program_id, result in results.items():
         scenario = scenarios[program_id]
-        assert result.invertible is (scenario in demo.INVERTIBLE_SCENARIOS), (scenario, result.failed)
+        assert result.invertible is (scenario in synthetic.INVERTIBLE_SCENARIOS), (scenario, result.failed)
         assert result == qualify_program(programs[program_id])
     # Had the superseded reprocessings counted, these OPs would fail on health.
     reprocessed = [p for p in programs.values() if scenarios[p.program_id] == "invertible_reprocessed"]

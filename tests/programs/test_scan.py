@@ -1,16 +1,15 @@
 """Scanning the metadata store into the database: over a real HTTP connection to the local store."""
 
-import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.programs import demo, services
+from l2portal.programs import services, synthetic
+from l2portal.programs.metadata import MetadataClient
 from l2portal.programs.metadata_server import MetadataServer
 from l2portal.programs.models import Dataset, ObservingProgram, ObservingProgramTransition, Scan
 from tests.factories import SYSTEM
@@ -18,12 +17,12 @@ from tests.programs import raw_record
 
 pytestmark = pytest.mark.django_db
 
-N_PROGRAMS = len(demo.SCENARIOS)
+N_PROGRAMS = len(synthetic.SCENARIOS)
 
 
 @pytest.fixture
 def store():
-    with MetadataServer(demo.generate_records(N_PROGRAMS)) as server:
+    with MetadataServer(synthetic.generate_records(N_PROGRAMS)) as server:
         yield server
 
 
@@ -32,19 +31,19 @@ def writes(queries) -> list[str]:
 
 
 def test_first_scan_groups_marks_superseded_and_qualifies(store):
-    records = demo.generate_records(N_PROGRAMS)
+    records = synthetic.generate_records(N_PROGRAMS)
     scan = services.scan_store(SYSTEM, url=store.url, page_size=7)  # many pages
     assert (scan.status, scan.new, scan.updated, scan.unchanged) == ("succeeded", len(records), 0, 0)
     assert Dataset.objects.count() == len(records)
     assert ObservingProgram.objects.count() == N_PROGRAMS == scan.programs_touched == scan.programs_qualified
 
-    scenarios = demo.demo_scenarios(N_PROGRAMS)
+    scenarios = synthetic.demo_scenarios(N_PROGRAMS)
     for program in ObservingProgram.objects.all():
-        expected = scenarios[program.execution_id] in demo.INVERTIBLE_SCENARIOS
+        expected = scenarios[program.execution_id] in synthetic.INVERTIBLE_SCENARIOS
         assert program.invertible is expected, (program, program.qualification)
         assert program.state == ("invertible" if expected else "not_invertible")
         assert program.transitions.get().from_state == "discovered"
-    reprocessed = ObservingProgram.objects.get(execution_id=demo.program_id_for(1))
+    reprocessed = ObservingProgram.objects.get(execution_id=synthetic.program_id_for(1))
     superseded = reprocessed.datasets.filter(superseded=True)
     assert superseded.count() == 3 and reprocessed.dataset_count == 9
     for old in superseded:
@@ -52,9 +51,7 @@ def test_first_scan_groups_marks_superseded_and_qualifies(store):
         assert newer.update_date > old.update_date
     dataset = Dataset.objects.filter(instrument_name="VISP").first()
     assert dataset.to_inventory() == next(
-        d
-        for d in services.MetadataClient(store.url).dataset_inventories()
-        if d.dataset_id == dataset.dataset_id
+        d for d in MetadataClient(store.url).dataset_inventories() if d.dataset_id == dataset.dataset_id
     )
 
 
@@ -72,7 +69,7 @@ def test_rescan_without_change_writes_nothing(store):
 
 def test_reprocessing_updates_supersedes_and_requalifies(store):
     services.scan_store(SYSTEM, url=store.url)
-    program_id = demo.program_id_for(0)
+    program_id = synthetic.program_id_for(0)
     program = ObservingProgram.objects.get(execution_id=program_id)
     assert program.state == "invertible"
     fe = program.datasets.get(instrument_name="VISP", superseded=False, product_id__endswith="visp-fe")
@@ -96,7 +93,7 @@ def test_reprocessing_updates_supersedes_and_requalifies(store):
 
 
 def _raw(dataset: Dataset) -> dict:
-    record = next(r for r in demo.generate_records(N_PROGRAMS) if r["datasetId"] == dataset.dataset_id)
+    record = next(r for r in synthetic.generate_records(N_PROGRAMS) if r["datasetId"] == dataset.dataset_id)
     return dict(record)
 
 
@@ -151,37 +148,19 @@ def test_scan_tasks_use_the_configured_store(store, settings):
     from l2portal.programs import tasks
 
     settings.METADATA_STORE_URL = store.url
-    tasks.scan_proposal.delay(demo.generate_records(1)[0]["primaryProposalId"])
+    tasks.scan_proposal.delay(synthetic.generate_records(1)[0]["primaryProposalId"])
     assert Scan.objects.get().proposal_id == "pid_1_100"
     assert set(ObservingProgram.objects.values_list("proposal_id", flat=True)) == {"pid_1_100"}
     tasks.scan_metadata_store.delay()
     assert ObservingProgram.objects.count() == N_PROGRAMS
 
 
-def test_offline_files_and_list_programs_json(tmp_path, capsys):
-    records = demo.generate_records(N_PROGRAMS)
-    first, second = tmp_path / "f1.json", tmp_path / "f2.json"
-    first.write_text(json.dumps(demo.inventory_response(records[:40])))
-    second.write_text(json.dumps(demo.inventory_response(records[40:])))
-    call_command("scan_metadata", "--file", str(first), str(second))
-    assert "new" in capsys.readouterr().out
-    assert Dataset.objects.count() == len(records)
+def test_periodic_scan_without_a_store_only_qualifies_settled_programs(settings):
+    from l2portal.programs import tasks
 
-    call_command("list_programs", "--json")
-    listed = json.loads(capsys.readouterr().out)
-    assert len(listed) == N_PROGRAMS
-    entry = next(p for p in listed if p["id"] == demo.program_id_for(0))
-    assert set(entry) == {"id", "proposal", "instruments", "state", "dataset_ids", "qualification"}
-    assert entry["instruments"] == ["VBI", "VISP"] and entry["state"] == "invertible"
-    assert len(entry["dataset_ids"]) == 9
-    assert entry["qualification"]["invertible"] is True
-    health = entry["qualification"]["checks"]["health"]
-    assert set(health) == {"passed", "value", "threshold"} and health["threshold"] == 0.75
-
-
-def test_offline_file_that_is_not_a_response_is_refused(tmp_path):
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"data": {}}')
-    with pytest.raises(CommandError, match=r"no data\.datasetInventories"):
-        call_command("scan_metadata", "--file", str(bad))
-    assert Dataset.objects.count() == 0
+    settings.METADATA_STORE_URL = ""
+    services.scan_records(synthetic.generate_records(N_PROGRAMS), SYSTEM, "generated")
+    ObservingProgram.objects.update(needs_qualification=True)
+    tasks.scan_metadata_store.delay()
+    assert not ObservingProgram.objects.filter(needs_qualification=True).exists()
+    assert Scan.objects.get().source == "generated"  # no scan without a store

@@ -2,6 +2,7 @@
 
 import pytest
 
+from l2portal.ledger.services import Actor
 from l2portal.programs import services
 from l2portal.programs.models import ObservingProgram
 from tests.conftest import wait_for
@@ -13,7 +14,9 @@ from tests.programs.conftest import invertible, write_sources
 def test_preprocess_runs_on_a_worker(celery_worker_process, loaded, operator):
     program = invertible(0)
     write_sources(program, n_frames=2)
-    services.request_preprocess(program, operator)  # enqueued when the (autocommit) request commits
+    services.request_preprocess(
+        program, Actor.of_user(operator)
+    )  # enqueued when the (autocommit) request commits
     wait_for(lambda: ObservingProgram.objects.get(pk=program.pk).state == "preprocessed", timeout=90)
     program.refresh_from_db()
     assert program.progress["state"] == "done" and program.progress["files_done"] == 6

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from l2portal.programs import services
+from l2portal.programs import selectors
 from l2portal.programs.models import ObservingProgram
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             programs = programs.filter(state=state)
         if proposal:
             programs = programs.filter(proposal_id=proposal)
-        summaries = services.program_summaries(programs)
+        summaries = selectors.program_summaries(programs)
         if as_json:
             self.stdout.write(json.dumps(summaries, indent=2))
             return

@@ -1,0 +1,1 @@
+"""API of observing programs, their datasets, scans and qualification rules."""

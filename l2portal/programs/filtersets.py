@@ -1,0 +1,37 @@
+"""Filters of observing programs and datasets, shared by the pages and the API."""
+
+import django_filters
+from django.db import connection
+
+from .models import Dataset, ObservingProgram
+
+
+class ObservingProgramFilter(django_filters.FilterSet):
+    proposal = django_filters.CharFilter(field_name="proposal_id")
+    instrument = django_filters.CharFilter(method="filter_listed", field_name="instruments")
+    spectral_line = django_filters.CharFilter(method="filter_listed", field_name="spectral_lines")
+    owner = django_filters.CharFilter(field_name="owner__username")
+    invertible = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ObservingProgram
+        fields = ["proposal", "instrument", "state", "invertible", "spectral_line", "owner", "execution_id"]
+
+    def filter_listed(self, queryset, name, value):
+        """One whole element of a JSON list of names: JSONB containment (GIN-indexed) on
+        PostgreSQL; elsewhere the quoted name in the list's text."""
+        if name == "instruments":
+            value = value.upper()  # the store names instruments in capitals
+        if connection.vendor == "postgresql":
+            return queryset.filter(**{f"{name}__contains": [value]})
+        return queryset.filter(**{f"{name}__icontains": f'"{value}"'})
+
+
+class DatasetFilter(django_filters.FilterSet):
+    program = django_filters.CharFilter(field_name="program__execution_id")
+    proposal = django_filters.CharFilter(field_name="primary_proposal_id")
+    instrument = django_filters.CharFilter(field_name="instrument_name", lookup_expr="iexact")
+
+    class Meta:
+        model = Dataset
+        fields = ["program", "proposal", "instrument", "superseded", "product_id", "dataset_id"]

@@ -1,0 +1,380 @@
+"""Deterministic synthetic data for the demo, the tests, the benchmark and the local metadata
+store: metadata-store dataset records, small ViSP-like L1 FITS frames and the three inversion
+result files a science team uploads. Pure: no Django, no ledger.
+
+Records are raw GraphQL ``datasetInventories`` items (camelCase dicts), so they go through the
+same parser as the real store's answers. OP number ``i`` follows the scenario
+``SCENARIOS[i % len(SCENARIOS)]``; each OP has 3 ViSP arms and 6 VBI filters, and every other
+OP (and every invertible_reprocessed one) also carries an older, superseded reprocessing of its
+ViSP arms: about 10.6 datasets per OP (10,000 OPs give about 106,000 datasets).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+
+from l2portal.files import atomic_output, sha256_file
+from l2portal.programs.inversion import N_STOKES, QUANTITIES, InversionFiles
+from l2portal.programs.metadata import DatasetInventory
+from l2portal.programs.preprocess import CHECKSUM_LISTING, DATASET_ID_KEYWORD
+
+SCENARIOS = (
+    "invertible",
+    "invertible_reprocessed",  # the superseded reprocessing fails health, the current one passes
+    "stokes_i_only",
+    "low_health",
+    "gos_not_open",
+    "ao_unlocked",
+    "off_disk",
+    "no_fe_line",
+    "fe_by_wavelength",  # spectralLines is null: Fe I found from the wavelength range
+    "vbi_only",
+)
+INVERTIBLE_SCENARIOS = frozenset({"invertible", "invertible_reprocessed", "fe_by_wavelength"})
+
+# (arm, wavelengthMin, wavelengthMax, spectralLines) of the ViSP arms.
+VISP_ARMS = (
+    ("fe", 630.05, 630.40, ("Fe I (630.15 nm)", "Fe I (630.25 nm)")),
+    ("ca", 853.90, 854.50, ("Ca II (854.21 nm)",)),
+    ("na", 589.30, 589.90, ("Na I D1 (589.59 nm)",)),
+)
+VBI_FILTERS_NM = (393.3, 430.5, 450.4, 486.1, 656.3, 789.0)
+
+FIRST_OBSERVATION = datetime(2022, 6, 2, 17, 20, tzinfo=UTC)
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def scenario_for(index: int) -> str:
+    return SCENARIOS[index % len(SCENARIOS)]
+
+
+def _proposal(index: int, n_proposals: int) -> tuple[str, str]:
+    number = 100 + index % n_proposals
+    return f"pid_1_{number}", f"eid_1_{number}"
+
+
+def program_id_for(index: int, n_proposals: int = 4) -> str:
+    _, experiment = _proposal(index, n_proposals)
+    return f"{experiment}_op{index:05d}_R001.{82000 + index}.{13964206 + index}"
+
+
+def demo_scenarios(n_programs: int, n_proposals: int = 4) -> dict[str, str]:
+    """observingProgramExecutionId -> scenario, for checking qualification of the demo data."""
+    return {program_id_for(index, n_proposals): scenario_for(index) for index in range(n_programs)}
+
+
+def _letters(number: int, width: int = 6) -> str:
+    text = ""
+    for _ in range(width):
+        number, digit = divmod(number, 26)
+        text = _ALPHABET[digit] + text
+    return text
+
+
+def iso_utc(moment: datetime) -> str:
+    # The store writes naive UTC.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _distribution(rng: random.Random, centre: float, spread: float) -> dict[str, float]:
+    values = sorted(centre + spread * (rng.random() - 0.5) for _ in range(5))
+    return dict(zip(("min", "p25", "med", "p75", "max"), values, strict=True))
+
+
+@dataclass(frozen=True)
+class _DemoProgram:
+    index: int
+    proposal: str
+    experiment: str
+    program_id: str
+    start: datetime
+    box: tuple[float, float]  # lower-left corner (arcsec) of a 60" square field
+
+
+def _record(
+    rng: random.Random,
+    program: _DemoProgram,
+    dataset_id: str,
+    instrument: str,
+    instrument_program: str,
+    product: str,
+    created: datetime,
+    wavelengths: tuple[float, float],
+    spectral_lines: tuple[str, ...] | None,
+    stokes: str,
+    frames: int,
+    *,
+    healthy: float = 1.0,
+    ao: float = 0.95,
+    gos_closed: int = 0,
+) -> dict[str, Any]:
+    good = int(frames * healthy)
+    x, y = program.box
+    embargoed = program.index % 3 == 0
+    return {
+        "datasetId": dataset_id,
+        "productId": product,
+        "primaryProposalId": program.proposal,
+        "primaryExperimentId": program.experiment,
+        "observingProgramExecutionId": program.program_id,
+        "instrumentProgramExecutionId": instrument_program,
+        "instrumentName": instrument,
+        "startTime": iso_utc(program.start),
+        "endTime": iso_utc(program.start + timedelta(minutes=25)),
+        "createDate": iso_utc(created),
+        "updateDate": iso_utc(created + timedelta(hours=2)),
+        "wavelengthMin": wavelengths[0],
+        "wavelengthMax": wavelengths[1],
+        "stokesParameters": stokes,
+        "spectralLines": list(spectral_lines) if spectral_lines is not None else None,
+        "frameCount": frames,
+        "exposureTime": round(1.0 + 24.0 * rng.random(), 3),
+        "boundingBox": f"({x + 60:.2f},{y + 60:.2f}),({x:.2f},{y:.2f})",
+        "isEmbargoed": embargoed,
+        "embargoEndDate": iso_utc(program.start + timedelta(days=365)) if embargoed else None,
+        "bucket": "data",
+        "browseMovieUrl": None,
+        "health": {"good": good, "bad": None, "ill": (frames - good) or None, "unknown": None},
+        "gosStatus": {
+            "open": frames - gos_closed,
+            "opening": None,
+            "closed": gos_closed or None,
+            "closing": None,
+            "undefined": None,
+        },
+        "aoLocked": int(frames * ao),
+        "lightLevel": _distribution(rng, 400.0, 20.0),
+        "friedParameter": _distribution(rng, 0.09, 0.04),
+    }
+
+
+def generate_records(n_programs: int = 20, *, seed: int = 0, n_proposals: int = 4) -> list[dict[str, Any]]:
+    """Raw dataset inventory records for ``n_programs`` OPs; same arguments, same records."""
+    rng = random.Random(seed)
+    records: list[dict[str, Any]] = []
+    serial = iter(range(1 << 30))
+
+    for index in range(n_programs):
+        scenario = scenario_for(index)
+        proposal, experiment = _proposal(index, n_proposals)
+        box = (
+            (900.0, 300.0)
+            if scenario == "off_disk"
+            else (-600 + 1000 * rng.random(), -500 + 900 * rng.random())
+        )
+        program = _DemoProgram(
+            index=index,
+            proposal=proposal,
+            experiment=experiment,
+            program_id=program_id_for(index, n_proposals),
+            # Spread observations over ~2 years so the solar radius varies between OPs.
+            start=FIRST_OBSERVATION + timedelta(days=(index * 7) % 730, minutes=index % 300),
+            box=box,  # off_disk: corners beyond ~950", past the limb on any date
+        )
+        created = program.start + timedelta(days=30, minutes=rng.randrange(600))
+
+        if scenario != "vbi_only":
+            visp_program = f"id.{85000 + index}.{60000 + index}"
+            for arm, low, high, lines in VISP_ARMS:
+                if scenario == "no_fe_line" and arm == "fe":
+                    continue
+                is_fe = arm == "fe"
+                frames = rng.randrange(400, 2000)
+                product = f"L1-{program.program_id}-visp-{arm}"
+                spectral_lines = None if scenario == "fe_by_wavelength" else lines
+                stokes = "I" if scenario == "stokes_i_only" and is_fe else "IQUV"
+                quality = {
+                    "healthy": 0.70 if scenario == "low_health" and is_fe else 0.9,
+                    "ao": 0.5 if scenario == "ao_unlocked" and is_fe else 0.9,
+                    "gos_closed": 2 if scenario == "gos_not_open" and is_fe else 0,
+                }
+                versions = [(created, quality)]
+                if index % 2 == 0 or scenario == "invertible_reprocessed":
+                    older = {**quality, "healthy": 0.5} if scenario == "invertible_reprocessed" else quality
+                    versions.insert(0, (created - timedelta(days=20), older))
+                for created_at, settings in versions:
+                    dataset_id = _letters(next(serial))
+                    records.append(
+                        _record(
+                            rng,
+                            program,
+                            dataset_id,
+                            "VISP",
+                            visp_program,
+                            product,
+                            created_at,
+                            (low, high),
+                            spectral_lines,
+                            stokes,
+                            frames,
+                            **settings,
+                        )
+                    )
+
+        vbi_program = f"id.{95000 + index}.{70000 + index}"
+        for filter_nm in VBI_FILTERS_NM:
+            dataset_id, product = _letters(next(serial)), f"L1-{program.program_id}-vbi-{filter_nm}"
+            records.append(
+                _record(
+                    rng,
+                    program,
+                    dataset_id,
+                    "VBI",
+                    vbi_program,
+                    product,
+                    created,
+                    (filter_nm, filter_nm),
+                    None,
+                    "I",
+                    rng.randrange(150, 200),
+                )
+            )
+    return records
+
+
+def inventory_response(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Wrap records the way the store answers a datasetInventories query."""
+    return {"data": {"datasetInventories": records}}
+
+
+# --- L1 frames ----------------------------------------------------------------------------------
+
+FRAME_SHAPE = (4, 12, 10)  # (stokes, wavelength, slit position): a few KB per frame
+
+
+def _frame_data(rng: np.random.Generator, n_wavelengths: int, n_slit: int) -> np.ndarray:
+    # A Gaussian absorption line with weak polarisation signals.
+    offsets = np.linspace(-1.0, 1.0, n_wavelengths)[:, None]
+    intensity = 1.0 - 0.6 * np.exp(-((offsets / 0.3) ** 2)) + rng.normal(0, 0.005, (n_wavelengths, n_slit))
+    q = 0.01 * offsets * np.ones((1, n_slit))
+    u_ = -0.01 * offsets * np.ones((1, n_slit))
+    v = 0.05 * np.gradient(intensity, axis=0)
+    return np.stack([intensity, q, u_, v]).astype(np.float32)
+
+
+def l1_frame_name(dataset: DatasetInventory, frame_index: int, moment: datetime) -> str:
+    # As DKIST names ViSP L1 files: VISP_<UTC time>_<wavelength in pm>_<...>_L1.fits
+    centre_pm = round(((dataset.wavelength_min or 0) + (dataset.wavelength_max or 0)) * 500)
+    stamp = moment.strftime("%Y_%m_%dT%H_%M_%S_") + f"{moment.microsecond // 1000:03d}"
+    return f"VISP_{stamp}_{centre_pm:08d}_IQUV_{dataset.dataset_id}_{frame_index:04d}_L1.fits"
+
+
+def l1_frame_header(dataset: DatasetInventory, moment: datetime) -> fits.Header:
+    header = fits.Header()
+    header["INSTRUME"] = (dataset.instrument_name or "VISP", "instrument")
+    header[DATASET_ID_KEYWORD] = (dataset.dataset_id, "dataset id")
+    header["PRODUCT"] = (dataset.product_id or dataset.dataset_id, "product id")
+    header["OBSPR_ID"] = (dataset.observing_program_execution_id, "observing program")
+    header["IP_ID"] = (dataset.instrument_program_execution_id or "", "instrument program")
+    header["PROP_ID"] = (dataset.primary_proposal_id or "", "proposal id")
+    header["EXPER_ID"] = (dataset.primary_experiment_id or "", "experiment id")
+    header["DATE-BEG"] = (moment.replace(tzinfo=None).isoformat(timespec="milliseconds"), "UTC")
+    header["WAVEMIN"] = (dataset.wavelength_min, "[nm] minimum wavelength")
+    header["WAVEMAX"] = (dataset.wavelength_max, "[nm] maximum wavelength")
+    for number, line in enumerate(dataset.spectral_lines or (), start=1):
+        header[f"SPECLN{number:02d}"] = (line, "spectral line")
+    low, high = dataset.wavelength_min or 0.0, dataset.wavelength_max or 0.0
+    _, n_wavelengths, _ = FRAME_SHAPE
+    header["CTYPE1"], header["CUNIT1"] = "HPLN-TAN", "arcsec"
+    header["CTYPE2"], header["CUNIT2"] = "AWAV", "nm"
+    header["CRPIX2"], header["CRVAL2"] = 1.0, low
+    header["CDELT2"] = (high - low) / max(n_wavelengths - 1, 1)
+    # FITS Stokes axis convention: 1, 2, 3, 4 = I, Q, U, V.
+    header["CTYPE3"], header["CRPIX3"], header["CRVAL3"], header["CDELT3"] = "STOKES", 1.0, 1.0, 1.0
+    return header
+
+
+def iter_l1_frames(
+    dataset: DatasetInventory, n_frames: int, *, seed: int = 0
+) -> Iterator[tuple[str, fits.HDUList]]:
+    """(file name, HDU list) for each synthetic frame of one ViSP dataset."""
+    rng = np.random.default_rng([seed, n_frames, *dataset.dataset_id.encode()])
+    start = dataset.start_time or FIRST_OBSERVATION
+    for frame_index in range(n_frames):
+        moment = start + timedelta(seconds=4.0 * frame_index)
+        _, n_wavelengths, n_slit = FRAME_SHAPE
+        hdu = fits.PrimaryHDU(
+            _frame_data(rng, n_wavelengths, n_slit), header=l1_frame_header(dataset, moment)
+        )
+        yield l1_frame_name(dataset, frame_index, moment), fits.HDUList([hdu])
+
+
+def write_l1_frames(
+    directory: str | os.PathLike, dataset: DatasetInventory, n_frames: int = 4, *, seed: int = 0
+) -> list[Path]:
+    """Write ``n_frames`` small L1 frames of ``dataset`` into ``directory``; returns their paths."""
+    paths = []
+    for name, hdus in iter_l1_frames(dataset, n_frames, seed=seed):
+        path = Path(directory) / name
+        with atomic_output(path) as temporary:
+            hdus.writeto(temporary, overwrite=True)
+        paths.append(path)
+    return paths
+
+
+# --- Inversion results --------------------------------------------------------------------------
+
+
+def write_inversion_files(
+    directory: str | os.PathLike,
+    program_id: str,
+    *,
+    n_frames: int = 3,
+    n_slit: int = 5,
+    n_depth: int = 6,
+    wavelengths_per_line: int = 8,
+    line_ids: tuple[int, ...] = (23, 4),
+    seed: int = 0,
+) -> InversionFiles:
+    """The three files a science team uploads after inverting an OP, small and well formed."""
+    rng = np.random.default_rng(seed)
+    directory = Path(directory)
+    n_wavelengths = wavelengths_per_line * len(line_ids)
+    offsets = np.tile(np.linspace(-500.0, 500.0, wavelengths_per_line), len(line_ids)).astype(np.float32)
+    ids = np.repeat(np.asarray(line_ids, dtype=np.int32), wavelengths_per_line)
+    header = fits.Header({"OBSPR_ID": program_id})
+    quantities = rng.normal(size=(len(QUANTITIES), n_depth, n_frames, n_slit)).astype(np.float32)
+    files = InversionFiles(
+        directory / "inv_res_mod.fits", directory / "inv_res_pre.fits", directory / "per_ori.fits"
+    )
+    cubes = (
+        (files.quantities, [fits.PrimaryHDU(quantities, header=header)]),
+        *(
+            (
+                path,
+                [
+                    fits.PrimaryHDU(
+                        rng.normal(size=(N_STOKES, n_wavelengths, n_frames, n_slit)).astype(np.float32),
+                        header=header,
+                    ),
+                    fits.ImageHDU(offsets),
+                    fits.ImageHDU(ids),
+                ],
+            )
+            for path in (files.fit_profiles, files.original_profiles)
+        ),
+    )
+    for path, hdus in cubes:
+        with atomic_output(path) as temporary:
+            fits.HDUList(hdus).writeto(temporary, overwrite=True)
+    return files
+
+
+def write_l1_source(root: str | os.PathLike, dataset: DatasetInventory, n_frames: int = 4) -> list[Path]:
+    """L1 frames of one dataset as a transfer source: ``<root>/<datasetId>/`` holding the frames
+    and a ``SHA256SUMS`` listing (``<sha256>  <file name>`` per line, see preprocess.parse_listing)."""
+    folder = Path(root) / dataset.dataset_id
+    paths = write_l1_frames(folder, dataset, n_frames)
+    listing = "".join(f"{sha256_file(path)}  {path.name}\n" for path in paths)
+    with atomic_output(folder / CHECKSUM_LISTING, overwrite=True) as temporary:
+        temporary.write_text(listing, encoding="utf-8")
+    return paths

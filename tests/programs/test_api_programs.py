@@ -1,0 +1,99 @@
+"""The programs API: lists and filters, actions answered by the services (roles, refusals)."""
+
+import pytest
+
+from l2portal.programs import synthetic
+from l2portal.programs.models import ObservingProgram, QualificationRuleSet
+from tests.programs.conftest import (
+    assert_queries_do_not_grow_with_programs,
+    current_visp_ids,
+    inversion_files,
+    invertible,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/api/programs/", "/api/programs/?instrument=VISP&ordering=-priority"])
+def test_query_count_does_not_grow_with_programs(client, scientist, url):
+    assert_queries_do_not_grow_with_programs(client, scientist, url)
+
+
+def test_list_filters(client, loaded, scientist):
+    client.force_login(scientist)
+    api = client.get("/api/programs/?state=invertible&proposal=pid_1_100").json()
+    assert sorted(p["execution_id"] for p in api["results"]) == [
+        synthetic.program_id_for(0),
+        synthetic.program_id_for(8),
+    ]
+    assert client.get("/api/programs/?spectral_line=Na I 589").json()["count"] == 9  # all but VBI-only
+    assert client.get("/api/programs/?spectral_line=Fe I 630").json()["count"] == 8  # and no_fe_line
+
+
+def test_api_actions_check_roles(preprocessed, scientist, operator, other_scientist, client):
+    url = f"/api/programs/{preprocessed.pk}"
+    client.force_login(operator)
+    assert client.post(f"{url}/claim/").status_code == 403
+    client.force_login(scientist)
+    assert client.post(f"{url}/reassign/", {"username": "marie"}).status_code == 403
+    assert client.post(f"{url}/publish/").status_code == 403
+    assert client.post(f"{url}/priority/", {"priority": 5}).status_code == 403
+    response = client.post(f"{url}/claim/")
+    assert response.status_code == 200 and response.json()["owner"] == "scientist"
+    assert response.json()["state"] == "working"
+    client.force_login(other_scientist)
+    assert client.post(f"{url}/claim/").status_code == 409
+    assert client.post(f"{url}/release/").status_code == 403
+    client.force_login(operator)
+    assert client.post(f"{url}/reassign/", {"username": "marie"}).json()["owner"] == "marie"
+    assert client.post(f"{url}/priority/", {"priority": 7}).json()["priority"] == 7
+    assert client.post(f"{url}/publish/").status_code == 409
+    history = client.get(f"{url}/history/")
+    assert history.json()["results"][-1]["to_state"] == "working"
+
+
+def test_refusals_answer_code_message_and_details(preprocessed, scientist, other_scientist, client):
+    url = f"/api/programs/{preprocessed.pk}"
+    client.force_login(scientist)
+    client.post(f"{url}/claim/")
+    client.force_login(other_scientist)
+    body = client.post(f"{url}/claim/").json()
+    assert body["code"] == "claim_refused" and body["detail"] == body["message"]
+    assert "already claimed by scientist" in body["message"] and body["details"] == {"state": "working"}
+
+
+def test_api_upload_by_the_owner(working, scientist, client, tmp_path):
+    client.force_login(scientist)
+    with inversion_files(tmp_path, working) as files:
+        body = {**files, "dataset_ids": current_visp_ids(working), "software_commit": "abcdef1"}
+        response = client.post(f"/api/programs/{working.pk}/upload/", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["software_commit"] == "abcdef1"
+    assert ObservingProgram.objects.get(pk=working.pk).state == "inverted"
+
+
+def test_bad_upload_is_a_bad_request_listing_the_problems(working, scientist, client, tmp_path):
+    client.force_login(scientist)
+    with inversion_files(tmp_path, working) as files:
+        body = {**files, "dataset_ids": ["NOPE"], "software_commit": "tip"}
+        response = client.post(f"/api/programs/{working.pk}/upload/", body)
+    assert response.status_code == 400 and response.json()["code"] == "upload_refused"
+    assert len(response.json()["details"]["problems"]) == 2
+    assert ObservingProgram.objects.get(pk=working.pk).state == "working"
+
+
+def test_rules_from_the_database_and_requalify(loaded, operator, scientist, client):
+    program = invertible(0)
+    assert program.qualification["checks"]["health"]["threshold"] == 0.75
+    QualificationRuleSet.objects.create(name="strict health", rules={"min_health_good_fraction": 0.95})
+    client.force_login(scientist)
+    assert client.post(f"/api/programs/{program.pk}/requalify/").status_code == 403
+    client.force_login(operator)
+    body = client.post(f"/api/programs/{program.pk}/requalify/").json()
+    assert body["state"] == "not_invertible" and body["rules_version"].endswith("strict health")
+    assert body["qualification"]["checks"]["health"] == {
+        "passed": False,
+        "value": body["qualification"]["checks"]["health"]["value"],
+        "threshold": 0.95,
+        "detail": body["qualification"]["checks"]["health"]["detail"],
+    }

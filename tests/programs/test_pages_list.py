@@ -1,0 +1,22 @@
+"""The program list page: filters, counts per state, constant query counts."""
+
+import pytest
+
+from l2portal.programs import synthetic
+from tests.programs.conftest import assert_queries_do_not_grow_with_programs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/programs/", "/programs/?state=not_invertible&sort=newest"])
+def test_query_count_does_not_grow_with_programs(client, scientist, url):
+    assert_queries_do_not_grow_with_programs(client, scientist, url)
+
+
+def test_list_filters_and_counts_per_state(client, loaded, scientist):
+    client.force_login(scientist)
+    page = client.get("/programs/?instrument=VISP&spectral_line=Fe I 630").content.decode()
+    assert synthetic.program_id_for(0) in page and synthetic.program_id_for(9) not in page  # 9: VBI only
+    assert "Invertible <b>3</b>" in page
+    page = client.get("/programs/?invertible=false").content.decode()
+    assert synthetic.program_id_for(0) not in page and synthetic.program_id_for(2) in page
