@@ -7,7 +7,7 @@ class PipelinesConfig(PortalApp):
     verbose_name = "Pipelines (Fermi ISOC)"
     url_prefix = "pipelines/"
     navigation = (Nav("Campaigns", "pipelines:campaigns"),)
-    api = "pipelines.api"
+    api = "pipelines.api.urls"
     # FT2 generation on "fits", event merging on "merge": each can have its own workers and hosts.
     queues = {"fits": ("pipelines.tasks.*",), "merge": ("pipelines.tasks.merge_*",)}
     roles = (OPERATOR, FSSC)

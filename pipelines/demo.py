@@ -5,14 +5,12 @@ the FSSC API has products to pull."""
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.tasks import export_collection
 
 from . import services
-from .models import BtiSet, Chunk, DataRun, Downlink, Magic7Input, ReprocessingCampaign, Switchover
+from .models import BtiSet, Magic7Input, ReprocessingCampaign, Switchover
 
 # seeds/000: the P310 test reprocessing covered runs 545208791 to 546407418.
 DEMO_RUNS = (545208791, 545294791, 545380791, 546407418)
@@ -39,15 +37,8 @@ def _bti_sets(actor) -> None:
 
 
 def load_demo(actor, stdout) -> None:
-    with transaction.atomic():
-        for run_id in DEMO_RUNS:
-            DataRun.objects.get_or_create(run_id=run_id)
-        downlink, created = Downlink.objects.get_or_create(downlink_id=230401001, defaults={"chunk_count": 4})
-        if created:
-            Chunk.objects.bulk_create(
-                Chunk(downlink=downlink, number=n, state="pending") for n in range(1, 5)
-            )
-            ledger.transition(downlink, "chunked", actor, "split into 4 chunks")
+    services.register_downlink(230401001, 4, actor)
+    # Registering a run's magic7 file registers the run.
     have_magic7 = set(Magic7Input.objects.values_list("data_run__run_id", flat=True))
     services.generate_demo_magic7([r for r in DEMO_RUNS if r not in have_magic7], DEMO_SECONDS, actor)
     _bti_sets(actor)
@@ -77,4 +68,4 @@ def load_demo(actor, stdout) -> None:
         "documentation",
         lambda tmp: tmp.write_text("P310: FT2 files with SC_VELOCITY, BTIs applied (seeds/000).\n"),
     )
-    export_collection.delay_on_commit(collection.pk)
+    ledger.enqueue("l2portal.ledger.tasks.export_collection", collection.pk)

@@ -4,12 +4,16 @@
   bins (the reprocessing check "velocities make sense based on the change in coordinates").
 - ``compare_with_previous``: a new version of a run's FT2 file may differ from the previous one
   only in the allowed columns (by default the new SC_VELOCITY); everything else must be identical.
+- ``run_fitsverify``: HEASARC's fitsverify on the files, when it is installed.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +24,7 @@ from pipelines.ft2 import EXTNAME
 DEFAULT_VELOCITY_TOLERANCE = 5.0  # m/s; float32 positions (~0.5 m at 7000 km) limit 1-s differences
 MIN_STEP = 0.5  # s; shorter (cut) bins amplify position rounding too much to be useful
 MAX_GAP_FACTOR = 1.5  # consecutive STARTs further apart than this many bin lengths are a gap
+FITSVERIFY_TIMEOUT = 600  # s
 
 
 @dataclass(frozen=True)
@@ -131,3 +136,25 @@ def _identical(a: np.ndarray, b: np.ndarray) -> bool:
     if np.issubdtype(a.dtype, np.floating):
         return bool(np.array_equal(a, b, equal_nan=True))
     return bool(np.array_equal(a, b))
+
+
+def run_fitsverify(
+    paths: Sequence[str | os.PathLike], command: str = "fitsverify", timeout: float = FITSVERIFY_TIMEOUT
+) -> tuple[str, str]:
+    """("ok" | "failed" | "not available", output) of ``command`` (a shell-style command line,
+    e.g. "fitsverify" or "/opt/heasoft/bin/fitsverify") run quietly on ``paths``."""
+    argv = shlex.split(command)
+    if not argv or shutil.which(argv[0]) is None:
+        return "not available", f"{command!r} is not installed"
+    try:
+        result = subprocess.run(
+            [*argv, "-q", "-e", *map(str, paths)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "failed", f"fitsverify did not finish within {timeout:g} s"
+    output = (result.stdout + result.stderr).strip()
+    return ("ok" if result.returncode == 0 else "failed"), output

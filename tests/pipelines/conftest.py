@@ -1,8 +1,16 @@
-"""Builders for the campaign tests: data runs with short synthetic magic7 inputs."""
+"""Builders for the pipelines tests: data runs with short synthetic magic7 inputs, campaigns over
+them, and API clients acting as the shared role users."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from l2portal.ledger import services as ledger
 from pipelines import services
+from pipelines.models import CampaignRun, DataRun, ReprocessingCampaign
 from tests.factories import SYSTEM
 
 RUNS = (545208791, 545294791, 545380791)
@@ -26,3 +34,52 @@ def run_campaign(campaign, capture):
         result = services.start_campaign(campaign, SYSTEM)
     campaign.refresh_from_db()
     return result
+
+
+def campaign_with_states(name, states):
+    """A campaign whose runs sit in the given states, started an hour ago."""
+    runs = [DataRun.objects.get_or_create(run_id=1000 + n)[0] for n in range(len(states))]
+    campaign = services.create_campaign(name, SYSTEM, run_ids=[r.run_id for r in runs])
+    ledger.transition(campaign, "running", SYSTEM)
+    start = timezone.now() - datetime.timedelta(hours=1)
+    ReprocessingCampaign.objects.filter(pk=campaign.pk).update(started_at=start, current_pass=1)
+    path = {"generating": ["generating"], "ready": ["generating", "flagging", "validating", "ready"]}
+    for run, state in zip(campaign.campaign_runs.order_by("data_run__run_id"), states, strict=True):
+        for step in path.get(state, []):
+            ledger.transition(run, step, SYSTEM)
+        if state == "error":
+            ledger.fail(run, SYSTEM, "magic7 unusable")
+        CampaignRun.objects.filter(pk=run.pk).update(started_at=start, finished_at=timezone.now())
+    campaign.refresh_from_db()
+    return campaign
+
+
+def api_client(user=None) -> APIClient:
+    """An API client acting as ``user`` (anonymous if None): with its token if it has one (the
+    FSSC's account, as in production), else with a session."""
+    client = APIClient()
+    if user is None:
+        return client
+    token = Token.objects.filter(user=user).first()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    else:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_as(request, db):
+    """``client_as("operator")``: an API client acting as that role user of tests/conftest.py
+    (``scientist``, ``operator``, ``fssc``), or ``"anonymous"``."""
+
+    def client(role: str) -> APIClient:
+        return api_client(None if role == "anonymous" else request.getfixturevalue(role))
+
+    return client
+
+
+@pytest.fixture
+def fssc_client(fssc) -> APIClient:
+    """The FSSC's API client, with its token."""
+    return api_client(fssc)

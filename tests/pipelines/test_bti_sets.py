@@ -1,14 +1,15 @@
+"""BTI sets: versions, the active set, refusals, and what flagging does with the active set."""
+
 import numpy as np
 import pytest
 from astropy.io import fits
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.ledger.roles import OPERATOR, SCIENTIST
-from l2portal.ledger.services import absolute_path
-from pipelines import services
-from pipelines.models import BtiInterval, BtiSetImmutable, CampaignRun, DataRun, FsscDelivery
+from l2portal.ledger.refusals import NotPermitted
+from l2portal.ledger.services import Actor, absolute_path
+from pipelines import selectors, services
+from pipelines.models import BtiInterval, BtiSet, BtiSetImmutable, CampaignRun, DataRun, FsscDelivery
 from tests.factories import SYSTEM
-from tests.test_roles_api import client_for
 
 from .conftest import RUNS, make_campaign, run_campaign
 
@@ -24,7 +25,7 @@ def test_the_latest_submitted_set_is_active_and_submitted_sets_never_change(magi
     first = services.submit_bti_set(RUN, [interval(0, 60, 1)], SYSTEM, "review")
     second = services.submit_bti_set(RUN, [interval(0, 60, 0)], SYSTEM, "correction")
     assert (first.version, second.version) == (1, 2)
-    assert services.active_bti_set(first.data_run_id) == second
+    assert selectors.active_bti_set(first.data_run_id) == second
     first.reason = "rewritten"
     with pytest.raises(BtiSetImmutable):
         first.save()
@@ -41,7 +42,7 @@ def test_bad_intervals_are_refused_with_the_reason_and_an_event(magic7_runs):
     with pytest.raises(services.BtiRefused, match="no data run r0000000001"):
         services.submit_bti_set(1, [interval(0, 60, 1)], SYSTEM)
     assert LedgerEvent.objects.filter(kind="bti_set_refused").count() == 2
-    assert services.active_bti_set(DataRun.objects.get(run_id=RUN).pk) is None
+    assert selectors.active_bti_set(DataRun.objects.get(run_id=RUN).pk) is None
 
 
 def test_flagging_writes_new_products_with_the_active_set_in_precedence_order(
@@ -89,25 +90,16 @@ def test_a_new_bti_set_makes_a_new_file_version_on_re_run(magic7_runs, django_ca
     assert campaign.state == "validated"
 
 
-@pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), (SCIENTIST, 403), (OPERATOR, 201)])
-def test_operators_submit_bti_sets_through_the_api(magic7_runs, role, expected):
-    client = client_for(role)
-    response = client.post(
-        "/api/bti-sets/",
-        {"run_id": RUN, "reason": "flare", "intervals": [interval(0, 60, -1)]},
-        format="json",
-    )
-    assert response.status_code == expected, response.content
-    if expected == 201:
-        body = response.json()
-        assert body["version"] == 1 and body["active"] is True and body["intervals"][0]["value"] == -1
-        listed = client.get("/api/bti-sets/", {"run_id": RUN}).json()
-        assert listed["count"] == 1
+def test_bti_refusals_are_bad_requests_recorded_on_the_run(magic7_runs):
+    with pytest.raises(services.BtiRefused) as refused:
+        services.submit_bti_set(RUN, [], SYSTEM)
+    assert (refused.value.code, refused.value.http_status) == ("bti_set_refused", 400)
+    event = LedgerEvent.objects.get(kind="bti_set_refused")
+    assert event.details == {"problems": ["a BTI set needs at least one interval"]}
+    assert event.subject_id == str(DataRun.objects.get(run_id=RUN).pk)
 
 
-def test_bad_bti_submission_is_a_400_with_the_reason(magic7_runs):
-    response = client_for(OPERATOR).post(
-        "/api/bti-sets/", {"run_id": RUN, "intervals": [interval(60, 0, 1)]}, format="json"
-    )
-    assert response.status_code == 400
-    assert "is not after start" in response.json()["detail"]
+def test_only_operators_submit_bti_sets(magic7_runs, scientist):
+    with pytest.raises(NotPermitted, match="only operators may submit BTI sets"):
+        services.submit_bti_set(RUN, [interval(0, 60, 1)], Actor.of_user(scientist))
+    assert not BtiSet.objects.exists()

@@ -1,3 +1,5 @@
+import shutil
+
 import numpy as np
 import pytest
 from astropy.io import fits
@@ -112,3 +114,20 @@ def test_compare_with_previous_detects_different_row_counts(files):
     result = ft2qa.compare_with_previous(files[30.0], files[1.0])
     assert not result.same
     assert "row count" in result.summary()
+
+
+def test_fitsverify_not_installed_is_reported_as_not_available(files):
+    assert ft2qa.run_fitsverify([files[30.0]], "no-such-fitsverify --strict") == (
+        "not available",
+        "'no-such-fitsverify --strict' is not installed",
+    )
+
+
+@pytest.mark.skipif(shutil.which("fitsverify") is None, reason="fitsverify is not installed")
+def test_fitsverify_passes_good_files_and_fails_a_truncated_one(files, tmp_path):
+    verdict, output = ft2qa.run_fitsverify([files[1.0], files[30.0]], "fitsverify")
+    assert verdict == "ok", output
+    truncated = tmp_path / "truncated.fits"
+    truncated.write_bytes(files[30.0].read_bytes()[:-2880])
+    verdict, output = ft2qa.run_fitsverify([truncated])
+    assert verdict == "failed" and output

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
 from pipelines import services
 
@@ -35,6 +36,6 @@ class Command(BaseCommand):
             campaign = services.create_campaign(
                 name, Actor.system("create_campaign command"), description=description, **selection
             )
-        except services.CampaignError as error:
+        except Refused as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"campaign {campaign} defined over {campaign.campaign_runs.count()} runs")

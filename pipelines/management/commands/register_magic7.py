@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
 from pipelines import services
 
@@ -29,6 +30,6 @@ class Command(BaseCommand):
                 stop,
                 Actor.system("register_magic7 command"),
             )
-        except services.CampaignError as error:
+        except Refused as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{magic7.data_run}: {magic7.product.path} ({magic7.met_start}..{magic7.met_stop})")

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
-from l2portal.ledger.states import TransitionNotAllowed
 from pipelines import services
 from pipelines.models import ReprocessingCampaign
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
             raise CommandError(f"no campaign {name}")
         try:
             result = services.start_campaign(campaign, Actor.system("start_campaign command"))
-        except TransitionNotAllowed as error:
+        except Refused as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             f"{name} pass {result['pass']}: {result['queued']} queued, {result['retried']} retried, "

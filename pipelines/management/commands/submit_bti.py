@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
 from pipelines import services
 
@@ -34,6 +35,6 @@ class Command(BaseCommand):
                 Actor.system("submit_bti command"),
                 reason or document.get("reason", ""),
             )
-        except services.BtiRefused as error:
+        except Refused as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{bti_set} submitted with {bti_set.intervals.count()} intervals; it is active")

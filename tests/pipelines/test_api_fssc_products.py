@@ -1,13 +1,14 @@
+"""The FSSC's products API: list what is ready, download it, report transfer and ingest."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
+from l2portal.ledger.services import absolute_path
 from pipelines import services
-from pipelines.models import CampaignRun, FsscDelivery, ReprocessingCampaign
+from pipelines.models import CampaignRun, FsscDelivery
 from tests.factories import SYSTEM
-from tests.test_roles_api import client_for
 
 from .conftest import RUNS, make_campaign, run_campaign
 
@@ -22,10 +23,10 @@ def ready_campaign(magic7_runs, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize(
-    ("role", "expected"), [("anonymous", 401), (SCIENTIST, 403), (FSSC, 200), (OPERATOR, 200)]
+    ("role", "expected"), [("anonymous", 401), ("scientist", 403), ("fssc", 200), ("operator", 200)]
 )
-def test_only_the_fssc_and_operators_list_and_report(ready_campaign, role, expected):
-    client = client_for(role)
+def test_only_the_fssc_and_operators_list_and_report(ready_campaign, client_as, role, expected):
+    client = client_as(role)
     delivery = FsscDelivery.objects.first()
     assert client.get("/api/fssc/products/").status_code == expected
     assert client.get(f"/api/fssc/products/{delivery.pk}/download/").status_code == expected
@@ -38,8 +39,8 @@ def test_only_the_fssc_and_operators_list_and_report(ready_campaign, role, expec
     assert delivery.state == ("transferred" if expected == 200 else "ready")
 
 
-def test_ready_products_carry_size_checksum_and_a_download_url(ready_campaign):
-    body = client_for(FSSC).get("/api/fssc/products/", {"campaign": "P310", "product_type": "ft2_1s"}).json()
+def test_ready_products_carry_size_checksum_and_a_download_url(ready_campaign, fssc_client):
+    body = fssc_client.get("/api/fssc/products/", {"campaign": "P310", "product_type": "ft2_1s"}).json()
     assert body["count"] == 2
     item = body["results"][0]
     delivery = FsscDelivery.objects.get(pk=item["id"])
@@ -47,17 +48,19 @@ def test_ready_products_carry_size_checksum_and_a_download_url(ready_campaign):
     assert item["size"] == delivery.product.size and item["sha256"] == delivery.product.sha256
     assert item["download_url"] == f"http://testserver/api/fssc/products/{delivery.pk}/download/"
     assert item["state"] == "ready" and item["run_id"] == RUNS[0]
-    client = client_for(FSSC)
+    client = fssc_client
     assert client.get("/api/fssc/products/", {"state": "ingested"}).json()["count"] == 0
     assert client.get("/api/fssc/products/", {"campaign": "P999"}).json()["count"] == 0
     assert client.get("/api/fssc/products/", {"since": "2000-01-01T00:00:00Z"}).json()["count"] == 4
     assert client.get("/api/fssc/products/", {"since": "2999-01-01T00:00:00Z"}).json()["count"] == 0
 
 
-def test_a_wrong_checksum_is_refused_the_file_stays_ready_and_an_event_is_recorded(ready_campaign):
+def test_a_wrong_checksum_is_refused_the_file_stays_ready_and_an_event_is_recorded(
+    ready_campaign, fssc_client
+):
     delivery = FsscDelivery.objects.first()
     wrong = "0" * 64
-    response = client_for(FSSC).post(
+    response = fssc_client.post(
         f"/api/fssc/products/{delivery.pk}/report/",
         {"stage": "transfer", "result": "ok", "sha256": wrong},
         format="json",
@@ -65,14 +68,15 @@ def test_a_wrong_checksum_is_refused_the_file_stays_ready_and_an_event_is_record
     assert response.status_code == 409
     detail = response.json()["detail"]
     assert wrong in detail and delivery.product.sha256 in detail and "stays ready" in detail
+    assert response.json()["code"] == "fssc_checksum_mismatch"
     delivery.refresh_from_db()
     assert delivery.state == "ready" and not delivery.transitions.exists()
     event = LedgerEvent.objects.get(kind="fssc_checksum_mismatch")
     assert event.subject_id == str(delivery.pk) and event.details["reported"] == wrong
 
 
-def test_transfer_then_ingest_of_both_files_delivers_the_run(ready_campaign):
-    client = client_for(FSSC)
+def test_transfer_then_ingest_of_both_files_delivers_the_run(ready_campaign, fssc_client):
+    client = fssc_client
     run = CampaignRun.objects.filter(campaign=ready_campaign).first()
     for delivery in run.deliveries.all():
         sha = delivery.product.sha256
@@ -90,8 +94,8 @@ def test_transfer_then_ingest_of_both_files_delivers_the_run(ready_campaign):
     assert [h["to_state"] for h in history] == ["transferred", "ingested"]
 
 
-def test_a_failed_ingest_is_recorded_and_the_file_can_be_pulled_again(ready_campaign):
-    client = client_for(FSSC)
+def test_a_failed_ingest_is_recorded_and_the_file_can_be_pulled_again(ready_campaign, fssc_client):
+    client = fssc_client
     delivery = FsscDelivery.objects.first()
     url = f"/api/fssc/products/{delivery.pk}/report/"
     failed = {"stage": "ingest", "result": "failed", "message": "header rejected"}
@@ -109,59 +113,10 @@ def test_a_failed_ingest_is_recorded_and_the_file_can_be_pulled_again(ready_camp
     assert response.status_code == 409 and "allowed from here" in response.json()["detail"]
 
 
-def test_switchover_is_proposed_by_an_operator_and_agreed_by_both_sides(ready_campaign):
-    operator, fssc, scientist = client_for(OPERATOR), client_for(FSSC), client_for(SCIENTIST)
-    proposal = {"campaign": "P310", "proposed_date": "2026-12-01", "note": "P310 goes public"}
-    assert fssc.post("/api/switchovers/", proposal, format="json").status_code == 403
-    created = operator.post("/api/switchovers/", proposal, format="json")
-    assert created.status_code == 201 and created.json()["state"] == "proposed"
-    pk = created.json()["id"]
-    assert scientist.post(f"/api/switchovers/{pk}/agree/").status_code == 403
-    assert fssc.post(f"/api/switchovers/{pk}/done/").status_code == 403
-    assert fssc.post(f"/api/switchovers/{pk}/agree/").json()["state"] == "fssc_agreed"
-    again = fssc.post(f"/api/switchovers/{pk}/agree/")
-    assert again.status_code == 409 and "fssc_agreed" in again.json()["detail"]
-    assert operator.post(f"/api/switchovers/{pk}/done/").status_code == 409
-    assert operator.post(f"/api/switchovers/{pk}/agree/").json()["state"] == "agreed"
-    done = operator.post(f"/api/switchovers/{pk}/done/", {"note": "switched at 09:00"}, format="json")
-    assert done.json()["state"] == "done"
-    history = operator.get(f"/api/switchovers/{pk}/history/").json()["results"]
-    assert [h["to_state"] for h in history] == ["fssc_agreed", "agreed", "done"]
-    assert ReprocessingCampaign.objects.get(name="P310").state == "released"
-
-
-def test_campaigns_are_created_started_and_followed_through_the_api(
-    magic7_runs, django_capture_on_commit_callbacks
-):
-    operator = client_for(OPERATOR)
-    assert client_for(SCIENTIST).post("/api/campaigns/", {"name": "P310"}, format="json").status_code == 403
-    bad = operator.post("/api/campaigns/", {"name": "P310", "run_ids": [1]}, format="json")
-    assert bad.status_code == 400 and "unknown data runs: 1" in bad.json()["detail"]
-    created = operator.post(
-        "/api/campaigns/", {"name": "P310", "first_run": RUNS[0], "last_run": RUNS[-1]}, format="json"
-    )
-    assert created.status_code == 201 and created.json()["runs_total"] == 3
-    pk = created.json()["id"]
-    with django_capture_on_commit_callbacks(execute=True):
-        started = operator.post(f"/api/campaigns/{pk}/start/")
-    assert started.status_code == 202 and started.json()["queued"] == 3
-    progress = operator.get(f"/api/campaigns/{pk}/progress/").json()
-    assert (progress["done"], progress["failed"], progress["remaining"], progress["percent"]) == (
-        3,
-        0,
-        0,
-        100,
-    )
-    runs = operator.get("/api/campaign-runs/", {"campaign": "P310", "state": "ready"}).json()
-    assert runs["count"] == 3 and runs["results"][0]["ft2_1s"]["path"].startswith("P310/gll_pt1s_p310_r")
-    assert operator.get(f"/api/campaigns/{pk}/").json()["state"] == "validated"
-    assert operator.post(f"/api/campaigns/{pk}/release/").json()["to_state"] == "released"
-
-
 def test_product_list_query_count_does_not_grow_with_products(
-    magic7_runs, django_capture_on_commit_callbacks
+    magic7_runs, django_capture_on_commit_callbacks, fssc_client
 ):
-    client = client_for(FSSC)
+    client = fssc_client
     run_campaign(make_campaign("P310", RUNS[:1]), django_capture_on_commit_callbacks)
     client.get("/api/fssc/products/")  # warm the role cache and content types
     with CaptureQueriesContext(connection) as small:
@@ -173,7 +128,7 @@ def test_product_list_query_count_does_not_grow_with_products(
 
 
 def test_products_can_be_pulled_while_the_campaign_is_still_running(
-    magic7_runs, django_capture_on_commit_callbacks
+    magic7_runs, django_capture_on_commit_callbacks, fssc_client
 ):
     campaign = make_campaign()
     with django_capture_on_commit_callbacks() as queued:
@@ -182,5 +137,13 @@ def test_products_can_be_pulled_while_the_campaign_is_still_running(
         queued[0]()  # only the first run's task has run so far
     campaign.refresh_from_db()
     assert campaign.state == "running"
-    body = client_for(FSSC).get("/api/fssc/products/", {"campaign": "P310", "state": "ready"}).json()
+    body = fssc_client.get("/api/fssc/products/", {"campaign": "P310", "state": "ready"}).json()
     assert body["count"] == 2 and {item["run_id"] for item in body["results"]} == {RUNS[0]}
+
+
+def test_a_product_whose_file_is_missing_is_a_404(ready_campaign, fssc_client):
+    delivery = FsscDelivery.objects.first()
+    absolute_path(delivery.product).unlink()
+    response = fssc_client.get(f"/api/fssc/products/{delivery.pk}/download/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"{delivery.product.path} is missing on disk"

@@ -1,13 +1,16 @@
+"""One run of a campaign: generated, flagged and validated, or failed alone with the reason."""
+
 import shutil
 
 import pytest
 from astropy.io import fits
 
-from l2portal.ledger.models import LedgerEvent, Product
+from l2portal.ledger import services as ledger
+from l2portal.ledger.models import Product
 from l2portal.ledger.services import absolute_path
-from pipelines import services
-from pipelines.models import CampaignRun, CampaignRunTransition, FsscDelivery
-from pipelines.tasks import process_campaign_run
+from pipelines import selectors, services
+from pipelines.models import CampaignRun, FsscDelivery
+from pipelines.services import campaign_runs
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, SPAN, make_campaign, run_campaign
@@ -47,27 +50,6 @@ def test_campaign_makes_flagged_and_unflagged_files_named_like_fermi(
     assert first.ft2_1s.metadata["unflagged"] == first.ft2_1s_unflagged.pk
 
 
-def test_running_a_campaign_twice_makes_the_same_products_and_rows(
-    magic7_runs, django_capture_on_commit_callbacks
-):
-    campaign = make_campaign()
-    run_campaign(campaign, django_capture_on_commit_callbacks)
-    products = sorted(Product.objects.values_list("path", "sha256"))
-    runs = sorted(CampaignRun.objects.values_list("pk", "state", "ft2_1s", "ft2_30s"))
-    deliveries = FsscDelivery.objects.count()
-    result = run_campaign(campaign, django_capture_on_commit_callbacks)
-    assert result == {"pass": 2, "queued": 0, "retried": 0, "skipped": len(RUNS)}
-    assert campaign.state == "validated"
-    assert sorted(Product.objects.values_list("path", "sha256")) == products
-    assert sorted(CampaignRun.objects.values_list("pk", "state", "ft2_1s", "ft2_30s")) == runs
-    assert FsscDelivery.objects.count() == deliveries
-    # A task delivered again (at least once delivery) changes nothing either.
-    history = CampaignRunTransition.objects.count()
-    process_campaign_run.apply(args=[CampaignRun.objects.first().pk])
-    assert CampaignRunTransition.objects.count() == history
-    assert sorted(Product.objects.values_list("path", "sha256")) == products
-
-
 def test_a_ready_run_whose_file_vanished_is_validated_again_and_fails_clearly(
     magic7_runs, django_capture_on_commit_callbacks
 ):
@@ -88,7 +70,7 @@ def test_an_unexpected_error_fails_the_run_so_the_campaign_does_not_wait(
     def broken(run):
         raise KeyError("bug")
 
-    monkeypatch.setattr(services, "_validate", broken)
+    monkeypatch.setattr(campaign_runs, "validate_outputs", broken)
     campaign = make_campaign(runs=RUNS[:1])
     with pytest.raises(KeyError), django_capture_on_commit_callbacks(execute=True):
         services.start_campaign(campaign, SYSTEM)
@@ -111,13 +93,13 @@ def test_corrupt_magic7_fails_its_run_alone_and_a_retry_after_the_fix_finishes_i
     assert "no usable ORB records" in error.reason and "rejected" in error.reason
     assert error.details["failed_in"] == "generating"
     assert CampaignRun.objects.filter(state="ready").count() == 2
-    progress = services.campaign_progress(campaign)
+    progress = selectors.campaign_progress(campaign)
     assert (progress.done, progress.failed, progress.remaining) == (2, 1, 0)
 
     services.generate_demo_magic7([RUNS[1]], SPAN, SYSTEM)  # the corrected file
     ready_before = set(CampaignRun.objects.filter(state="ready").values_list("pk", "state_changed_at"))
     with django_capture_on_commit_callbacks(execute=True):
-        services.ledger.retry(failed, SYSTEM)
+        ledger.retry(failed, SYSTEM)
     failed.refresh_from_db()
     campaign.refresh_from_db()
     assert failed.state == "ready"
@@ -158,19 +140,3 @@ def test_fitsverify_is_recorded_as_not_available_when_missing(
     run_campaign(campaign, django_capture_on_commit_callbacks)
     run = campaign.campaign_runs.get()
     assert run.state == "ready" and run.fitsverify == "not available"
-
-
-def test_create_campaign_refuses_bad_selections(magic7_runs):
-    with pytest.raises(services.CampaignError, match="unknown data runs: 1"):
-        services.create_campaign("P310", SYSTEM, run_ids=[1, RUNS[0]])
-    with pytest.raises(services.CampaignError, match="no data run selected"):
-        services.create_campaign("P310", SYSTEM, first_run=1, last_run=2)
-    with pytest.raises(services.CampaignError, match="must be P"):
-        services.create_campaign("bad name", SYSTEM, run_ids=[RUNS[0]])
-    campaign = services.create_campaign("P310", SYSTEM, first_run=RUNS[0], last_run=RUNS[1])
-    assert sorted(campaign.campaign_runs.values_list("data_run__run_id", flat=True)) == list(RUNS[:2])
-    with pytest.raises(services.CampaignError, match="exists already"):
-        services.create_campaign("P310", SYSTEM, run_ids=[RUNS[0]])
-    assert LedgerEvent.objects.filter(kind="campaign_created").count() == 1
-    refusals = LedgerEvent.objects.filter(kind="campaign_refused").values_list("message", flat=True)
-    assert len(refusals) == 4 and any("unknown data runs: 1" in message for message in refusals)

@@ -3,22 +3,20 @@
 import pytest
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.roles import OPERATOR
 from tests.conftest import sign_in
-from tests.factories import SYSTEM, user
+from tests.factories import SYSTEM
 
-from .test_campaign_pages import campaign_with_states
+from .conftest import campaign_with_states
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_progress_updates_while_the_page_is_open(browser_page, live_server):
+def test_progress_updates_while_the_page_is_open(browser_page, live_server, operator):
     from playwright.sync_api import expect
 
-    user("op", OPERATOR)
     campaign = campaign_with_states("P310", ["ready", "generating", "pending"])
     page = browser_page
-    sign_in(page, live_server, "op", "op")
+    sign_in(page, live_server, "operator", "operator")
     page.goto(f"{live_server.url}/pipelines/campaigns/{campaign.pk}/")
     done = page.locator("dd.done")
     expect(done).to_have_text("1")

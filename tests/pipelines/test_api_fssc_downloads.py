@@ -5,11 +5,10 @@ import requests
 from rest_framework.authtoken.models import Token
 
 from l2portal.ledger.downloads import Unsatisfiable, parse_range
-from l2portal.ledger.roles import FSSC, SCIENTIST
 from l2portal.ledger.services import absolute_path
 from pipelines import services
 from pipelines.models import FsscDelivery
-from tests.factories import SYSTEM, user
+from tests.factories import SYSTEM
 
 from .conftest import RUNS, SPAN, make_campaign
 
@@ -22,15 +21,15 @@ def offered_file(db):
     return delivery, absolute_path(delivery.product).read_bytes()
 
 
-def token_for(role):
-    return {"Authorization": f"Token {Token.objects.get_or_create(user=user(f'dl_{role}', role))[0].key}"}
+def token_of(user):
+    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_range_requests_over_http(live_server, offered_file):
+def test_range_requests_over_http(live_server, offered_file, fssc, scientist):
     delivery, content = offered_file
     url = f"{live_server.url}/api/fssc/products/{delivery.pk}/download/"
-    fssc = token_for(FSSC)
+    fssc = token_of(fssc)
 
     whole = requests.get(url, headers=fssc, timeout=30)
     assert whole.status_code == 200 and whole.content == content
@@ -50,7 +49,7 @@ def test_range_requests_over_http(live_server, offered_file):
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{len(content)}"
 
     assert requests.get(url, timeout=30).status_code == 401
-    assert requests.get(url, headers=token_for(SCIENTIST), timeout=30).status_code == 403
+    assert requests.get(url, headers=token_of(scientist), timeout=30).status_code == 403
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,182 @@
+"""OpenAPI examples of the pipelines API: one realistic object of each kind (campaign P310 over
+the runs of the P310 test reprocessing) and the refusals the writes may answer."""
+
+RUN = 545208791
+SHA = "3f1c0d5e9a7b2c4d6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f"
+FT2_1S = f"gll_pt1s_p310_r0{RUN}_v001.fit"
+
+
+def _ref(pk, path, product_type):
+    return {"id": pk, "path": path, "product_type": product_type, "sha256": SHA}
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+CAMPAIGN_EXAMPLE = {
+    "id": 1,
+    "name": "P310",
+    "first_run": RUN,
+    "last_run": 546407418,
+    "description": "Add SC_VELOCITY to FT2; apply BTIs",
+    "file_version": 1,
+    "proc_ver": 310,
+    "data_qual": 2,
+    "lat_config": 1,
+    "current_pass": 1,
+    "started_at": "2026-11-21T12:00:00Z",
+    "runs_total": 14,
+    "runs_done": 9,
+    "runs_failed": 1,
+    "state": "running",
+    "state_label": "Running",
+    "state_changed_at": "2026-11-21T12:00:00Z",
+    "created_at": "2026-11-21T11:58:00Z",
+}
+CAMPAIGN_BY_RANGE = {"name": "P310", "first_run": RUN, "last_run": 546407418}
+CAMPAIGN_BY_LIST = {"name": "P311", "run_ids": [RUN, 545294791]}
+CAMPAIGN_CREATED = CAMPAIGN_EXAMPLE | {"state": "defined", "current_pass": 0}
+CAMPAIGN_REFUSED = {
+    "code": "campaign_refused",
+    "message": "campaign 'P311' refused: unknown data runs: 545294791",
+    "details": {"name": "P311"},
+}
+START_RESULT_EXAMPLE = {"pass_number": 2, "queued": 1, "retried": 1, "skipped": 12}
+RELEASED_EXAMPLE = {
+    "id": 7,
+    "from_state": "validated",
+    "to_state": "released",
+    "at": "2026-11-22T09:00:00Z",
+    "actor": "operator",
+    "actor_task": "",
+    "actor_task_id": "",
+    "reason": "released",
+    "details": {},
+}
+PROGRESS_EXAMPLE = {
+    "total": 14,
+    "done": 9,
+    "failed": 1,
+    "working": 1,
+    "remaining": 4,
+    "percent": 64,
+    "rate_per_hour": 120.0,
+    "eta": "2026-11-21T12:09:00Z",
+}
+
+CAMPAIGN_RUN_EXAMPLE = {
+    "id": 3,
+    "campaign": "P310",
+    "run_id": RUN,
+    "state": "ready",
+    "state_label": "Ready for FSSC",
+    "state_changed_at": "2026-11-21T12:01:00Z",
+    "magic7": _ref(10, f"RAW/magic7/raw_magic7_r0{RUN}_0a1b2c3d4e5f.txt", "magic7"),
+    "ft2_1s_unflagged": _ref(
+        11, f"P310/unflagged/gll_pt1s_p310_r0{RUN}_v001_unflagged.fit", "ft2_1s_unflagged"
+    ),
+    "ft2_30s_unflagged": _ref(
+        12, f"P310/unflagged/gll_pt_p310_r0{RUN}_v001_unflagged.fit", "ft2_30s_unflagged"
+    ),
+    "ft2_1s": _ref(13, f"P310/{FT2_1S}", "ft2_1s"),
+    "ft2_30s": _ref(14, f"P310/gll_pt_p310_r0{RUN}_v001.fit", "ft2_30s"),
+    "bti_set": 2,
+    "bti_version": 1,
+    "parse_report": {
+        "summary": "3605 lines: 3004 ATT, 601 ORB, no malformed lines",
+        "counts": {},
+        "problems": [],
+    },
+    "velocity_worst": 0.72,
+    "velocity_passed": True,
+    "fitsverify": "ok",
+    "comparison": "same",
+    "comparison_summary": "1s vs P300: no column other than the allowed ones changed",
+    "qa_passed": True,
+    "started_at": "2026-11-21T12:00:01Z",
+    "finished_at": "2026-11-21T12:00:04Z",
+    "created_at": "2026-11-21T11:58:00Z",
+}
+
+# --- BTI sets ---------------------------------------------------------------------------------
+
+BTI_INTERVALS = [{"start": RUN + 30.0, "stop": RUN + 90.0, "value": -1}]
+BTI_EXAMPLE = {
+    "id": 2,
+    "run_id": RUN,
+    "version": 2,
+    "creator_label": "operator",
+    "reason": "solar flare",
+    "submitted_at": "2026-11-21T12:00:00Z",
+    "intervals": BTI_INTERVALS,
+    "created_at": "2026-11-21T12:00:00Z",
+    "active": True,
+}
+BTI_SUBMISSION = {"run_id": RUN, "reason": "solar flare", "intervals": BTI_INTERVALS}
+BTI_REFUSED = {
+    "code": "bti_set_refused",
+    "message": f"BTI set for run {RUN} refused: interval 1: interval stop {RUN + 30.0} is not after "
+    f"start {RUN + 90.0}; correct it and submit it again",
+    "details": {"problems": [f"interval 1: interval stop {RUN + 30.0} is not after start {RUN + 90.0}"]},
+}
+
+# --- FSSC -------------------------------------------------------------------------------------
+
+FSSC_PRODUCT_EXAMPLE = {
+    "id": 21,
+    "product_id": 13,
+    "filename": FT2_1S,
+    "path": f"P310/{FT2_1S}",
+    "product_type": "ft2_1s",
+    "size": 1048320,
+    "sha256": SHA,
+    "download_url": "https://l2portal.example.org/api/fssc/products/21/download/",
+    "campaign": "P310",
+    "run_id": RUN,
+    "state": "ready",
+    "state_label": "Ready for transfer",
+    "state_changed_at": "2026-11-21T12:00:04Z",
+    "created_at": "2026-11-21T12:00:04Z",
+}
+TRANSFERRED_REPORT = {"stage": "transfer", "result": "ok", "sha256": SHA}
+INGEST_FAILED_REPORT = {"stage": "ingest", "result": "failed", "message": "FITS header rejected"}
+CHECKSUM_MISMATCH = {
+    "code": "fssc_checksum_mismatch",
+    "message": f"{FT2_1S}: the FSSC reports sha256 00ff... but the registered sha256 is {SHA}; the "
+    "transfer is not accepted and the file stays ready: download it again and report its sha256",
+    "details": {"stage": "transfer", "reported": "00ff...", "expected": SHA},
+}
+
+# --- switchover -------------------------------------------------------------------------------
+
+SWITCHOVER_EXAMPLE = {
+    "id": 1,
+    "campaign": "P310",
+    "proposed_date": "2026-12-01",
+    "proposed_by": "operator",
+    "note": "FSSC switches the public FT2 files to P310",
+    "state": "operator_agreed",
+    "state_label": "Agreed by operator",
+    "state_changed_at": "2026-11-21T12:00:00Z",
+    "created_at": "2026-11-21T11:00:00Z",
+}
+SWITCHOVER_PROPOSAL = {"campaign": "P310", "proposed_date": "2026-12-01", "note": ""}
+
+# --- downlinks and data runs ------------------------------------------------------------------
+
+DOWNLINK_EXAMPLE = {
+    "id": 1,
+    "downlink_id": 230401001,
+    "chunk_count": 4,
+    "state": "chunked",
+    "state_label": "Chunked",
+    "state_changed_at": "2026-11-21T12:00:00Z",
+    "created_at": "2026-11-21T11:00:00Z",
+}
+DATA_RUN_EXAMPLE = {
+    "id": 1,
+    "run_id": RUN,
+    "state": "open",
+    "state_label": "Open",
+    "state_changed_at": "2026-11-21T12:00:00Z",
+    "created_at": "2026-11-21T11:00:00Z",
+}

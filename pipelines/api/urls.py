@@ -1,0 +1,21 @@
+"""The pipelines API's routes, registered on the portal's router (PortalApp.api)."""
+
+from .views import (
+    BtiSetViewSet,
+    CampaignRunViewSet,
+    DataRunViewSet,
+    DownlinkViewSet,
+    FsscProductViewSet,
+    ReprocessingCampaignViewSet,
+    SwitchoverViewSet,
+)
+
+
+def register(router) -> None:
+    router.register("campaigns", ReprocessingCampaignViewSet)
+    router.register("campaign-runs", CampaignRunViewSet)
+    router.register("bti-sets", BtiSetViewSet)
+    router.register("fssc/products", FsscProductViewSet, basename="fssc-product")
+    router.register("switchovers", SwitchoverViewSet)
+    router.register("runs", DataRunViewSet)
+    router.register("downlinks", DownlinkViewSet)

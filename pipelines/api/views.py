@@ -1,0 +1,352 @@
+"""Pipelines API: campaigns and their runs, BTI sets, and the FSSC's endpoints (list products
+ready for transfer, download with range requests, report transfer and ingest, switchover).
+
+Writes go through pipelines.services, which check roles and refuse; the ledger's exception
+handler answers their refusals."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from l2portal.ledger.api.schema import documented_reads, example, refusal_response
+from l2portal.ledger.api.serializers import TransitionSerializer
+from l2portal.ledger.api.views import TrackedViewSet
+from l2portal.ledger.downloads import AnyMediaRenderer, ranged_file_response
+from l2portal.ledger.roles import FSSC, OPERATOR
+from l2portal.ledger.services import Actor, absolute_path
+
+from .. import selectors, services
+from ..filtersets import BtiSetFilter, CampaignRunFilter, FsscProductFilter
+from ..models import CampaignRun, DataRun, Downlink, FsscDelivery, Switchover
+from . import examples as ex
+from .serializers import (
+    BtiSetSerializer,
+    BtiSubmitSerializer,
+    CampaignCreateSerializer,
+    CampaignRunSerializer,
+    DataRunSerializer,
+    DownlinkSerializer,
+    FsscProductSerializer,
+    MissingSerializer,
+    NoteSerializer,
+    ProgressSerializer,
+    ReportSerializer,
+    ReprocessingCampaignSerializer,
+    StartResultSerializer,
+    SwitchoverSerializer,
+)
+
+
+def create_through(viewset, request, form_class, make) -> Response:
+    """Validate the request with ``form_class``, create through the service ``make`` and answer
+    201 with the viewset's serializer."""
+    form = form_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    created = make(actor=Actor.of_user(request.user), **form.validated_data)
+    return Response(viewset.get_serializer(viewset.get_queryset().get(pk=created.pk)).data, status=201)
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+@documented_reads("Reprocessing campaigns with run counts", "One campaign", "Campaign", ex.CAMPAIGN_EXAMPLE)
+class ReprocessingCampaignViewSet(mixins.CreateModelMixin, TrackedViewSet):
+    queryset = selectors.annotated_campaigns()
+    serializer_class = ReprocessingCampaignSerializer
+    filterset_fields = ["state", "name"]
+
+    @extend_schema(
+        request=CampaignCreateSerializer,
+        responses={
+            201: ReprocessingCampaignSerializer,
+            400: refusal_response(
+                400, "Refused: the name or the run selection is wrong; nothing changed", ex.CAMPAIGN_REFUSED
+            ),
+        },
+        summary="Define a campaign over a run range or list (operators)",
+        examples=[
+            example("Run range", ex.CAMPAIGN_BY_RANGE, request=True),
+            example("Run list", ex.CAMPAIGN_BY_LIST, request=True),
+            example("Created", ex.CAMPAIGN_CREATED, status_code=201),
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        return create_through(self, request, CampaignCreateSerializer, services.create_campaign)
+
+    @extend_schema(
+        request=None,
+        responses={202: StartResultSerializer},
+        summary="Start or re-run the campaign: one task per run not yet complete (operators)",
+        examples=[example("Started", ex.START_RESULT_EXAMPLE, status_code=202)],
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        result = services.start_campaign(self.get_object(), Actor.of_user(request.user))
+        return Response(StartResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={200: TransitionSerializer},
+        summary="Release a validated campaign (operators)",
+        examples=[example("Released", ex.RELEASED_EXAMPLE)],
+    )
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        row = services.release_campaign(self.get_object(), Actor.of_user(request.user))
+        return Response(TransitionSerializer(row).data)
+
+    @extend_schema(
+        responses=ProgressSerializer,
+        summary="Done, failed and remaining runs, rate and estimated finish",
+        examples=[example("Progress", ex.PROGRESS_EXAMPLE)],
+    )
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        progress = selectors.campaign_progress(self.get_object())
+        return Response(
+            ProgressSerializer(
+                {
+                    **{f: getattr(progress, f) for f in ("total", "done", "failed", "working", "percent")},
+                    "remaining": progress.remaining,
+                    "rate_per_hour": progress.rate_per_hour,
+                    "eta": progress.eta,
+                }
+            ).data
+        )
+
+
+@documented_reads(
+    "Runs of campaigns with their products and QA (filter by campaign, state)",
+    "One campaign run",
+    "Campaign run",
+    ex.CAMPAIGN_RUN_EXAMPLE,
+)
+class CampaignRunViewSet(TrackedViewSet):
+    """Retry (operators) sends a failed run back to the step that failed, alone."""
+
+    queryset = CampaignRun.objects.select_related(
+        "campaign",
+        "data_run",
+        "magic7",
+        "ft2_1s_unflagged",
+        "ft2_30s_unflagged",
+        "ft2_1s",
+        "ft2_30s",
+        "bti_set",
+    )
+    serializer_class = CampaignRunSerializer
+    filterset_class = CampaignRunFilter
+
+
+# --- BTI sets ---------------------------------------------------------------------------------
+
+
+@documented_reads("BTI sets, newest version first", "One BTI set", "BTI set", ex.BTI_EXAMPLE, tracked=False)
+class BtiSetViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Submitted sets never change; the most recent one of a run is its active set."""
+
+    queryset = selectors.bti_sets()
+    serializer_class = BtiSetSerializer
+    filterset_class = BtiSetFilter
+
+    @extend_schema(
+        request=BtiSubmitSerializer,
+        responses={
+            201: BtiSetSerializer,
+            400: refusal_response(
+                400, "Refused: unknown run, no or malformed intervals; nothing changed", ex.BTI_REFUSED
+            ),
+        },
+        summary="Submit a new BTI set version for a run; it becomes active (operators)",
+        examples=[
+            example("Flare", ex.BTI_SUBMISSION, request=True),
+            example("Submitted", ex.BTI_EXAMPLE, status_code=201),
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        return create_through(self, request, BtiSubmitSerializer, services.submit_bti_set)
+
+
+# --- FSSC -------------------------------------------------------------------------------------
+
+
+@documented_reads(
+    "Products offered to the FSSC (filter by campaign, type, state, since)",
+    "One offered product",
+    "Ready file",
+    ex.FSSC_PRODUCT_EXAMPLE,
+)
+class FsscProductViewSet(TrackedViewSet):
+    """For the FSSC token and operators. Products appear per run as soon as the run is validated,
+    so batches can be pulled while the campaign is still running."""
+
+    queryset = FsscDelivery.objects.select_related(
+        "product", "campaign_run__campaign", "campaign_run__data_run"
+    ).order_by("created_at", "id")
+    serializer_class = FsscProductSerializer
+    filterset_class = FsscProductFilter
+    read_roles = (FSSC, OPERATOR)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Range",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="one byte range, e.g. bytes=0-2879",
+                examples=[OpenApiExample("First FITS block", value="bytes=0-2879")],
+            )
+        ],
+        responses={
+            (200, "application/fits"): OpenApiResponse(OpenApiTypes.BINARY, description="the whole file"),
+            (206, "application/fits"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="the requested range"
+            ),
+            404: OpenApiResponse(MissingSerializer, description="no such product, or its file is missing"),
+            416: OpenApiResponse(description="range beyond the end; Content-Range: bytes */size"),
+        },
+        summary="Download the file (authenticated; HTTP range requests supported)",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, AnyMediaRenderer])
+    def download(self, request, pk=None):
+        product = self.get_object().product
+        path = absolute_path(product)
+        if not path.is_file():
+            raise NotFound(f"{product.path} is missing on disk")
+        return ranged_file_response(
+            path, request.headers.get("Range", ""), "application/fits", product.filename, product.sha256
+        )
+
+    @extend_schema(
+        request=ReportSerializer,
+        responses={
+            200: FsscProductSerializer,
+            409: refusal_response(
+                409,
+                "Refused: the sha256 is not the registered one, or the file's state does not allow "
+                "the report; nothing changed",
+                ex.CHECKSUM_MISMATCH,
+            ),
+        },
+        summary="Report the transfer or ingest result of one file, with its sha256 (FSSC, operators)",
+        examples=[
+            example("Transferred", ex.TRANSFERRED_REPORT, request=True),
+            example("Ingest failed", ex.INGEST_FAILED_REPORT, request=True),
+            example("After the report", ex.FSSC_PRODUCT_EXAMPLE | {"state": "transferred"}),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        delivery = self.get_object()
+        form = ReportSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.report_delivery(delivery, Actor.of_user(request.user), **form.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=delivery.pk)).data)
+
+
+# --- switchover -------------------------------------------------------------------------------
+
+
+@documented_reads("Switchovers", "One switchover", "Switchover", ex.SWITCHOVER_EXAMPLE)
+class SwitchoverViewSet(mixins.CreateModelMixin, TrackedViewSet):
+    """Proposed by an operator, agreed by an operator and by the FSSC, then done (history is append-only)."""
+
+    queryset = Switchover.objects.select_related("campaign")
+    serializer_class = SwitchoverSerializer
+    filterset_fields = ["state", "campaign"]
+
+    @extend_schema(
+        summary="Propose a switchover date (operators)",
+        examples=[
+            example("Proposal", ex.SWITCHOVER_PROPOSAL, request=True),
+            example(
+                "Proposed",
+                ex.SWITCHOVER_EXAMPLE | {"state": "proposed", "state_label": "Proposed"},
+                status_code=201,
+            ),
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        switchover = services.propose_switchover(
+            form.validated_data["campaign"],
+            form.validated_data["proposed_date"],
+            Actor.of_user(request.user),
+            form.validated_data.get("note", ""),
+        )
+        return Response(self.get_serializer(switchover).data, status=201)
+
+    def _step(self, request, move, **options):
+        """Apply the service ``move`` to the switchover and answer with it."""
+        switchover = self.get_object()
+        move(switchover, Actor.of_user(request.user), **options)
+        return Response(self.get_serializer(switchover).data)
+
+    def _note(self, request) -> str:
+        note = NoteSerializer(data=request.data)
+        note.is_valid(raise_exception=True)
+        return note.validated_data["note"]
+
+    @extend_schema(
+        request=None,
+        responses={200: SwitchoverSerializer},
+        summary="Agree to the date (operator or FSSC; both are needed)",
+        examples=[
+            example(
+                "Agreed by both", ex.SWITCHOVER_EXAMPLE | {"state": "agreed", "state_label": "Agreed by both"}
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def agree(self, request, pk=None):
+        return self._step(request, services.agree_switchover)
+
+    @extend_schema(
+        request=NoteSerializer,
+        responses={200: SwitchoverSerializer},
+        summary="The switch is made (operators); a validated campaign is released",
+        examples=[
+            example("Note", {"note": "FSSC serves P310 since 09:00 UTC"}, request=True),
+            example("Done", ex.SWITCHOVER_EXAMPLE | {"state": "done", "state_label": "Done"}),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        return self._step(request, services.complete_switchover, note=self._note(request))
+
+    @extend_schema(
+        request=NoteSerializer,
+        responses={200: SwitchoverSerializer},
+        summary="Cancel the switchover (operators)",
+        examples=[
+            example("Cancelled", ex.SWITCHOVER_EXAMPLE | {"state": "cancelled", "state_label": "Cancelled"})
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._step(request, services.cancel_switchover, reason=self._note(request))
+
+
+# --- downlinks and data runs ------------------------------------------------------------------
+
+
+@documented_reads("Downlinks", "One downlink", "Downlink", ex.DOWNLINK_EXAMPLE)
+class DownlinkViewSet(TrackedViewSet):
+    queryset = Downlink.objects.all()
+    serializer_class = DownlinkSerializer
+    filterset_fields = ["state", "downlink_id"]
+
+
+@documented_reads("Data runs", "One data run", "Data run", ex.DATA_RUN_EXAMPLE)
+class DataRunViewSet(TrackedViewSet):
+    queryset = DataRun.objects.all()
+    serializer_class = DataRunSerializer
+    filterset_fields = ["state", "run_id"]

@@ -1,0 +1,219 @@
+"""Read models of the pipelines app: campaign progress, run counts, the active BTI set of a run,
+whether a campaign run's outputs are complete, and the campaign page's figures and pictures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from l2portal.ledger import services as ledger
+
+from . import conf
+from .models import CAMPAIGN_RUN_MACHINE, BtiSet, CampaignRun, ReprocessingCampaign
+
+RUN_DONE_STATES = ("ready", "delivered")
+RUN_WORKING_STATES = ("generating", "flagging", "validating")
+RUNS_PER_PAGE = 100
+STRIP_WIDTH = 1000
+STRIP_HEIGHT = 18
+CHART_HEIGHT = 80
+
+
+# --- BTI sets ---------------------------------------------------------------------------------
+
+
+def active_bti_set(data_run_id: int) -> BtiSet | None:
+    """The most recently submitted set of the run, or None."""
+    return (
+        BtiSet.objects.filter(data_run_id=data_run_id, submitted_at__isnull=False)
+        .order_by("-submitted_at", "-version")
+        .first()
+    )
+
+
+def active_bti_subquery():
+    """The pk of the active BTI set of the row's ``data_run``, for annotations."""
+    return Subquery(
+        BtiSet.objects.filter(data_run=OuterRef("data_run"), submitted_at__isnull=False)
+        .order_by("-submitted_at", "-version")
+        .values("pk")[:1]
+    )
+
+
+def bti_sets():
+    """BTI sets with their run, intervals and ``active_id`` (the run's active set)."""
+    return (
+        BtiSet.objects.select_related("data_run")
+        .prefetch_related("intervals")
+        .annotate(active_id=active_bti_subquery())
+    )
+
+
+# --- campaigns and their runs -----------------------------------------------------------------
+
+
+def annotated_campaigns():
+    """Campaigns with ``runs_total``, ``runs_done`` and ``runs_failed``."""
+    return ReprocessingCampaign.objects.annotate(
+        runs_total=Count("campaign_runs"),
+        runs_done=Count("campaign_runs", filter=Q(campaign_runs__state__in=RUN_DONE_STATES)),
+        runs_failed=Count("campaign_runs", filter=Q(campaign_runs__state="error")),
+    )
+
+
+def runs_with_outputs(campaign: ReprocessingCampaign):
+    """The campaign's runs with their products and ``active_bti`` (pk of the run's active set)."""
+    return campaign.campaign_runs.select_related(
+        "data_run", "ft2_1s_unflagged", "ft2_30s_unflagged", "ft2_1s", "ft2_30s"
+    ).annotate(active_bti=active_bti_subquery())
+
+
+def outputs_complete(run: CampaignRun, active_bti_id: int | None) -> bool:
+    """All four files registered and on disk at their size, validated, flagged with the active set."""
+    products = (run.ft2_1s_unflagged, run.ft2_30s_unflagged, run.ft2_1s, run.ft2_30s)
+    if any(p is None for p in products) or run.qa_passed is not True or run.bti_set_id != active_bti_id:
+        return False
+    for product in products:
+        path = ledger.absolute_path(product)
+        if not path.is_file() or path.stat().st_size != product.size:
+            return False
+    return True
+
+
+def previous_version(run: CampaignRun) -> CampaignRun | None:
+    """The same data run in the latest earlier campaign that finished it."""
+    return (
+        CampaignRun.objects.filter(
+            data_run_id=run.data_run_id,
+            campaign__created_at__lt=run.campaign.created_at,
+            state__in=RUN_DONE_STATES,
+            ft2_1s_unflagged__isnull=False,
+        )
+        .select_related("campaign", "ft2_1s_unflagged", "ft2_30s_unflagged")
+        .order_by("-campaign__created_at")
+        .first()
+    )
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    done: int
+    failed: int
+    working: int
+    done_this_pass: int
+    rate_per_hour: float | None
+    eta: datetime | None
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.done - self.failed
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def failed_percent(self) -> int:
+        return round(100 * self.failed / self.total) if self.total else 0
+
+
+def progress_for(campaigns) -> dict[int, Progress]:
+    """Progress of many campaigns in one grouped query. Rate: runs finished in the current pass
+    over the time since it started; the estimate assumes the rate holds."""
+    campaigns = {c.pk: c for c in campaigns}
+    this_pass = Q(state__in=RUN_DONE_STATES, finished_at__gte=F("campaign__started_at"))
+    rows = (
+        CampaignRun.objects.filter(campaign_id__in=campaigns)
+        .values("campaign_id")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(state__in=RUN_DONE_STATES)),
+            failed=Count("pk", filter=Q(state="error")),
+            working=Count("pk", filter=Q(state__in=RUN_WORKING_STATES)),
+            done_this_pass=Count("pk", filter=this_pass),
+            last_finished=Max("finished_at", filter=this_pass),
+        )
+        .order_by()
+    )
+    found = {row["campaign_id"]: row for row in rows}
+    now = timezone.now()
+    result = {}
+    for pk, campaign in campaigns.items():
+        row = found.get(pk, {"total": 0, "done": 0, "failed": 0, "working": 0, "done_this_pass": 0})
+        rate = eta = None
+        remaining = row["total"] - row["done"] - row["failed"]
+        if row["done_this_pass"] and campaign.started_at:
+            end = now if remaining else row["last_finished"]
+            elapsed = max((end - campaign.started_at).total_seconds(), 1e-3)
+            rate = row["done_this_pass"] * 3600.0 / elapsed
+            if remaining:
+                eta = now + timedelta(hours=remaining / rate)
+        result[pk] = Progress(
+            row["total"], row["done"], row["failed"], row["working"], row["done_this_pass"], rate, eta
+        )
+    return result
+
+
+def campaign_progress(campaign: ReprocessingCampaign) -> Progress:
+    return progress_for([campaign])[campaign.pk]
+
+
+# --- the campaign page ------------------------------------------------------------------------
+
+
+def run_strip(runs: list[dict]) -> dict:
+    """Geometry of the run strip (one cell per run, coloured by state) and of the velocity-check
+    bars (worst deviation per run against the tolerance); ``runs`` are dicts with ``state``,
+    ``data_run__run_id`` and ``velocity_worst``."""
+    tolerance = conf.velocity_tolerance()
+    width = STRIP_WIDTH / max(len(runs), 1)
+    worst = max([r["velocity_worst"] or 0 for r in runs] + [tolerance])
+    scale = CHART_HEIGHT / worst
+    cells = [
+        {
+            "x": round(i * width, 2),
+            "width": round(max(width - 1, 0.5), 2),
+            "state": run["state"],
+            "run_id": run["data_run__run_id"],
+            "deviation": run["velocity_worst"],
+            "bar": round((run["velocity_worst"] or 0) * scale, 2),
+            "bar_y": round(CHART_HEIGHT - (run["velocity_worst"] or 0) * scale, 2),
+            "over": (run["velocity_worst"] or 0) > tolerance,
+        }
+        for i, run in enumerate(runs)
+    ]
+    return {
+        "cells": cells,
+        "width": STRIP_WIDTH,
+        "height": STRIP_HEIGHT,
+        "chart_height": CHART_HEIGHT,
+        "tolerance": tolerance,
+        "tolerance_y": round(CHART_HEIGHT - tolerance * scale, 2),
+        "states": CAMPAIGN_RUN_MACHINE.states,
+    }
+
+
+def campaign_live(campaign: ReprocessingCampaign, page_number) -> dict:
+    """The live part of the campaign page: progress, one page of runs, the strip and whether the
+    page should keep polling. A constant number of queries, however many runs."""
+    runs = CampaignRun.objects.filter(campaign=campaign).select_related(
+        "data_run", "bti_set", "ft2_1s", "ft2_30s", "previous__campaign"
+    )
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(page_number)
+    strip_runs = list(runs.values("state", "data_run__run_id", "velocity_worst"))
+    progress = campaign_progress(campaign)
+    return {
+        "campaign": campaign,
+        "progress": progress,
+        "page": page,
+        "strip": run_strip(strip_runs),
+        "live": campaign.state == "running" or progress.working > 0,
+    }

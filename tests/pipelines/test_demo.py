@@ -1,0 +1,28 @@
+"""The demo data: loaded through the services, and loading it again changes nothing."""
+
+import io
+
+import pytest
+
+from l2portal.ledger.models import Product
+from pipelines.demo import DEMO_RUNS, load_demo
+from pipelines.models import BtiSet, CampaignRun, Downlink, ReprocessingCampaign, Switchover
+from tests.factories import SYSTEM
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_a_validated_campaign_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo(SYSTEM, io.StringIO())
+    campaign = ReprocessingCampaign.objects.get(name="P310")
+    assert campaign.state == "validated"
+    assert set(CampaignRun.objects.values_list("state", flat=True)) == {"ready"}
+    assert CampaignRun.objects.count() == len(DEMO_RUNS) == BtiSet.objects.count()
+    assert Downlink.objects.get().state == "chunked" and Switchover.objects.get().state == "proposed"
+    assert Product.objects.filter(collection__name="P310", product_type="export").count() == 1
+    products = sorted(Product.objects.values_list("path", "sha256"))
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo(SYSTEM, io.StringIO())
+    assert sorted(Product.objects.values_list("path", "sha256")) == products
+    assert (BtiSet.objects.count(), Switchover.objects.count(), campaign.transitions.count()) == (4, 1, 3)

@@ -1,0 +1,24 @@
+"""Every pipelines task lands on the queue apps.py declares for it: FT2 work on "fits", event
+merging on "merge" ("pipelines.tasks.merge_*" is more specific than "pipelines.tasks.*")."""
+
+import pytest
+
+from l2portal.celery import app as celery_app
+from l2portal.ledger.portal import route_task
+
+QUEUES = {
+    "pipelines.tasks.process_campaign_run": "fits",
+    "pipelines.tasks.finish_campaign_pass": "fits",
+}
+# Not written yet; routed by name as soon as it is.
+FUTURE = {"pipelines.tasks.merge_run": "merge", "pipelines.tasks.merge_downlink": "merge"}
+
+
+def test_every_pipelines_task_is_listed_here():
+    assert {name for name in celery_app.tasks if name.startswith("pipelines.")} == set(QUEUES)
+
+
+@pytest.mark.parametrize(("task", "queue"), sorted((QUEUES | FUTURE).items()))
+def test_each_task_lands_on_its_declared_queue(task, queue):
+    assert route_task(task) == {"queue": queue}
+    assert celery_app.amqp.router.route({}, task, (), {})["queue"].name == queue
