@@ -201,7 +201,7 @@ def run_strip(runs: list[dict]) -> dict:
     }
 
 
-def campaign_live(campaign: ReprocessingCampaign, page_number) -> dict:
+def campaign_live_context(campaign: ReprocessingCampaign, page_number) -> dict:
     """The live part of the campaign page: progress, one page of runs, the strip and whether the
     page should keep polling. A constant number of queries, however many runs."""
     runs = CampaignRun.objects.filter(campaign=campaign).select_related(

@@ -42,7 +42,8 @@ class SwitchoverForm(forms.Form):
     note = forms.CharField(required=False)
 
 
-def _is_operator(request) -> bool:
+def _shows_operator_controls(request) -> bool:
+    """Whether the page offers operators' forms and buttons (the services decide what is allowed)."""
     return Actor.of_user(request.user).has_role(OPERATOR)
 
 
@@ -68,14 +69,14 @@ def campaign_list(request):
     return render(
         request,
         "pipelines/campaign_list.html",
-        {"rows": rows, "form": form, "operator": _is_operator(request)},
+        {"rows": rows, "form": form, "operator": _shows_operator_controls(request)},
     )
 
 
 def _live_context(request, campaign: ReprocessingCampaign) -> dict:
     return {
-        **selectors.campaign_live(campaign, request.GET.get("page")),
-        "operator": _is_operator(request),
+        **selectors.campaign_live_context(campaign, request.GET.get("page")),
+        "operator": _shows_operator_controls(request),
     }
 
 
@@ -126,7 +127,7 @@ def switchovers(request):
     return render(
         request,
         "pipelines/switchovers.html",
-        {"switchovers": records, "form": form, "operator": _is_operator(request)},
+        {"switchovers": records, "form": form, "operator": _shows_operator_controls(request)},
     )
 
 

@@ -4,6 +4,7 @@ pass with one task per run not yet complete, finish the pass when every run has,
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -67,7 +68,7 @@ def create_campaign(
 def _select_runs(name: str, first_run, last_run, run_ids, actor: Actor) -> list[DataRun]:
     """The data runs a campaign request selects; refused (CampaignError) when it cannot be made."""
 
-    def refused(why: str):
+    def refused(why: str) -> NoReturn:
         ledger.refuse(CampaignError(f"campaign {name!r} refused: {why}", details={"name": name}), actor)
 
     if not CAMPAIGN_NAME.fullmatch(name or ""):
