@@ -201,18 +201,15 @@ def attach_subject(execution: Execution, subject) -> None:
     execution.subject_id = str(subject.pk)
 
 
+# What a task retries with backoff: the failure is outside the step and may pass.
+RETRYABLE = (TransientError, OperationalError, InterfaceError, BrokerError, ConnectionError, TimeoutError)
+
+
 class ExecutionTask(DjangoTask):
     """Base of every task: records an Execution per run and retries transient failures with
     exponential backoff. Tasks must be idempotent: delivery is at least once (acks_late)."""
 
-    autoretry_for = (
-        TransientError,
-        OperationalError,
-        InterfaceError,
-        BrokerError,
-        ConnectionError,
-        TimeoutError,
-    )
+    autoretry_for = RETRYABLE
     retry_backoff = True
     retry_backoff_max = 600
     retry_jitter = True

@@ -29,6 +29,7 @@ from .products import (
 )
 from .recovery import Recovery, broker_task_ids, mark_lost, reconcile
 from .refusing import record_refusal, refuse, require_role
+from .steps import StepFailed, run_step
 from .transitions import BatchResult, fail, retry, start_step, transition, transition_many
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ImportRefused",
     "ProductPathError",
     "Recovery",
+    "StepFailed",
     "absolute_path",
     "broker_task_ids",
     "check_product_path",
@@ -65,6 +67,7 @@ __all__ = [
     "require_role",
     "resolve",
     "retry",
+    "run_step",
     "send_intents",
     "start_step",
     "tasks_run_in_place",
