@@ -30,10 +30,9 @@ class StepFailed(Exception):
 def _last_attempt() -> bool:
     from celery import current_task
 
-    task = current_task._get_current_object()  # a proxy: None outside a task
-    if task is None or not task.request.id:
+    if not current_task or not current_task.request.id:  # not inside a task
         return True
-    return task.request.retries >= (task.max_retries or 0)
+    return current_task.request.retries >= (current_task.max_retries or 0)
 
 
 def run_step(
