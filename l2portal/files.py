@@ -35,6 +35,16 @@ def sha256_file(path: str | os.PathLike, chunk_size: int = CHUNK) -> str:
     return digest.hexdigest()
 
 
+def partial_files(path: str | os.PathLike, tag: str) -> list[Path]:
+    """The temporary files a writer tagged ``tag`` left beside ``path``."""
+    final = Path(path)
+    return sorted(final.parent.glob(f".{glob_escape(final.name)}.{glob_escape(tag)}.*.part"))
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -44,8 +54,11 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, tag: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+
+    The temporary file is ``.<name>.[<tag>.]<random>.part``: a ``tag`` naming the writer (its
+    Execution) lets a recovery remove what a killed writer left, and nothing else.
 
     If ``path`` already exists: identical content is kept as it is (a repeated task run is a
     no-op), different content raises OutputExists unless ``overwrite`` is set. On error the
@@ -53,7 +66,8 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    prefix = f".{final.name}.{tag}." if tag else f".{final.name}."
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -14,13 +14,16 @@ class LedgerConfig(PortalApp):
     permissions = {OPERATOR: ("ledger", "authtoken")}
     periodic = (
         Periodic("purge-expired-collections", "l2portal.ledger.tasks.purge_expired", timedelta(hours=1)),
+        Periodic("recover-lost-work", "l2portal.ledger.tasks.recover", timedelta(minutes=1)),
     )
 
     def ready(self):
         super().ready()
         from celery import current_app
 
+        from . import worker
         from .portal import beat_schedule
 
         # Every app is configured by now: the beat schedule is the union of their declarations.
         current_app.conf.beat_schedule = beat_schedule()
+        worker.connect()

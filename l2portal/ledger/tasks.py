@@ -37,3 +37,10 @@ def verify_product(product_id: int) -> bool:
 @shared_task(ignore_result=True)
 def purge_expired() -> dict:
     return services.purge_expired(services.Actor.system("scheduled purge"))
+
+
+@shared_task(ignore_result=True)
+def recover() -> dict:
+    """Every minute: lost executions and lost messages sent again (ledger.services.reconcile)."""
+    recovery = services.reconcile(services.Actor.system("recovery"))
+    return {"lost": len(recovery.lost), "sent_again": len(recovery.resend), "relayed": recovery.relayed}

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from l2portal.files import atomic_output, sha256_file
 
-from ..execution import current_execution
+from ..execution import current_execution, note_writing, partial_tag
 from ..models import Collection, Execution, Product
 from ..refusals import InvalidRequest
 from .actors import Actor
@@ -86,7 +86,8 @@ def write_product(
             return existing
         target = data_root() / relative
         orphan = target.exists()
-        with atomic_output(target, overwrite=orphan) as tmp:
+        note_writing(relative)
+        with atomic_output(target, overwrite=orphan, tag=partial_tag(execution)) as tmp:
             write(tmp)
         if orphan:
             record_event(

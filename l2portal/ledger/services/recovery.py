@@ -1,0 +1,178 @@
+"""Recovery: nothing lost, nothing stuck. Run every minute by beat and by `manage.py recover`.
+
+- An Execution whose heartbeat stopped (its worker was killed) is marked lost, the partial files it
+  left are removed, and its work is sent again.
+- An intent whose message vanished (a broker restarted without persistence, a publish that died
+  half way) is sent again while its subject still waits in the state that asked for it.
+- An intent whose subject moved on is obsolete; pending intents (the broker was down) are relayed.
+Tasks are idempotent, so a message sent twice costs a little time, never a wrong result."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from l2portal.files import partial_files
+
+from .. import conf
+from ..execution import partial_tag
+from ..models import Execution, TaskIntent
+from ..portal import queues
+from .actors import Actor
+from .enqueue import celery_app, relay_pending, send_intents, tasks_run_in_place
+from .events import record_event
+from .products import data_root
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Recovery:
+    lost: list[tuple[Execution, str]] = field(default_factory=list)
+    resend: list[tuple[TaskIntent, str]] = field(default_factory=list)
+    obsolete: list[tuple[TaskIntent, str]] = field(default_factory=list)
+    finished: list[TaskIntent] = field(default_factory=list)
+    relayed: int = 0
+
+    def lines(self) -> list[str]:
+        return [
+            *(f"lost: {e.task_name} execution {e.pk} ({why})" for e, why in self.lost),
+            *(f"send again: {i} ({why})" for i, why in self.resend),
+            *(f"obsolete: {i} ({why})" for i, why in self.obsolete),
+        ]
+
+
+def stale_executions(now) -> list[tuple[Execution, str]]:
+    """Running Executions whose worker went silent; without a worker (service steps in a web
+    process) once they ran longer than any task may."""
+    limit = conf.heartbeat_limit()
+    task_limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    running = Execution.objects.filter(status=Execution.Status.RUNNING)
+    stale = running.filter(
+        Q(worker__gt="", heartbeat_at__lt=now - limit) | Q(worker="", started_at__lt=now - task_limit)
+    )
+    found = []
+    for execution in stale.order_by("pk"):
+        if execution.worker:
+            silent = (now - execution.heartbeat_at).total_seconds()
+            why = f"no heartbeat from {execution.worker} (pid {execution.pid}) for {silent:.0f} s"
+        else:
+            why = f"running in {execution.host} (pid {execution.pid}) for longer than the task limit"
+        found.append((execution, why))
+    return found
+
+
+def mark_lost(execution: Execution, why: str, actor: Actor) -> int:
+    """Mark an Execution lost and remove the partial files it left; returns how many."""
+    removed = 0
+    tag = partial_tag(execution)
+    for relative in execution.writing:
+        for leftover in partial_files(data_root() / relative, tag):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+    moved = Execution.objects.filter(pk=execution.pk, status=Execution.Status.RUNNING).update(
+        status=Execution.Status.LOST, error=f"lost: {why}", finished_at=timezone.now()
+    )
+    if moved:
+        record_event(
+            "execution_lost",
+            f"{execution.task_name} execution {execution.pk} lost: {why}; {removed} partial files removed",
+            actor,
+            execution=execution.pk,
+            task_id=execution.task_id,
+            partial_files_removed=removed,
+        )
+    return removed
+
+
+def _subject_moved_on(intent: TaskIntent) -> str | None:
+    if intent.subject_type_id is None or not intent.waiting_state:
+        return None
+    model = intent.subject_type.model_class()
+    state = model.objects.filter(pk=intent.subject_id).values_list("state", flat=True).first()
+    if state == intent.waiting_state:
+        return None
+    return f"{model._meta.verbose_name} {intent.subject_id} is {state or 'gone'}, not {intent.waiting_state}"
+
+
+def reconcile(actor: Actor, *, dry_run: bool = False, now=None) -> Recovery:
+    """Find lost executions and lost messages and send their work again (see module doc)."""
+    now = now or timezone.now()
+    recovery = Recovery()
+    recovery.lost = stale_executions(now)
+    lost_ids = {execution.task_id for execution, _ in recovery.lost}
+    in_broker = None
+    open_intents = TaskIntent.objects.filter(status=TaskIntent.Status.SENT).select_related("subject_type")
+    for intent in open_intents.order_by("pk"):
+        task_id = str(intent.task_id)
+        runs = Execution.objects.filter(task_id=task_id)
+        if runs.exclude(status__in=(Execution.Status.RUNNING, Execution.Status.LOST)).exists():
+            recovery.finished.append(intent)
+            continue
+        moved_on = _subject_moved_on(intent)
+        if moved_on:
+            recovery.obsolete.append((intent, moved_on))
+            continue
+        alive = runs.filter(status=Execution.Status.RUNNING).exclude(task_id__in=lost_ids).exists()
+        if alive:
+            continue
+        if task_id in lost_ids or runs.filter(status=Execution.Status.LOST).exists():
+            recovery.resend.append((intent, "its worker died while running it"))
+            continue
+        if intent.sent_at is None or intent.sent_at > now - conf.resend_after():
+            continue
+        if in_broker is None:
+            in_broker = broker_task_ids()
+        if in_broker is not None and task_id not in in_broker:
+            recovery.resend.append((intent, "its message is no longer in the broker"))
+    if dry_run:
+        return recovery
+    for execution, why in recovery.lost:
+        mark_lost(execution, why, actor)
+    for intent, _why in recovery.obsolete:
+        TaskIntent.objects.filter(pk=intent.pk).update(status=TaskIntent.Status.OBSOLETE, done_at=now)
+    TaskIntent.objects.filter(pk__in=[i.pk for i in recovery.finished]).update(
+        status=TaskIntent.Status.DONE, done_at=now
+    )
+    for intent, why in recovery.resend:
+        TaskIntent.objects.filter(pk=intent.pk).update(
+            status=TaskIntent.Status.PENDING, next_attempt_at=now, resent=intent.resent + 1
+        )
+        record_event("work_sent_again", f"{intent} sent again: {why}", actor, task_id=str(intent.task_id))
+    if recovery.resend:
+        send_intents([intent.pk for intent, _ in recovery.resend])
+    recovery.relayed = relay_pending()
+    return recovery
+
+
+def broker_task_ids() -> set[str] | None:
+    """Ids of the task messages the broker holds (queued, or delivered and not yet acknowledged),
+    or None where the transport cannot be inspected (then nothing is presumed lost)."""
+    if tasks_run_in_place():
+        return None
+    app = celery_app()
+    with app.connection_for_write() as connection:
+        if connection.transport.driver_type != "redis":
+            return None
+        client = connection.default_channel.client
+        ids: set[str] = set()
+        for queue in queues():
+            for key in (queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))):
+                for raw in client.lrange(key, 0, -1):
+                    ids.add(_message_id(raw))
+        for raw in client.hvals(connection.default_channel.unacked_key):
+            ids.add(_message_id(json.loads(raw)[0]))
+    ids.discard("")
+    return ids
+
+
+def _message_id(message) -> str:
+    if isinstance(message, bytes | str):
+        message = json.loads(message)
+    return str((message.get("headers") or {}).get("id", ""))

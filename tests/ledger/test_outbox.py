@@ -1,0 +1,175 @@
+"""The durable outbox: work asked for is recorded with the state change that asks for it, sent
+after commit, kept while the broker is down and sent when it is back."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import transaction
+
+from l2portal.celery import app as celery_app
+from l2portal.ledger import services
+from l2portal.ledger.models import Execution, Product, TaskIntent
+from tests.conftest import ROOT, wait_for
+
+
+def _collection_with_one_file():
+    run = services.get_run_collection("P310")
+    services.write_product(
+        run, services.product_path(run, "P310_notes.txt"), "notes", lambda tmp: tmp.write_text("notes")
+    )
+    return run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enqueued_work_is_an_intent_that_runs_after_commit_and_is_then_done():
+    run = _collection_with_one_file()
+    with transaction.atomic():
+        intent = services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+        assert TaskIntent.objects.get(pk=intent.pk).status == "pending"
+        assert not Product.objects.filter(product_type="export").exists()
+    intent.refresh_from_db()
+    assert intent.status == "done" and intent.done_at is not None
+    execution = Execution.objects.get(task_id=str(intent.task_id))
+    assert execution.status == "succeeded" and execution.outputs.get().product_type == "export"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_asked_for_in_a_rolled_back_transaction_leaves_no_intent():
+    run = _collection_with_one_file()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+        raise RuntimeError("request failed")
+    assert not TaskIntent.objects.exists()
+    assert not Execution.objects.filter(task_name="l2portal.ledger.tasks.export_collection").exists()
+
+
+@pytest.mark.django_db
+def test_an_unknown_task_is_refused_where_it_is_asked_for():
+    from celery.exceptions import NotRegistered
+
+    with pytest.raises(NotRegistered):
+        services.enqueue("pipelines.tasks.no_such_step", 1)
+    assert not TaskIntent.objects.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis of the test's own on a free port, stopped at first: ``start()`` starts it."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    processes = []
+
+    def start():
+        processes.append(
+            subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        wait_for(
+            lambda: (
+                subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
+            )
+        )
+
+    yield f"redis://127.0.0.1:{port}/0", start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def broker_at(monkeypatch):
+    """Point this process's Celery app at another broker for the test."""
+
+    def forget_connections():
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    def point(url):
+        monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+        for key in ("broker_url", "broker_read_url", "broker_write_url"):
+            monkeypatch.setitem(celery_app.conf, key, url)
+        forget_connections()
+
+    yield point
+    forget_connections()  # connections to the usual broker are made again when next needed
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(
+    own_redis, broker_at, data_root, tmp_path
+):
+    from l2portal.ledger.portal import queues
+    from tests.conftest import _test_database_url
+
+    url, start_redis = own_redis
+    broker_at(url)
+    run = _collection_with_one_file()
+    with transaction.atomic():
+        intent = services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+    intent.refresh_from_db()
+    assert intent.status == "pending" and intent.last_error, "the request succeeds, the work waits"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "l2portal",
+            "worker",
+            "-Q",
+            ",".join(queues()),
+            "--concurrency",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "info",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "CELERY_BROKER_URL": url,
+            "L2PORTAL_DATA_ROOT": str(data_root),
+            "L2PORTAL_RELAY_SECONDS": "0.5",
+        },
+        stdout=(tmp_path / "worker.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(1)  # the worker waits for its broker too
+        start_redis()
+        try:
+            wait_for(lambda: TaskIntent.objects.get(pk=intent.pk).status == "done", timeout=90)
+        except AssertionError:
+            pytest.fail("the work did not run:\n" + (tmp_path / "worker.log").read_text()[-3000:])
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert Product.objects.filter(product_type="export").count() == 1
