@@ -23,7 +23,8 @@ class Refused(Exception):
         if code:
             self.code = code
         self.details = details or {}
-        self.recorded = False  # set once the refusal is a LedgerEvent
+        self.event_id: int | None = None  # the LedgerEvent that records it, once recorded
+        self.refused_for: tuple[Any, Any] | None = None  # (actor, subject) it was first refused to
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "details": self.details}

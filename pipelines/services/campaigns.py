@@ -105,9 +105,7 @@ def start_campaign(campaign: ReprocessingCampaign, actor: Actor) -> dict:
         with transaction.atomic():
             return _start_pass(campaign, actor)
     except Refused as error:
-        # Its event was rolled back with the pass: record the refusal again, outside.
-        error.recorded = False
-        ledger.refuse(error, actor, campaign)
+        ledger.refuse(error, actor, campaign)  # its event was rolled back with the pass: again, outside
 
 
 def _start_pass(campaign: ReprocessingCampaign, actor: Actor) -> dict:

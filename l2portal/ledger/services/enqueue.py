@@ -8,7 +8,6 @@ and the relay (a thread in every worker and beat process, and the reconciler) se
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -61,28 +60,8 @@ def enqueue(task, *args, countdown: float | None = None, waiting=None, **kwargs)
         intent.subject_id = str(waiting.pk)
         intent.waiting_state = getattr(waiting, "state", "")
     intent.save()
-    _unsent().append(intent.pk)
-    transaction.on_commit(_send_unsent)
+    transaction.on_commit(lambda: send_intents([intent.pk]))
     return intent
-
-
-_local = threading.local()
-
-
-def _unsent() -> list[int]:
-    if not hasattr(_local, "unsent"):
-        _local.unsent = []
-    return _local.unsent
-
-
-def _send_unsent() -> None:
-    """After a commit: send every intent this thread enqueued (the first of a transaction's
-    callbacks sends them all in batches; ids of rolled-back intents match no row)."""
-    unsent = _unsent()
-    pks = unsent[:]
-    unsent.clear()
-    for start in range(0, len(pks), RELAY_BATCH):
-        send_intents(pks[start : start + RELAY_BATCH])
 
 
 def broker_errors() -> tuple[type[BaseException], ...]:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from ..models import LedgerEvent
 from ..refusals import NotPermitted, Refused
 from .actors import Actor
 from .events import save_event
 
 
 def record_refusal(error: Refused, actor: Actor, subject=None) -> None:
-    """Record a refusal as a LedgerEvent (kind = its code), once however often it is seen."""
-    if error.recorded:
+    """Record a refusal as a LedgerEvent (kind = its code), once however often it is seen. A
+    refusal raised inside a transaction that then rolled back lost its event with it: seen again
+    outside (by the API's handler, the pages' helper, the caller), it is recorded again."""
+    if error.event_id is not None and LedgerEvent.objects.filter(pk=error.event_id).exists():
         return
-    save_event(error.code, error.message, actor, subject, error.details)
-    error.recorded = True
+    if error.refused_for is not None:
+        actor, subject = error.refused_for
+    error.event_id = save_event(error.code, error.message, actor, subject, error.details).pk
+    error.refused_for = (actor, subject)
 
 
 def refuse(error: Refused, actor: Actor, subject=None) -> NoReturn:
