@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from l2portal.ledger.models import Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
@@ -78,6 +79,9 @@ class RestoreRequest(Tracked):
 
     def __str__(self):
         return f"restore of {self.mous_uid} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("restore:detail", args=[self.pk])
 
     @property
     def is_final(self) -> bool:

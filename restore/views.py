@@ -1,7 +1,8 @@
 """Restore pages: request form and list, and the request page with its live part (htmx).
 
-A refused form (a malformed MOUS uid, a role or a state that does not allow it) shows the page
-again with the refusal's message and HTTP status; nothing changed."""
+A refused request form (a malformed MOUS uid, a role that may not ask) shows the form again with the
+refusal's message and HTTP status; a refused cancel goes back to the restore's page with the
+message. Nothing changed either way."""
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from l2portal.ledger.pages import refusal_redirect
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
 
@@ -70,14 +72,11 @@ def _live_context(request, restore: RestoreRequest) -> dict:
     }
 
 
-def _detail(request, restore: RestoreRequest, status: int = 200) -> HttpResponse:
+def restore_detail(request, pk):
+    restore = _restore(pk)
     ppr = selectors.ppr_bytes(restore)
     context = _live_context(request, restore) | {"ppr_text": ppr.decode("utf-8") if ppr else ""}
-    return render(request, "restore/detail.html", context, status=status)
-
-
-def restore_detail(request, pk):
-    return _detail(request, _restore(pk))
+    return render(request, "restore/detail.html", context)
 
 
 def restore_live(request, pk):
@@ -107,8 +106,7 @@ def restore_cancel(request, pk):
     try:
         services.cancel(restore, Actor.of_user(request.user))
     except Refused as error:
-        messages.error(request, error.message)
-        return _detail(request, _restore(pk), status=error.http_status)
+        return refusal_redirect(request, error, restore.get_absolute_url())
     if restore.state == "cancelled":
         messages.success(request, "Cancelled.")
     else:

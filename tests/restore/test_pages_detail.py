@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.services import Actor, transition
 from restore.models import RestoreRequest
 from tests.restore.conftest import X80E
@@ -28,8 +29,12 @@ def test_cancel_button(client, scientist, operator):
     restore = RestoreRequest.objects.create(mous_uid=X80E, requested_by=operator)
     client.force_login(scientist)
     assert "Cancel this restore" not in client.get(f"/restores/{restore.pk}/").content.decode()
-    refused = client.post(f"/restores/{restore.pk}/cancel/")
-    assert refused.status_code == 403 and "ask an operator" in refused.content.decode()
+    refused = client.post(f"/restores/{restore.pk}/cancel/", follow=True)
+    assert refused.redirect_chain == [(f"/restores/{restore.pk}/", 302)]
+    assert "ask an operator" in refused.content.decode()
+    restore.refresh_from_db()
+    assert restore.state == "requested"
+    assert LedgerEvent.objects.filter(kind="not_permitted", subject_id=str(restore.pk)).exists()
     client.force_login(operator)
     assert "Cancel this restore" in client.get(f"/restores/{restore.pk}/").content.decode()
     client.post(f"/restores/{restore.pk}/cancel/")
@@ -42,11 +47,11 @@ def test_cancelling_an_ended_restore_is_refused_on_its_page(client, operator):
     restore = RestoreRequest.objects.create(mous_uid=X80E, requested_by=operator)
     transition(restore, "not_restorable", SYSTEM)
     client.force_login(operator)
-    refused = client.post(f"/restores/{restore.pk}/cancel/")
-    assert (
-        refused.status_code == 409
-        and "cannot move from &#x27;not_restorable&#x27;" in refused.content.decode()
-    )
+    refused = client.post(f"/restores/{restore.pk}/cancel/", follow=True)
+    assert refused.redirect_chain == [(f"/restores/{restore.pk}/", 302)]
+    assert "cannot move from &#x27;not_restorable&#x27;" in refused.content.decode()
+    restore.refresh_from_db()
+    assert restore.state == "not_restorable"
 
 
 @pytest.mark.django_db
