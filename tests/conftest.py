@@ -89,68 +89,64 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs CELERY_BROKER_URL pointing at Redis"))
 
 
-def _test_database_url() -> str:
+def database_url_of_this_run() -> str:
     """DATABASE_URL with the database name pytest-django created for this run."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 @pytest.fixture
-def celery_worker_process(data_root):
-    """A real Celery worker in its own process, on the test database and the configured Redis."""
+def start_worker(data_root, tmp_path):
+    """Start real Celery workers in their own processes, on the test database: ``start()`` on the
+    configured Redis and waits until it answers a ping; ``start(broker_url=..., wait=False)`` for
+    a broker of the test's own. Extra keyword arguments become environment variables. Each
+    worker's output goes to ``process.log_path``; all are stopped at the end of the test."""
     from l2portal.ledger.portal import queues
 
-    celery_app.control.purge()
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "L2PORTAL_DATA_ROOT": str(data_root),
-        "PYTHONPATH": str(ROOT),
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "l2portal",
-            "worker",
-            "-Q",
-            ",".join(queues()),
-            "-n",
-            name,
-            "--concurrency",
-            "1",
-            "--pool",
-            "prefork",
-            "-l",
-            "info",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    hostname = name.replace("%h", os.uname().nodename)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"worker exited early:\n{process.stdout.read()}")
-        if celery_app.control.ping(destination=[hostname], timeout=0.5):
-            break
-    else:
+    started = []
+
+    def start(broker_url=None, wait=True, concurrency=1, **environment):
+        name = f"test-{uuid.uuid4().hex[:8]}@%h"
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of_this_run(),
+            "L2PORTAL_DATA_ROOT": str(data_root),
+            "PYTHONPATH": str(ROOT),
+            **({"CELERY_BROKER_URL": broker_url} if broker_url else {}),
+            **{key: str(value) for key, value in environment.items()},
+        }
+        command = [sys.executable, "-m", "celery", "-A", "l2portal", "worker", "-Q", ",".join(queues())]
+        command += ["-n", name, "--concurrency", str(concurrency), "--pool", "prefork", "-l", "info"]
+        command += ["--without-mingle", "--without-gossip"]
+        with log_path.open("w") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
+        process.hostname = name.replace("%h", os.uname().nodename)
+        started.append(process)
+        if wait:
+            deadline = time.monotonic() + 60
+            while not celery_app.control.ping(destination=[process.hostname], timeout=0.5):
+                if process.poll() is not None:
+                    pytest.fail(f"worker exited early:\n{log_path.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"worker did not answer a ping within 60 s:\n{log_path.read_text()[-3000:]}")
+        return process
+
+    yield start
+    for process in started:
         process.terminate()
-        pytest.fail("worker did not answer a ping within 60 s")
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def celery_worker_process(start_worker):
+    """One real Celery worker on the test database and the configured Redis (its queues emptied)."""
+    celery_app.control.purge()
+    return start_worker()
 
 
 def wait_for(predicate, timeout=60.0, interval=0.2):

@@ -1,11 +1,9 @@
 """The durable outbox: work asked for is recorded with the state change that asks for it, sent
 after commit, kept while the broker is down and sent when it is back."""
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
@@ -14,7 +12,7 @@ from django.db import transaction
 from l2portal.celery import app as celery_app
 from l2portal.ledger import services
 from l2portal.ledger.models import Execution, Product, TaskIntent
-from tests.conftest import ROOT, wait_for
+from tests.conftest import wait_for
 
 
 def _collection_with_one_file():
@@ -121,12 +119,7 @@ def broker_at(monkeypatch):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(
-    own_redis, broker_at, data_root, tmp_path
-):
-    from l2portal.ledger.portal import queues
-    from tests.conftest import _test_database_url
-
+def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(own_redis, broker_at, start_worker):
     url, start_redis = own_redis
     broker_at(url)
     run = _collection_with_one_file()
@@ -134,42 +127,11 @@ def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(
         intent = services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
     intent.refresh_from_db()
     assert intent.status == "pending" and intent.last_error, "the request succeeds, the work waits"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "l2portal",
-            "worker",
-            "-Q",
-            ",".join(queues()),
-            "--concurrency",
-            "1",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "info",
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": _test_database_url(),
-            "CELERY_BROKER_URL": url,
-            "L2PORTAL_DATA_ROOT": str(data_root),
-            "L2PORTAL_RELAY_SECONDS": "0.5",
-        },
-        stdout=(tmp_path / "worker.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(broker_url=url, wait=False, L2PORTAL_RELAY_SECONDS=0.5)
+    time.sleep(1)  # the worker waits for its broker too
+    start_redis()
     try:
-        time.sleep(1)  # the worker waits for its broker too
-        start_redis()
-        try:
-            wait_for(lambda: TaskIntent.objects.get(pk=intent.pk).status == "done", timeout=90)
-        except AssertionError:
-            pytest.fail("the work did not run:\n" + (tmp_path / "worker.log").read_text()[-3000:])
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        wait_for(lambda: TaskIntent.objects.get(pk=intent.pk).status == "done", timeout=90)
+    except AssertionError:
+        pytest.fail("the work did not run:\n" + worker.log_path.read_text()[-3000:])
     assert Product.objects.filter(product_type="export").count() == 1
