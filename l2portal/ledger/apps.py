@@ -20,10 +20,12 @@ class LedgerConfig(PortalApp):
     def ready(self):
         super().ready()
         from celery import current_app
+        from django.db.models.signals import post_migrate
 
-        from . import worker
+        from . import database, worker
         from .portal import beat_schedule
 
         # Every app is configured by now: the beat schedule is the union of their declarations.
         current_app.conf.beat_schedule = beat_schedule()
         worker.connect()
+        post_migrate.connect(database.after_migrate, sender=self, dispatch_uid="ledger-history-guards")
