@@ -17,18 +17,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-# Embedded (SQLite, tasks in the web process) unless DATABASE_URL / CELERY_BROKER_URL are set;
-# with a broker it also starts a worker with beat in the background for the life of the server.
-run: venv
+# The portal with a Celery worker (and beat) beside it; without DATABASE_URL / CELERY_BROKER_URL on
+# SQLite and a broker folder under var/ (no server needed). Ctrl-C stops both.
+run: venv var/secret_key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	@if [ -n "$$CELERY_BROKER_URL" ]; then \
-	  $(CELERY) -A l2portal worker -B -Q $(QUEUES) -l info --concurrency 2 & \
-	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
-	else \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
-	fi
+	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)}" \
+	  DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}"; \
+	$(CELERY) -A l2portal worker -B -s var/celerybeat-schedule -Q $(QUEUES) -l info --concurrency 2 & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# A secret key of this installation for `make run` (production sets DJANGO_SECRET_KEY).
+var/secret_key:
+	@mkdir -p var && umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 # One worker on every queue; run more on other hosts against the same PostgreSQL and Redis.
 worker: venv

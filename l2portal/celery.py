@@ -5,10 +5,18 @@ give FITS generation, merging and restores their own workers and hosts without t
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
 
 app = Celery("l2portal", task_cls="l2portal.ledger.execution:ExecutionTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _refuse_unsafe_settings(**_):
+    from l2portal.startup import require_production_settings
+
+    require_production_settings()

@@ -1,7 +1,9 @@
 """Settings, all overridable from the environment.
 
-With no DATABASE_URL / CELERY_BROKER_URL the portal runs embedded: SQLite and tasks executed in
-the web process. With them set it uses PostgreSQL and Redis with real Celery workers.
+With no DATABASE_URL / CELERY_BROKER_URL the portal runs on its own: SQLite, and a broker kept in
+files under var/ (kombu's filesystem transport) that a real worker reads. With them set it uses
+PostgreSQL and Redis. DEBUG is off unless DJANGO_DEBUG=true; serving with DEBUG off needs
+DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (l2portal.startup refuses to start without them).
 """
 
 import os
@@ -17,10 +19,25 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Only for tests and DEBUG; l2portal.startup refuses to serve with it.
+DEV_SECRET_KEY = "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# Behind the TLS-terminating proxy of a production site: HTTPS only, secure cookies, HSTS.
+# Session and CSRF cookies are HttpOnly where the browser needs no script access (the session);
+# the CSRF token travels in a form field or the X-CSRFToken header htmx sends (base.html).
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+# Health checks come over plain HTTP from the proxy or the orchestrator.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,8 +99,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # Several worker threads write in tests and in the embedded server: wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # The web process and the workers write at once: WAL lets readers go on while one writes,
+    # IMMEDIATE transactions wait for the write lock instead of failing on an upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -142,9 +164,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery: at-least-once delivery; every task is idempotent. ---
-# Without a broker, tasks run in the calling process (after the transaction commits).
-CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
+# Without Redis the broker is a folder: kombu's filesystem transport needs no server and keeps
+# queued work across a restart (messages are files), so `make run` works like a site with Redis.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
+BROKER_FOLDERS = {}
+if CELERY_BROKER_URL == "filesystem://":
+    broker_folder = VAR_DIR / "broker"
+    BROKER_FOLDERS = {
+        "data_folder_in": str(broker_folder / "queue"),
+        "data_folder_out": str(broker_folder / "queue"),
+        "processed_folder": str(broker_folder / "processed"),
+        "control_folder": str(broker_folder / "control"),
+    }
+    for folder in BROKER_FOLDERS.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+# Tasks run in the caller only where a test asks for it.
+CELERY_TASK_ALWAYS_EAGER = env_bool("L2PORTAL_RUN_TASKS_IN_PLACE", False)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -155,7 +190,10 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("L2PORTAL_TASK_TIME_LIMIT", 6 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Redis redelivers an unacknowledged task after visibility_timeout: keep it above the longest task
 # or a running task is handed to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600,
+    **BROKER_FOLDERS,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each app declares its queues and the task names routed to them (PortalApp.queues); so does the
 # beat schedule (PortalApp.periodic, installed when the ledger app is ready).
