@@ -1,4 +1,6 @@
-from l2portal.ledger.portal import Card, Nav, PortalApp
+from datetime import timedelta
+
+from l2portal.ledger.portal import Card, Nav, Periodic, PortalApp
 from l2portal.ledger.roles import FSSC, OPERATOR
 
 
@@ -8,7 +10,8 @@ class PipelinesConfig(PortalApp):
     url_prefix = "pipelines/"
     navigation = (Nav("Campaigns", "pipelines:campaigns"),)
     api = "pipelines.api.urls"
-    # FT2 generation on "fits", event merging on "merge": each can have its own workers and hosts.
+    # FT2 generation and chunk decoding on "fits", event merging on "merge": each can have its own
+    # workers and hosts.
     queues = {"fits": ("pipelines.tasks.*",), "merge": ("pipelines.tasks.merge_*",)}
     roles = (OPERATOR, FSSC)
     permissions = {OPERATOR: ("pipelines",)}
@@ -16,7 +19,13 @@ class PipelinesConfig(PortalApp):
         Card("pipelines.ReprocessingCampaign", "pipelines:campaigns"),
         Card("pipelines.CampaignRun", "pipelines:campaigns"),
         Card("pipelines.FsscDelivery"),
-        Card("pipelines.DataRun"),
         Card("pipelines.Downlink"),
+        Card("pipelines.Chunk"),
+        Card("pipelines.DataRun"),
     )
+    periodic = (Periodic("purge-halfpipe-staging", "pipelines.tasks.purge_staging", timedelta(hours=1)),)
     demo = "pipelines.demo.load_demo"
+
+    def ready(self):
+        super().ready()
+        from . import checks  # noqa: F401  (registers the deploy checks)

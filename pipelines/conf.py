@@ -11,11 +11,33 @@ PIPELINES_LAT_CONFIG         LAT_CONFIG written in every bin (default 1, nominal
 PIPELINES_PROC_VER           PROC_VER for a campaign whose name does not carry one (P310 -> 310;
                              default 310).
 PIPELINES_VELOCITY_TOLERANCE largest allowed velocity-check deviation, m/s (default 5).
+
+Downlink processing (HalfPipe). Every folder is a setting, checked by `manage.py check --deploy`:
+PIPELINES_INCOMING_ROOT      where downlink folders arrive (read only; default DATA_ROOT/incoming).
+                             A downlink is ``<root>/<downlink %09d>/`` with its chunks and RetDefs.
+PIPELINES_STAGING_ROOT       decoded chunk event files, purged once their run has its Level 1
+                             (default DATA_ROOT/halfpipe-stage). A folder directly under DATA_ROOT:
+                             products are registered relative to it, the folder is their collection.
+PIPELINES_OUTPUT_ROOT        merged run versions and Level-1 files (default DATA_ROOT/P305). Its
+                             name is the processing name written in every header and file name.
+PIPELINES_DECODER_COMMAND    decodes one chunk: ``{chunk}``, ``{retdef}`` and ``{outdir}`` are
+                             replaced by the chunk file, its RetDef and an empty folder for the
+                             FT1 event files it must write (pipelines.chunkevents). Empty (default):
+                             the built-in decoder of the portal's raw format (pipelines.rawchunk).
+PIPELINES_DECODER_TIMEOUT    seconds a decoder command may run (default 3600).
+PIPELINES_MAGIC7_MARGIN      seconds of magic7 around a run for its FT2 files (default 6000).
+PIPELINES_ONLINE_HOOK        told when a run's Level 1 is done: "" (nobody), ``task:<name>`` (a
+                             Celery task, called with run_id, version and the file paths) or an
+                             http(s) URL (a JSON POST); the answer is recorded as an event.
+PIPELINES_MERGE_BUFFER_ROWS  event rows a merge holds in memory at once (default 1048576).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from django.conf import settings
 
 from l2portal.appsettings import setting
 
@@ -47,3 +69,35 @@ def proc_ver(campaign_name: str) -> int:
     """P310 -> 310; a name without digits takes PIPELINES_PROC_VER."""
     match = re.fullmatch(r"[Pp](\d+)", campaign_name)
     return int(match.group(1)) if match else int(setting("PIPELINES_PROC_VER", 310))
+
+
+def incoming_root() -> Path:
+    return Path(setting("PIPELINES_INCOMING_ROOT", "") or Path(settings.DATA_ROOT) / "incoming")
+
+
+def staging_root() -> Path:
+    return Path(setting("PIPELINES_STAGING_ROOT", "") or Path(settings.DATA_ROOT) / "halfpipe-stage")
+
+
+def output_root() -> Path:
+    return Path(setting("PIPELINES_OUTPUT_ROOT", "") or Path(settings.DATA_ROOT) / "P305")
+
+
+def decoder_command() -> str:
+    return str(setting("PIPELINES_DECODER_COMMAND", "") or "")
+
+
+def decoder_timeout() -> float:
+    return float(setting("PIPELINES_DECODER_TIMEOUT", 3600))
+
+
+def magic7_margin() -> float:
+    return float(setting("PIPELINES_MAGIC7_MARGIN", 6000))
+
+
+def online_hook() -> str:
+    return str(setting("PIPELINES_ONLINE_HOOK", "") or "")
+
+
+def merge_buffer_rows() -> int:
+    return int(setting("PIPELINES_MERGE_BUFFER_ROWS", 1 << 20))

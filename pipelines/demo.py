@@ -1,7 +1,8 @@
 """Demo data for the pipelines app (called by `manage.py load_demo`; idempotent): four data runs
 with short synthetic magic7 files, BTI sets, campaign P310 run over them (in the web process when
 embedded, on the workers otherwise) and a proposed switchover, so the pages show finished runs and
-the FSSC API has products to pull."""
+the FSSC API has products to pull; and two simulated downlinks (one chunk corrupt) sharing a run,
+processed through decoding, merging and Level 1, so the downlink pages have something to show."""
 
 import datetime
 
@@ -9,12 +10,16 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 
-from . import services
+from . import conf, orbitgen, services
+from .downlinksim import Timeline, write_downlinks
 from .models import BtiSet, Magic7Input, ReprocessingCampaign, Switchover
 
 # seeds/000: the P310 test reprocessing covered runs 545208791 to 546407418.
 DEMO_RUNS = (545208791, 545294791, 545380791, 546407418)
 DEMO_SECONDS = 600.0  # short runs keep `make run` fast
+# Two downlinks of four chunks; the second downlink's third chunk arrives corrupt.
+DEMO_TIMELINE = Timeline(downlinks=2, downlink_seconds=600.0, chunks=4, run_seconds=500.0)
+CORRUPT_CHUNK = (DEMO_TIMELINE.first_downlink + 1, 3)
 
 
 def _bti_sets(actor) -> None:
@@ -36,8 +41,25 @@ def _bti_sets(actor) -> None:
         services.submit_bti_set(run, intervals, actor, reason)
 
 
+def _downlinks(actor, stdout) -> None:
+    """Simulated downlinks in the incoming root, with magic7 over their span, ingested."""
+    incoming = conf.incoming_root()
+    for root in (incoming, conf.staging_root(), conf.output_root()):
+        root.mkdir(parents=True, exist_ok=True)
+    timeline = DEMO_TIMELINE
+    start, stop = timeline.start - 100, timeline.start + timeline.downlinks * timeline.downlink_seconds + 100
+    if not Magic7Input.objects.filter(data_run__run_id=int(timeline.start)).exists():
+        magic7 = incoming / "demo-timeline.magic7"
+        orbitgen.write_magic7(magic7, start, stop, seed=7)
+        services.register_magic7(int(timeline.start), magic7, start, stop, actor)
+    for folder in write_downlinks(incoming, timeline, corrupt=CORRUPT_CHUNK):
+        downlink, created = services.ingest_downlink(folder, actor)
+        if created:
+            stdout.write(f"  {downlink} ingested from {folder.name}/")
+
+
 def load_demo(actor, stdout) -> None:
-    services.register_downlink(230401001, 4, actor)
+    _downlinks(actor, stdout)
     # Registering a run's magic7 file registers the run.
     have_magic7 = set(Magic7Input.objects.values_list("data_run__run_id", flat=True))
     services.generate_demo_magic7([r for r in DEMO_RUNS if r not in have_magic7], DEMO_SECONDS, actor)

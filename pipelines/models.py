@@ -9,29 +9,31 @@ from django.utils import timezone
 from l2portal.ledger.models import Collection, Product, Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
 
+# HalfPipe (seeds/003): a downlink's chunks are decoded in parallel; the last one to finish plans
+# one merge per run it touched; the downlink is done once each of those runs has its Level-1.
 DOWNLINK_MACHINE = StateMachine(
     states=(
         ("received", "Received"),
-        ("chunked", "Chunked"),
-        ("processing", "Processing chunks"),
-        ("merging", "Merging"),
+        ("chunking", "Decoding chunks"),
+        ("chunks_done", "Chunks decoded"),
+        ("merging", "Merging runs"),
         ("done", "Done"),
         ("error", "Error"),
     ),
     initial="received",
     moves={
-        "received": ("chunked",),
-        "chunked": ("processing",),
-        "processing": ("merging",),
+        "received": ("chunking",),
+        "chunking": ("chunks_done",),
+        "chunks_done": ("merging",),
         "merging": ("done",),
     },
     final=frozenset({"done"}),
 )
 
 CHUNK_MACHINE = StateMachine(
-    states=(("pending", "Pending"), ("running", "Running"), ("done", "Done"), ("error", "Error")),
-    initial="pending",
-    moves={"pending": ("running",), "running": ("done",)},
+    states=(("queued", "Queued"), ("running", "Decoding"), ("done", "Done"), ("error", "Error")),
+    initial="queued",
+    moves={"queued": ("running",), "running": ("done",)},
     final=frozenset({"done"}),
 )
 
@@ -40,16 +42,18 @@ DATA_RUN_MACHINE = StateMachine(
         ("open", "Open"),
         ("merging", "Merging"),
         ("merged", "Merged"),
-        ("level1_launched", "Level 1 launched"),
+        ("level1_running", "Level 1 running"),
+        ("level1_done", "Level 1 done"),
         ("error", "Error"),
     ),
     initial="open",
     moves={
         "open": ("merging",),
         "merging": ("merged",),
-        # A run crossing downlinks is merged again when a later downlink brings more of it.
-        "merged": ("level1_launched", "merging"),
-        "level1_launched": ("merging",),
+        # A run crossing downlinks is merged again into a new version when a later one brings more.
+        "merged": ("level1_running", "merging"),
+        "level1_running": ("level1_done",),
+        "level1_done": ("merging",),
     },
 )
 
@@ -139,22 +143,36 @@ SWITCHOVER_MACHINE = StateMachine(
 
 class Downlink(Tracked):
     machine = DOWNLINK_MACHINE
+    # An operator's retry of a downlink (failed with a chunk or a run) re-checks what is due.
+    step_tasks = dict.fromkeys(("received", "chunking", "chunks_done"), "pipelines.tasks.advance_downlink")
 
     downlink_id = models.BigIntegerField(unique=True)
     chunk_count = models.PositiveIntegerField(default=0)
+    folder = models.CharField(max_length=1024, blank=True, help_text="relative to the incoming root")
+    generated_at = models.DateTimeField(null=True, blank=True, help_text="latest RetDef creation time")
 
     class Meta:
         ordering = ["-downlink_id"]
 
     def __str__(self):
-        return f"downlink {self.downlink_id}"
+        return f"downlink {self.downlink_id:09d}"
 
 
 class Chunk(Tracked):
     machine = CHUNK_MACHINE
+    step_tasks = dict.fromkeys(("queued", "running"), "pipelines.tasks.decode_chunk")
 
     downlink = models.ForeignKey(Downlink, on_delete=models.PROTECT, related_name="chunks")
     number = models.PositiveIntegerField()
+    filename = models.CharField(max_length=255, blank=True, help_text="raw chunk, beside its RetDef")
+    retdef = models.CharField(max_length=255, blank=True, help_text="RetDef file name")
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    span_start = models.FloatField(default=0.0, help_text="MET, s")
+    span_stop = models.FloatField(default=0.0, help_text="MET, s")
+    runs = models.JSONField(default=list, blank=True, help_text="run starts its RetDef names")
+    created = models.DateTimeField(null=True, blank=True, help_text="RetDef creation time")
+    records = models.PositiveIntegerField(null=True, blank=True, help_text="records decoded")
 
     class Meta:
         ordering = ["downlink", "number"]
@@ -166,6 +184,11 @@ class Chunk(Tracked):
 
 class DataRun(Tracked):
     machine = DATA_RUN_MACHINE
+    step_tasks = {
+        "merging": "pipelines.tasks.merge_run",
+        "merged": "pipelines.tasks.merge_run",
+        "level1_running": "pipelines.tasks.level1_run",
+    }
 
     run_id = models.BigIntegerField(unique=True, help_text="run start in MET seconds")
     downlinks = models.ManyToManyField(Downlink, blank=True, related_name="runs")
@@ -176,6 +199,66 @@ class DataRun(Tracked):
 
     def __str__(self):
         return f"r{self.run_id:010d}"
+
+    @property
+    def hex_start(self) -> str:
+        return f"{self.run_id:08x}"
+
+
+class ChunkEvents(models.Model):
+    """The events of one run in one decoded chunk: a staging file, input of the run's merge."""
+
+    chunk = models.ForeignKey(Chunk, on_delete=models.PROTECT, related_name="event_files")
+    data_run = models.ForeignKey(DataRun, on_delete=models.PROTECT, related_name="chunk_events")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    events = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["chunk", "data_run"]
+        verbose_name_plural = "chunk events"
+        constraints = [models.UniqueConstraint(fields=["chunk", "data_run"], name="chunk_events_once")]
+
+    def __str__(self):
+        return f"{self.data_run} in {self.chunk}"
+
+
+class MergeVersion(models.Model):
+    """What one downlink added to a run: merged into version N of the run's event file (the
+    previous version plus this downlink's chunk files), then taken through Level 1."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        MERGED = "merged", "Merged"
+        LEVEL1_DONE = "level1_done", "Level 1 done"
+
+    data_run = models.ForeignKey(DataRun, on_delete=models.PROTECT, related_name="versions")
+    downlink = models.ForeignKey(Downlink, on_delete=models.PROTECT, related_name="merge_versions")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    events = models.PositiveIntegerField(null=True, blank=True, help_text="events in this version")
+    added = models.PositiveIntegerField(null=True, blank=True, help_text="new since the previous version")
+    duplicates = models.PositiveIntegerField(null=True, blank=True, help_text="records seen again, dropped")
+    records = models.PositiveIntegerField(null=True, blank=True, help_text="chunk records read, all versions")
+    level1_ft1 = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    level1_ft2_1s = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level1_ft2_30s = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["data_run", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["data_run", "version"], name="merge_version_once"),
+            models.UniqueConstraint(fields=["data_run", "downlink"], name="merge_version_per_downlink"),
+        ]
+
+    def __str__(self):
+        return f"{self.data_run} v{self.version:03d}"
 
 
 class ReprocessingCampaign(Tracked):

@@ -1,4 +1,5 @@
-"""Pipelines tasks (fits queue): thin wrappers over pipelines.services, idempotent."""
+"""Pipelines tasks: thin wrappers over pipelines.services, idempotent. FT2 work and chunk decoding
+on "fits", event merging on "merge" (apps.py)."""
 
 from celery import shared_task
 
@@ -17,3 +18,34 @@ def process_campaign_run(self, campaign_run_id: int) -> str:
 def finish_campaign_pass(self, campaign_id: int) -> None:
     """Fan-in continuation: every run of the pass has finished (ready or failed)."""
     services.finish_campaign_pass(campaign_id, Actor.of_task(self))
+
+
+@shared_task(bind=True)
+def decode_chunk(self, chunk_id: int) -> str:
+    return services.decode_chunk(chunk_id, Actor.of_task(self))
+
+
+@shared_task(bind=True)
+def advance_downlink(self, downlink_pk: int) -> str:
+    """What is due for a downlink: its merge plan, or its end (fan-in continuation, retries)."""
+    return services.advance_downlink(downlink_pk, Actor.of_task(self))
+
+
+@shared_task(bind=True)
+def merge_run(self, run_id: int) -> str:
+    return services.merge_run(run_id, Actor.of_task(self))
+
+
+@shared_task(bind=True)
+def level1_run(self, run_id: int) -> str:
+    return services.level1_run(run_id, Actor.of_task(self))
+
+
+@shared_task(bind=True)
+def notify_online(self, run_id: int, version: int) -> str:
+    return services.notify_online(run_id, version, Actor.of_task(self))
+
+
+@shared_task(bind=True, ignore_result=True)
+def purge_staging(self) -> int:
+    return len(services.purge_staging(Actor.of_task(self)))

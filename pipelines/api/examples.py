@@ -167,8 +167,8 @@ DOWNLINK_EXAMPLE = {
     "id": 1,
     "downlink_id": 230401001,
     "chunk_count": 4,
-    "state": "chunked",
-    "state_label": "Chunked",
+    "state": "merging",
+    "state_label": "Merging runs",
     "state_changed_at": "2026-11-21T12:00:00Z",
     "created_at": "2026-11-21T11:00:00Z",
 }

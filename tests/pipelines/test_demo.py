@@ -5,8 +5,8 @@ import io
 import pytest
 
 from l2portal.ledger.models import Product
-from pipelines.demo import DEMO_RUNS, load_demo
-from pipelines.models import BtiSet, CampaignRun, Downlink, ReprocessingCampaign, Switchover
+from pipelines.demo import CORRUPT_CHUNK, DEMO_RUNS, load_demo
+from pipelines.models import BtiSet, CampaignRun, Chunk, Downlink, ReprocessingCampaign, Switchover
 from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,10 @@ def test_demo_loads_a_validated_campaign_once(django_capture_on_commit_callbacks
     assert campaign.state == "validated"
     assert set(CampaignRun.objects.values_list("state", flat=True)) == {"ready"}
     assert CampaignRun.objects.count() == len(DEMO_RUNS) == BtiSet.objects.count()
-    assert Downlink.objects.get().state == "chunked" and Switchover.objects.get().state == "proposed"
+    assert Switchover.objects.get().state == "proposed"
+    # The first downlink is through Level 1; the second waits for its corrupt chunk to be fixed.
+    assert list(Downlink.objects.order_by("downlink_id").values_list("state", flat=True)) == ["done", "error"]
+    assert Chunk.objects.filter(state="error").get().number == CORRUPT_CHUNK[1]
     assert Product.objects.filter(collection__name="P310", product_type="export").count() == 1
     products = sorted(Product.objects.values_list("path", "sha256"))
     with django_capture_on_commit_callbacks(execute=True):

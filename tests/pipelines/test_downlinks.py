@@ -1,25 +1,63 @@
-"""Downlinks as a use case: registered with their chunks, once."""
+"""Registering a downlink folder: checked, registered with its chunks and started once; refused
+with every problem named and nothing registered."""
+
+import shutil
 
 import pytest
 
+from l2portal.ledger.models import LedgerEvent, TaskIntent
 from l2portal.ledger.refusals import NotPermitted
 from l2portal.ledger.services import Actor
 from pipelines import services
-from pipelines.models import Chunk
+from pipelines.models import Chunk, Downlink
 from tests.factories import SYSTEM
+from tests.pipelines.halfpipe import simulate
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_downlink_is_registered_with_its_chunks_once():
-    downlink = services.register_downlink(230401001, 4, SYSTEM)
-    assert downlink.state == "chunked"
-    assert list(downlink.chunks.values_list("number", "state")) == [(n, "pending") for n in range(1, 5)]
-    assert downlink.transitions.get().reason == "split into 4 chunks"
-    assert services.register_downlink(230401001, 4, SYSTEM) == downlink
-    assert Chunk.objects.count() == 4 and downlink.transitions.count() == 1
+def test_a_downlink_folder_is_registered_with_its_chunks_and_started_once():
+    folder = simulate()[0]
+    downlink, created = services.ingest_downlink(folder, SYSTEM)
+    assert created and downlink.state == "chunking" and downlink.folder == "230401001"
+    chunks = list(downlink.chunks.values_list("number", "state", "filename"))
+    assert chunks == [(n, "queued", f"230401001-{n:05d}.chunk") for n in (1, 2, 3)]
+    assert TaskIntent.objects.filter(task_name="pipelines.tasks.decode_chunk").count() == 3
+    again, created = services.ingest_downlink(folder, SYSTEM)
+    assert again == downlink and not created
+    assert Chunk.objects.count() == 3 and downlink.transitions.count() == 1
+    assert TaskIntent.objects.count() == 3
+
+
+def test_a_broken_folder_is_refused_with_every_problem_and_nothing_registered(settings):
+    folder = simulate()[0]
+    (folder / "230401001-00002.chunk").unlink()
+    (folder / "RetDef-230401001-00003.xml").write_text("<retdef downlink='230401001' chunk='3'")
+    with pytest.raises(services.DownlinkRefused) as refused:
+        services.ingest_downlink(folder, SYSTEM)
+    message = refused.value.message
+    assert "chunk file 230401001-00002.chunk is missing" in message
+    assert "RetDef-230401001-00003.xml is not well-formed XML" in message
+    assert Downlink.objects.count() == 0
+    assert LedgerEvent.objects.get(kind="downlink_refused").details["problems"]
+
+
+def test_a_folder_outside_the_incoming_root_is_refused(tmp_path):
+    folder = simulate()[0]
+    elsewhere = shutil.copytree(folder, tmp_path / "elsewhere" / folder.name)
+    with pytest.raises(services.DownlinkRefused, match="not under PIPELINES_INCOMING_ROOT"):
+        services.ingest_downlink(elsewhere, SYSTEM)
+
+
+def test_a_retdef_with_a_dtd_is_refused():
+    folder = simulate()[0]
+    retdef = folder / "RetDef-230401001-00001.xml"
+    dtd = '<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    retdef.write_text(f'<?xml version="1.0"?>{dtd}<retdef/>')
+    with pytest.raises(services.DownlinkRefused, match="declares a DTD or entities"):
+        services.ingest_downlink(folder, SYSTEM)
 
 
 def test_only_operators_register_downlinks(scientist):
     with pytest.raises(NotPermitted):
-        services.register_downlink(230401001, 4, Actor.of_user(scientist))
+        services.ingest_downlink(simulate()[0], Actor.of_user(scientist))
