@@ -53,37 +53,59 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+class StagedFile:
+    """A temporary file beside its final path, written and fsynced, waiting to be put in place."""
+
+    def __init__(self, final: Path, tmp: Path):
+        self.final, self.path = final, tmp
+
+    def finish(self) -> None:
+        with open(self.path, "rb+") as handle:
+            os.fsync(handle.fileno())
+
+    def put_in_place(self, *, overwrite: bool = False) -> None:
+        """Rename into place. If the final path exists: identical content is kept as it is (a
+        repeated task run is a no-op), different content raises OutputExists unless
+        ``overwrite`` is set."""
+        if self.final.exists() and not overwrite:
+            if sha256_file(self.final) == sha256_file(self.path):
+                self.path.unlink()
+                return
+            raise OutputExists(
+                f"{self.final} already exists with different content; "
+                "write a new version or remove the old file through purge"
+            )
+        os.replace(self.path, self.final)
+        _fsync_dir(self.final.parent)
+
+
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, tag: str = "") -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+def staged_output(path: str | os.PathLike, *, tag: str = "") -> Iterator[StagedFile]:
+    """A StagedFile for ``path``: fill ``staged.path``, ``finish()`` it, ``put_in_place()`` when
+    ready (for example inside a short transaction that registers it). Whatever was not put in
+    place is removed on exit.
 
     The temporary file is ``.<name>.[<tag>.]<random>.part``: a ``tag`` naming the writer (its
-    Execution) lets a recovery remove what a killed writer left, and nothing else.
-
-    If ``path`` already exists: identical content is kept as it is (a repeated task run is a
-    no-op), different content raises OutputExists unless ``overwrite`` is set. On error the
-    temporary file is removed and ``path`` is untouched.
-    """
+    Execution) lets a recovery remove what a killed writer left, and nothing else."""
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{final.name}.{tag}." if tag else f".{final.name}."
     fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=final.parent)
     os.close(fd)
-    tmp = Path(tmp_name)
+    staged = StagedFile(final, Path(tmp_name))
     try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        if final.exists() and not overwrite:
-            if sha256_file(final) == sha256_file(tmp):
-                tmp.unlink()
-                return
-            raise OutputExists(
-                f"{final} already exists with different content; "
-                "write a new version or remove the old file through purge"
-            )
-        os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        yield staged
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if staged.path.exists():
+            staged.path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, *, overwrite: bool = False, tag: str = "") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync it and rename it into place (see
+    StagedFile.put_in_place for an existing ``path``). On error the temporary file is removed
+    and ``path`` is untouched."""
+    with staged_output(path, tag=tag) as staged:
+        yield staged.path
+        staged.finish()
+        staged.put_in_place(overwrite=overwrite)

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from django.conf import settings
 from django.db import connection, transaction
 
-from l2portal.files import atomic_output, sha256_file
+from l2portal.files import sha256_file, staged_output
 
 from ..execution import current_execution, note_writing, partial_tag
 from ..models import Collection, Execution, Product
@@ -79,34 +79,42 @@ def write_product(
     """
     check_product_path(collection.name, relative)
     execution = current_execution()
-    with transaction.atomic():
-        _lock_path(relative)
-        existing = Product.objects.filter(path=relative).first()
-        if existing is not None:
-            return existing
-        target = data_root() / relative
-        orphan = target.exists()
-        note_writing(relative)
-        with atomic_output(target, overwrite=orphan, tag=partial_tag(execution)) as tmp:
-            write(tmp)
-        if orphan:
-            record_event(
-                "orphan_replaced",
-                f"replaced unregistered file {relative} left by an interrupted run",
-                Actor.system("product writer"),
-                subject=collection,
+    existing = Product.objects.filter(path=relative).first()
+    if existing is not None:
+        return existing
+    target = data_root() / relative
+    note_writing(relative)
+    # The file is written and hashed outside any transaction: the database stays free for others
+    # while a large product is made; only the rename and the registration are locked.
+    with staged_output(target, tag=partial_tag(execution)) as staged:
+        write(staged.path)
+        staged.finish()
+        size, sha256 = staged.path.stat().st_size, sha256_file(staged.path)
+        with transaction.atomic():
+            _lock_path(relative)
+            existing = Product.objects.filter(path=relative).first()
+            if existing is not None:
+                return existing  # another run of the same task registered it meanwhile
+            orphan = target.exists()
+            staged.put_in_place(overwrite=orphan)
+            if orphan:
+                record_event(
+                    "orphan_replaced",
+                    f"replaced unregistered file {relative} left by an interrupted run",
+                    Actor.system("product writer"),
+                    subject=collection,
+                )
+            product = Product.objects.create(
+                collection=collection,
+                path=relative,
+                product_type=product_type,
+                size=size,
+                sha256=sha256,
+                produced_by=execution,
+                metadata=metadata or {},
             )
-        product = Product.objects.create(
-            collection=collection,
-            path=relative,
-            product_type=product_type,
-            size=target.stat().st_size,
-            sha256=sha256_file(target),
-            produced_by=execution,
-            metadata=metadata or {},
-        )
-        if execution is not None and inputs:
-            execution.inputs.add(*inputs)
+            if execution is not None and inputs:
+                execution.inputs.add(*inputs)
     return product
 
 
