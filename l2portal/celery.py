@@ -17,6 +17,11 @@ app.autodiscover_tasks()
 @signals.worker_init.connect
 @signals.beat_init.connect
 def _refuse_unsafe_settings(**_):
+    from django.core.exceptions import ImproperlyConfigured
+
     from l2portal.startup import require_production_settings
 
-    require_production_settings()
+    try:
+        require_production_settings()
+    except ImproperlyConfigured as error:
+        raise SystemExit(str(error)) from None  # Celery logs and ignores a signal handler's Exception
