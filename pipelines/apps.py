@@ -8,7 +8,7 @@ class PipelinesConfig(PortalApp):
     name = "pipelines"
     verbose_name = "Pipelines (Fermi ISOC)"
     url_prefix = "pipelines/"
-    navigation = (Nav("Campaigns", "pipelines:campaigns"),)
+    navigation = (Nav("Campaigns", "pipelines:campaigns"), Nav("Downlinks", "pipelines:downlinks"))
     api = "pipelines.api.urls"
     # FT2 generation and chunk decoding on "fits", event merging on "merge": each can have its own
     # workers and hosts.
@@ -19,9 +19,9 @@ class PipelinesConfig(PortalApp):
         Card("pipelines.ReprocessingCampaign", "pipelines:campaigns"),
         Card("pipelines.CampaignRun", "pipelines:campaigns"),
         Card("pipelines.FsscDelivery"),
-        Card("pipelines.Downlink"),
-        Card("pipelines.Chunk"),
-        Card("pipelines.DataRun"),
+        Card("pipelines.Downlink", "pipelines:downlinks"),
+        Card("pipelines.Chunk", "pipelines:downlinks"),
+        Card("pipelines.DataRun", "pipelines:data-runs"),
     )
     periodic = (Periodic("purge-halfpipe-staging", "pipelines.tasks.purge_staging", timedelta(hours=1)),)
     demo = "pipelines.demo.load_demo"

@@ -128,3 +128,25 @@ class FitsStream:
             self.handle.write(text)
         self.handle.seek(end)
         self.handle.flush()
+
+
+def stamp_checksums(path) -> None:
+    """Give a file astropy wrote with ``checksum=True`` the same bytes whenever its content is the
+    same: astropy dates the CHECKSUM and DATASUM comments; they are rewritten without the date,
+    with the CHECKSUM that matches (the data and DATASUM do not change)."""
+    with fits.open(path, memmap=False) as hdus:
+        places = [
+            (hdus.fileinfo(i)["hdrLoc"], hdus.fileinfo(i)["datLoc"], hdu.header.copy())
+            for i, hdu in enumerate(hdus)
+        ]
+    with open(path, "r+b") as handle:
+        for start, data_start, header in places:
+            header["DATASUM"] = (str(header["DATASUM"]), "data unit checksum")
+            header["CHECKSUM"] = (ZERO_CHECKSUM, "HDU checksum")
+            total = ones_complement_sum(header.tostring().encode("ascii"), int(header["DATASUM"]))
+            header["CHECKSUM"] = encode_checksum(total)
+            text = header.tostring().encode("ascii")
+            if len(text) != data_start - start:
+                raise ValueError(f"{path}: a header changed length when its checksum was rewritten")
+            handle.seek(start)
+            handle.write(text)

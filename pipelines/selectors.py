@@ -1,19 +1,31 @@
 """Read models of the pipelines app: campaign progress, run counts, the active BTI set of a run,
-whether a campaign run's outputs are complete, and the campaign page's figures and pictures."""
+whether a campaign run's outputs are complete, the campaign page's figures and pictures, and the
+downlink pages (the grid of chunk, merge and Level-1 steps; runs with their merge versions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from l2portal.ledger import services as ledger
+from l2portal.ledger.models import Execution
 
 from . import conf
-from .models import CAMPAIGN_RUN_MACHINE, BtiSet, CampaignRun, ReprocessingCampaign
+from .models import (
+    CAMPAIGN_RUN_MACHINE,
+    BtiSet,
+    CampaignRun,
+    Chunk,
+    DataRun,
+    Downlink,
+    MergeVersion,
+    ReprocessingCampaign,
+)
 
 RUN_DONE_STATES = ("ready", "delivered")
 RUN_WORKING_STATES = ("generating", "flagging", "validating")
@@ -217,3 +229,124 @@ def campaign_live_context(campaign: ReprocessingCampaign, page_number) -> dict:
         "strip": run_strip(strip_runs),
         "live": campaign.state == "running" or progress.working > 0,
     }
+
+
+# --- downlinks and data runs (HalfPipe) -------------------------------------------------------
+
+DOWNLINK_LIVE_STATES = ("received", "chunking", "chunks_done", "merging")
+RUN_WORKING = ("merging", "merged", "level1_running")
+
+
+def annotated_downlinks():
+    """Downlinks with ``chunks_done``, ``chunks_failed`` and ``runs_count``."""
+    return Downlink.objects.annotate(
+        chunks_done=Count("chunks", filter=Q(chunks__state="done"), distinct=True),
+        chunks_failed=Count("chunks", filter=Q(chunks__state="error"), distinct=True),
+        runs_count=Count("merge_versions", distinct=True),
+    )
+
+
+def _executions_of(model, pks) -> dict[str, dict]:
+    """Per subject pk (as text): ``tries`` and the latest Execution (two queries, whatever the count)."""
+    subject_type = ContentType.objects.get_for_model(model)
+    ids = [str(pk) for pk in pks]
+    found = (
+        Execution.objects.filter(subject_type=subject_type, subject_id__in=ids)
+        .values("subject_id")
+        .annotate(tries=Count("pk"), latest=Max("pk"))
+        .order_by()
+    )
+    by_subject = {row["subject_id"]: row for row in found}
+    latest = Execution.objects.in_bulk([row["latest"] for row in by_subject.values()])
+    return {
+        sid: {"tries": row["tries"], "execution": latest[row["latest"]]} for sid, row in by_subject.items()
+    }
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One square of the downlink's grid (Airflow's grid view): a chunk, a merge or a Level 1."""
+
+    label: str
+    state: str
+    title: str
+    execution: Execution | None
+    tries: int
+
+    @property
+    def duration(self) -> str:
+        duration = self.execution.duration if self.execution else None
+        return f"{duration.total_seconds():.1f} s" if duration else "—"
+
+    @property
+    def worker(self) -> str:
+        return (self.execution.worker or self.execution.host) if self.execution else "—"
+
+
+def _error_reasons(model, pks) -> dict[int, str]:
+    """The reason of each object's latest failure."""
+    rows = model.transition_model().objects.filter(subject_id__in=pks, to_state="error").order_by("at", "id")
+    return dict(rows.values_list("subject_id", "reason"))  # later rows win
+
+
+def downlink_live_context(downlink: Downlink) -> dict:
+    """The live part of a downlink page: figures, the grid (decode per chunk; merge and Level 1 per
+    run it touched), what failed and why. A constant number of queries, however many chunks."""
+    chunks = list(downlink.chunks.order_by("number"))
+    versions = list(
+        downlink.merge_versions.select_related("data_run", "product").order_by("data_run__run_id")
+    )
+    runs = [v.data_run for v in versions]
+    chunk_runs = _executions_of(Chunk, [c.pk for c in chunks])
+    run_runs = _executions_of(DataRun, [r.pk for r in runs])
+    chunk_errors = _error_reasons(Chunk, [c.pk for c in chunks if c.state == "error"])
+    run_errors = _error_reasons(DataRun, [r.pk for r in runs if r.state == "error"])
+
+    def cell(label, state, title, found):
+        return GridCell(label, state, title, found.get("execution"), found.get("tries", 0))
+
+    decode = [
+        cell(str(c.number), c.state, f"chunk {c.number}: {c.state_label}", chunk_runs.get(str(c.pk), {}))
+        for c in chunks
+    ]
+    merge, level1 = [], []
+    for version in versions:
+        run, found = version.data_run, run_runs.get(str(version.data_run.pk), {})
+        merged = version.status != "planned"
+        merge_state = "done" if merged else ("error" if run.state == "error" else "running")
+        level1_state = "done" if version.status == "level1_done" else (
+            "error" if run.state == "error" and merged else ("running" if merged else "queued")
+        )  # fmt: skip
+        merge.append(
+            cell(f"{run} v{version.version:03d}", merge_state, f"merge {run} v{version.version:03d}", found)
+        )
+        level1.append(cell(str(run), level1_state, f"Level 1 of {run}", found))
+    failures = [(f"chunk {c.number}", chunk_errors.get(c.pk, ""), c) for c in chunks if c.state == "error"]
+    failures += [(str(r), run_errors.get(r.pk, ""), r) for r in runs if r.state == "error"]
+    done = sum(c.state == "done" for c in chunks)
+    return {
+        "downlink": downlink,
+        "grid": [("decode", decode), ("merge", merge), ("level 1", level1)],
+        "versions": versions,
+        "failures": failures,
+        "chunks_done": done,
+        "chunks_total": len(chunks),
+        "percent": round(100 * done / len(chunks)) if chunks else 0,
+        "live": downlink.state in DOWNLINK_LIVE_STATES or any(r.state in RUN_WORKING for r in runs),
+    }
+
+
+def data_runs_with_versions():
+    """Data runs with their merge versions (events, duplicates, files), newest run first."""
+    return (
+        DataRun.objects.exclude(versions=None)
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=MergeVersion.objects.select_related("downlink", "product", "level1_ft1").order_by(
+                    "version"
+                ),
+            )
+        )
+        .order_by("-run_id")
+    )

@@ -1,8 +1,8 @@
-"""Pages of the pipelines app (the API is registered in api.py)."""
+"""Pages of the pipelines app (the API is registered in api/urls.py)."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_downlinks
 
 app_name = "pipelines"
 urlpatterns = [
@@ -13,4 +13,11 @@ urlpatterns = [
     path("runs/<int:pk>/retry/", views.run_retry, name="run-retry"),
     path("switchovers/", views.switchovers, name="switchovers"),
     path("switchovers/<int:pk>/<str:step>/", views.switchover_step, name="switchover-step"),
+    path("downlinks/", views_downlinks.downlink_list, name="downlinks"),
+    path("downlinks/<int:pk>/", views_downlinks.downlink_detail, name="downlink"),
+    path("downlinks/<int:pk>/live/", views_downlinks.downlink_live, name="downlink-live"),
+    path("chunks/<int:pk>/retry/", views_downlinks.chunk_retry, name="chunk-retry"),
+    path("data-runs/", views_downlinks.data_run_list, name="data-runs"),
+    path("data-runs/<int:pk>/retry/", views_downlinks.data_run_retry, name="data-run-retry"),
+    path("executions/<int:pk>/", views_downlinks.execution_detail, name="execution"),
 ]

@@ -14,6 +14,7 @@ from l2portal.ledger.services import Actor, StepFailed
 from .. import conf
 from ..eventfile import EventFileError, open_event_file
 from ..eventmerge import merge_event_files
+from ..fitsstream import stamp_checksums
 from ..ft2 import Ft2Config, Ft2Error, compute_ft2, product_filename, write_ft2
 from ..level1 import ft1_filename, magic7_window
 from ..magic7 import Magic7Error, read_magic7
@@ -82,6 +83,11 @@ def _level1(run: DataRun, actor: Actor) -> None:
             ledger.enqueue(NOTIFY_TASK, run.pk, version.version)
 
 
+def _write_ft2(product, path, config, name, created) -> None:
+    write_ft2(product, path, config, name, created=created)
+    stamp_checksums(path)  # the same run gives the same bytes, whenever it is processed
+
+
 def _ft2_files(run, version, collection, tstart, tstop, created) -> dict:
     margin = conf.magic7_margin()
     inputs = list(
@@ -119,8 +125,8 @@ def _ft2_files(run, version, collection, tstart, tstop, created) -> dict:
             collection,
             folders.level1_path(collection, run.run_id, name),
             f"level1_ft2_{label}",
-            lambda tmp, product=product, config=config, name=name: write_ft2(
-                product, tmp, config, name, created=created
+            lambda tmp, product=product, config=config, name=name: _write_ft2(
+                product, tmp, config, name, created
             ),
             metadata={"run_id": run.run_id, "version": version.version, "bin_seconds": bin_seconds},
             inputs=[version.product, *(i.product for i in inputs)],

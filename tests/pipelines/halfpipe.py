@@ -32,3 +32,63 @@ def ingest(folder: Path, capture=None):
         return services.ingest_downlink(folder, SYSTEM)
     with capture(execute=True):
         return services.ingest_downlink(folder, SYSTEM)
+
+
+CLEAN_RUN = """
+import json, sys
+from pathlib import Path
+from tests.factories import SYSTEM
+from tests.pipelines.halfpipe import ingest, register_magic7_for, simulate
+from l2portal.ledger.models import Product
+register_magic7_for(tmp_path=sys.argv[1])
+for folder in simulate():
+    ingest(folder)
+print(json.dumps(dict(Product.objects.values_list("path", "sha256"))))
+"""
+
+
+def clean_run_products(folder: Path) -> dict[str, str]:
+    """{path: sha256} of every product of the simulated downlinks processed one after the other,
+    in a separate process on its own SQLite database with tasks run in place (no broker)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(L2PORTAL_VAR_DIR=str(folder), L2PORTAL_DATA_ROOT=str(folder / "data"), PYTHONPATH=str(root))
+    env["L2PORTAL_RUN_TASKS_IN_PLACE"] = "true"
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    def manage(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True, check=True
+        )
+
+    manage("migrate", "--noinput")
+    (folder / "data" / "incoming").mkdir(parents=True, exist_ok=True)
+    script = folder / "clean_run.py"
+    script.write_text(CLEAN_RUN)
+    output = manage("shell", "-c", f"import sys; sys.argv = ['x', {str(folder)!r}]; exec(open({str(script)!r}).read())")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def kill_hard(process) -> None:
+    """SIGKILL a worker and its pool processes at once, as a machine losing power would."""
+    import os
+    import signal
+
+    pids, pending = [], [process.pid]
+    while pending:
+        pid = pending.pop()
+        pids.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            pending.extend(int(child) for child in children)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait(timeout=10)

@@ -1,0 +1,70 @@
+"""Downlink pages: the list, one downlink with its live grid of steps (decode per chunk, merge and
+Level 1 per run), the data runs with their merge versions, an Execution's log; re-running a failed
+chunk or run goes through the ledger's retry (which checks the role)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from l2portal.ledger import services as ledger
+from l2portal.ledger.models import Execution
+from l2portal.ledger.pages import back_url
+from l2portal.ledger.roles import OPERATOR
+from l2portal.ledger.services import Actor
+
+from . import selectors
+from .models import Chunk, DataRun, Downlink
+
+PER_PAGE = 50
+
+
+def _operator(request) -> bool:
+    return Actor.of_user(request.user).has_role(OPERATOR)
+
+
+def downlink_list(request):
+    page = Paginator(selectors.annotated_downlinks(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pipelines/downlink_list.html", {"page": page})
+
+
+def _live(request, downlink) -> dict:
+    return {**selectors.downlink_live_context(downlink), "operator": _operator(request)}
+
+
+def downlink_detail(request, pk):
+    downlink = get_object_or_404(Downlink, pk=pk)
+    return render(request, "pipelines/downlink_detail.html", _live(request, downlink))
+
+
+def downlink_live(request, pk):
+    downlink = get_object_or_404(Downlink, pk=pk)
+    return render(request, "pipelines/_downlink_live.html", _live(request, downlink))
+
+
+@require_POST
+def chunk_retry(request, pk):
+    chunk = get_object_or_404(Chunk.objects.select_related("downlink"), pk=pk)
+    ledger.retry(chunk, Actor.of_user(request.user))
+    messages.success(request, f"Chunk {chunk.number} of {chunk.downlink} queued for decoding again.")
+    return redirect("pipelines:downlink", pk=chunk.downlink_id)
+
+
+def data_run_list(request):
+    page = Paginator(selectors.data_runs_with_versions(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "pipelines/data_run_list.html", {"page": page, "operator": _operator(request)})
+
+
+@require_POST
+def data_run_retry(request, pk):
+    run = get_object_or_404(DataRun, pk=pk)
+    ledger.retry(run, Actor.of_user(request.user))
+    messages.success(request, f"Run {run} sent back to the step that failed.")
+    return redirect(back_url(request, "pipelines:data-runs"))
+
+
+def execution_detail(request, pk):
+    execution = get_object_or_404(
+        Execution.objects.select_related("subject_type").prefetch_related("inputs", "outputs"), pk=pk
+    )
+    return render(request, "pipelines/execution.html", {"execution": execution})
