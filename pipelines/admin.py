@@ -11,27 +11,51 @@ from .models import (
     Downlink,
     FsscDelivery,
     Magic7Input,
+    MergeVersion,
     ReprocessingCampaign,
     Switchover,
 )
 
 
+# Downlinks, chunks and runs: the retry action (TrackedAdmin) re-runs a failed chunk, merge or
+# Level 1 through the ledger's retry, as the downlink page does.
 @admin.register(Downlink)
 class DownlinkAdmin(TrackedAdmin):
-    list_display = ["downlink_id", "state", "chunk_count", "state_changed_at"]
+    list_display = ["downlink_id", "state", "chunk_count", "folder", "generated_at", "state_changed_at"]
     search_fields = ["downlink_id"]
+    readonly_fields = [f.name for f in Downlink._meta.fields if f.name != "id"]
 
 
 @admin.register(Chunk)
 class ChunkAdmin(TrackedAdmin):
-    list_display = ["downlink", "number", "state", "state_changed_at"]
+    list_display = ["downlink", "number", "state", "filename", "records", "state_changed_at"]
+    list_filter = ["state"]
     list_select_related = ["downlink"]
+    search_fields = ["downlink__downlink_id", "filename"]
+    readonly_fields = [f.name for f in Chunk._meta.fields if f.name != "id"]
+
+
+class MergeVersionInline(ReadOnlyInline):
+    model = MergeVersion
+    fields = readonly_fields = ["version", "downlink", "status", "events", "added", "duplicates", "product"]
 
 
 @admin.register(DataRun)
 class DataRunAdmin(TrackedAdmin):
     list_display = ["run_id", "state", "state_changed_at"]
     search_fields = ["run_id"]
+
+    def get_inlines(self, request, obj):
+        return [MergeVersionInline, *super().get_inlines(request, obj)]
+
+
+@admin.register(MergeVersion)
+class MergeVersionAdmin(ReadOnlyAdmin):
+    list_display = ["data_run", "version", "downlink", "status", "events", "added", "duplicates", "merged_at"]
+    list_filter = ["status"]
+    list_select_related = ["data_run", "downlink"]
+    search_fields = ["data_run__run_id", "downlink__downlink_id"]
+    readonly_fields = [f.name for f in MergeVersion._meta.fields]
 
 
 @admin.register(ReprocessingCampaign)

@@ -1,8 +1,9 @@
-"""Filters of the pipelines lists (campaign runs, BTI sets, FSSC products), shared by pages and API."""
+"""Filters of the pipelines lists (campaign runs, BTI sets, FSSC products, downlinks, chunks, data
+runs), shared by pages and API."""
 
 import django_filters
 
-from .models import BtiSet, CampaignRun, FsscDelivery
+from .models import BtiSet, CampaignRun, Chunk, DataRun, Downlink, FsscDelivery
 
 
 class CampaignRunFilter(django_filters.FilterSet):
@@ -30,3 +31,27 @@ class FsscProductFilter(django_filters.FilterSet):
     class Meta:
         model = FsscDelivery
         fields = ["campaign", "product_type", "state", "since"]
+
+
+class DownlinkFilter(django_filters.FilterSet):
+    class Meta:
+        model = Downlink
+        fields = ["state", "downlink_id"]
+
+
+class ChunkFilter(django_filters.FilterSet):
+    downlink = django_filters.NumberFilter(field_name="downlink__downlink_id", help_text="downlink id")
+
+    class Meta:
+        model = Chunk
+        fields = ["downlink", "state", "number"]
+
+
+class DataRunFilter(django_filters.FilterSet):
+    downlink = django_filters.NumberFilter(
+        field_name="downlinks__downlink_id", distinct=True, help_text="runs a downlink added events to"
+    )
+
+    class Meta:
+        model = DataRun
+        fields = ["state", "run_id", "downlink"]

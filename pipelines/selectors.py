@@ -336,17 +336,12 @@ def downlink_live_context(downlink: Downlink) -> dict:
     }
 
 
+def runs_with_versions():
+    """Data runs with their merge versions (events, duplicates, files)."""
+    versions = MergeVersion.objects.select_related("downlink", "product", "level1_ft1").order_by("version")
+    return DataRun.objects.prefetch_related(Prefetch("versions", queryset=versions))
+
+
 def data_runs_with_versions():
-    """Data runs with their merge versions (events, duplicates, files), newest run first."""
-    return (
-        DataRun.objects.exclude(versions=None)
-        .prefetch_related(
-            Prefetch(
-                "versions",
-                queryset=MergeVersion.objects.select_related("downlink", "product", "level1_ft1").order_by(
-                    "version"
-                ),
-            )
-        )
-        .order_by("-run_id")
-    )
+    """The runs downlinks added to, newest first."""
+    return runs_with_versions().exclude(versions=None).order_by("-run_id")

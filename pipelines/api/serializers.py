@@ -5,30 +5,7 @@ from rest_framework import serializers
 
 from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
 
-from ..models import BtiSet, CampaignRun, DataRun, Downlink, FsscDelivery, ReprocessingCampaign, Switchover
-
-# --- downlinks and data runs ------------------------------------------------------------------
-
-
-class DownlinkSerializer(TrackedSerializer):
-    class Meta(TrackedSerializer.Meta):
-        model = Downlink
-        fields = [
-            "id",
-            "downlink_id",
-            "chunk_count",
-            "state",
-            "state_label",
-            "state_changed_at",
-            "created_at",
-        ]
-
-
-class DataRunSerializer(TrackedSerializer):
-    class Meta(TrackedSerializer.Meta):
-        model = DataRun
-        fields = ["id", "run_id", "state", "state_label", "state_changed_at", "created_at"]
-
+from ..models import BtiSet, CampaignRun, FsscDelivery, ReprocessingCampaign, Switchover
 
 # --- campaigns --------------------------------------------------------------------------------
 

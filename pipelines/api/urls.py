@@ -1,10 +1,9 @@
 """The pipelines API's routes, registered on the portal's router (PortalApp.api)."""
 
+from .downlink_views import ChunkViewSet, DataRunViewSet, DownlinkViewSet
 from .views import (
     BtiSetViewSet,
     CampaignRunViewSet,
-    DataRunViewSet,
-    DownlinkViewSet,
     FsscProductViewSet,
     ReprocessingCampaignViewSet,
     SwitchoverViewSet,
@@ -19,3 +18,4 @@ def register(router) -> None:
     router.register("switchovers", SwitchoverViewSet)
     router.register("runs", DataRunViewSet)
     router.register("downlinks", DownlinkViewSet)
+    router.register("chunks", ChunkViewSet)

@@ -21,15 +21,13 @@ from l2portal.ledger.services import Actor, absolute_path
 
 from .. import selectors, services
 from ..filtersets import BtiSetFilter, CampaignRunFilter, FsscProductFilter
-from ..models import CampaignRun, DataRun, Downlink, FsscDelivery, Switchover
+from ..models import CampaignRun, FsscDelivery, Switchover
 from . import examples as ex
 from .serializers import (
     BtiSetSerializer,
     BtiSubmitSerializer,
     CampaignCreateSerializer,
     CampaignRunSerializer,
-    DataRunSerializer,
-    DownlinkSerializer,
     FsscProductSerializer,
     MissingSerializer,
     NoteSerializer,
@@ -333,20 +331,3 @@ class SwitchoverViewSet(mixins.CreateModelMixin, TrackedViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._step(request, services.cancel_switchover, reason=self._note(request))
-
-
-# --- downlinks and data runs ------------------------------------------------------------------
-
-
-@documented_reads("Downlinks", "One downlink", "Downlink", ex.DOWNLINK_EXAMPLE)
-class DownlinkViewSet(TrackedViewSet):
-    queryset = Downlink.objects.all()
-    serializer_class = DownlinkSerializer
-    filterset_fields = ["state", "downlink_id"]
-
-
-@documented_reads("Data runs", "One data run", "Data run", ex.DATA_RUN_EXAMPLE)
-class DataRunViewSet(TrackedViewSet):
-    queryset = DataRun.objects.all()
-    serializer_class = DataRunSerializer
-    filterset_fields = ["state", "run_id"]

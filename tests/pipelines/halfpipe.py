@@ -63,19 +63,27 @@ def clean_run_products(folder: Path) -> dict[str, str]:
 
     def manage(*args):
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True, check=True
+            [sys.executable, "manage.py", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
 
     manage("migrate", "--noinput")
     (folder / "data" / "incoming").mkdir(parents=True, exist_ok=True)
     script = folder / "clean_run.py"
     script.write_text(CLEAN_RUN)
-    output = manage("shell", "-c", f"import sys; sys.argv = ['x', {str(folder)!r}]; exec(open({str(script)!r}).read())")
+    output = manage(
+        "shell", "-c", f"import sys; sys.argv = ['x', {str(folder)!r}]; exec(open({str(script)!r}).read())"
+    )
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
 def kill_hard(process) -> None:
     """SIGKILL a worker and its pool processes at once, as a machine losing power would."""
+    import contextlib
     import os
     import signal
 
@@ -87,8 +95,6 @@ def kill_hard(process) -> None:
             children = (task / "children").read_text().split() if (task / "children").exists() else []
             pending.extend(int(child) for child in children)
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     process.wait(timeout=10)
