@@ -96,7 +96,11 @@ def test_without_services_a_real_worker_runs_the_demo_from_the_broker_folder(tmp
     files in var/broker until a real worker takes it; then the pages show it done."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
     env.update(
-        L2PORTAL_VAR_DIR=str(tmp_path), PYTHONPATH=str(ROOT), L2PORTAL_DATA_ROOT=str(tmp_path / "data")
+        L2PORTAL_VAR_DIR=str(tmp_path),
+        PYTHONPATH=str(ROOT),
+        L2PORTAL_DATA_ROOT=str(tmp_path / "data"),
+        DJANGO_SECRET_KEY="a-key-of-this-test-only-" + "x" * 40,  # as `make run` does
+        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1,testserver",
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
