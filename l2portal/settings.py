@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "l2portal.web.RefuseNulMiddleware",
     # Serves /static/ from the web process in production (no separate file server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,6 +144,11 @@ REST_FRAMEWORK = {
     # Signed-in reads; every write's role is checked by the service it calls.
     "DEFAULT_PERMISSION_CLASSES": ["l2portal.ledger.api.permissions.SignedInReadsByRole"],
     "EXCEPTION_HANDLER": "l2portal.ledger.api.refusals.refusal_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "l2portal.ledger.api.parsers.GuardedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

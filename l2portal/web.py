@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import connection
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -92,3 +92,17 @@ def healthz(request):
     checks.update(_check_broker())
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is never a real name: 400, before any
+    view or database sees it (PostgreSQL text cannot hold one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in "".join([key, *values]) for key, values in query):
+            return HttpResponseBadRequest("NUL characters are not allowed in the path or the query string")
+        return self.get_response(request)
