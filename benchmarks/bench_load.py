@@ -174,14 +174,9 @@ def load_part(database_url: str) -> None:
                 time.sleep(0.5)
         with tempfile.TemporaryDirectory() as folder:
             portal = Path(folder) / "portal.lua"
-            portal.write_text(f'TOKEN = "{token}"\n' + WRK_SCRIPT)
+            portal.write_text(f'TOKEN = "{token}"\n' + COUNTING + PORTAL_REQUESTS)
             floor_script = Path(folder) / "floor.lua"
-            floor_script.write_text(
-                WRK_SCRIPT.replace("function request()", "function request_unused()").replace(
-                    "local counts", 'TOKEN = ""\nlocal counts'
-                )
-                + '\nfunction request() return wrk.format("GET", "/healthz") end\n'
-            )
+            floor_script.write_text(COUNTING + FLOOR_REQUESTS)
             floor = run_wrk(f"http://127.0.0.1:{port}", floor_script, ["1"])
             portal_figures = run_wrk(f"http://127.0.0.1:{port}", portal, ids)
     finally:
