@@ -20,7 +20,7 @@ import erfa
 import numpy as np
 from astropy.io import fits
 
-from .fitsstream import FitsStream
+from .fitsstream import Cards, FitsStream
 
 EVENTS, GTI = "EVENTS", "GTI"
 MJDREF = (51910, 7.428703703703703e-4)  # MET 0 = 2001-01-01T00:00:00 UTC, in TT
@@ -204,27 +204,27 @@ def time_keywords(tstart: float, tstop: float) -> dict:
 
 
 @functools.cache
-def _primary_header() -> fits.Header:
+def _primary_header() -> Cards:
     header = fits.PrimaryHDU().header
     for key, value in TIME_KEYWORDS.items():
         header[key] = value
-    return header
+    return Cards.from_header(header)
 
 
-def primary_header(keywords: dict) -> fits.Header:
+def primary_header(keywords: dict) -> Cards:
     header = _primary_header().copy()
     for key, value in keywords.items():
         header[key] = value
     return header
 
 
-def ft1_events_header() -> fits.Header:
+def ft1_events_header() -> Cards:
     """The EVENTS header of decoded chunks: FT1 columns, names, units and time keywords."""
     return _ft1_events_header().copy()
 
 
 @functools.cache
-def _ft1_events_header() -> fits.Header:
+def _ft1_events_header() -> Cards:
     columns = [fits.Column(name=n, format=f, unit=u or None) for n, f, u, _ in FT1_COLUMNS]
     header = fits.BinTableHDU.from_columns(columns, nrows=0).header
     header["EXTNAME"] = (EVENTS, "name of this binary table extension")
@@ -232,11 +232,11 @@ def _ft1_events_header() -> fits.Header:
     header["HDUCLAS1"] = ("EVENTS", "extension contains events")
     for key, value in TIME_KEYWORDS.items():
         header[key] = value
-    return header
+    return Cards.from_header(header)
 
 
 @functools.cache
-def _gti_header() -> fits.Header:
+def _gti_header() -> Cards:
     columns = [fits.Column(name=n, format="D", unit="s") for n in ("START", "STOP")]
     header = fits.BinTableHDU.from_columns(columns, nrows=0).header
     header["EXTNAME"] = (GTI, "name of this binary table extension")
@@ -245,10 +245,10 @@ def _gti_header() -> fits.Header:
     header["HDUCLAS2"] = ("ALL", "extension contains all science time")
     for key, value in TIME_KEYWORDS.items():
         header[key] = value
-    return header
+    return Cards.from_header(header)
 
 
-def gti_table(gti: np.ndarray, keywords: dict) -> tuple[fits.Header, bytes]:
+def gti_table(gti: np.ndarray, keywords: dict) -> tuple[Cards, bytes]:
     header = _gti_header().copy()
     for key, value in keywords.items():
         header[key] = value

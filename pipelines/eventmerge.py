@@ -31,7 +31,7 @@ from .eventfile import (
     time_span,
     union_intervals,
 )
-from .fitsstream import FitsStream
+from .fitsstream import Cards, FitsStream
 
 DEFAULT_BUFFER_ROWS = 1 << 20
 DROPPED_KEYWORDS = ("CHECKSUM", "DATASUM")
@@ -135,10 +135,10 @@ def _round(sources: list[_Source]) -> tuple[np.ndarray, np.ndarray, np.ndarray] 
     return rows[order], times[order], ids[order]
 
 
-def _clean(header: fits.Header, keywords: dict) -> fits.Header:
-    header = header.copy()
+def _clean(header: fits.Header, keywords: dict) -> Cards:
+    header = Cards.from_header(header)
     for key in DROPPED_KEYWORDS:
-        header.remove(key, ignore_missing=True, remove_all=True)
+        header.discard(key)
     for key, value in keywords.items():
         header[key] = value
     return header

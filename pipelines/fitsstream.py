@@ -60,10 +60,86 @@ def encode_checksum(total: int) -> str:
     return text.decode("ascii")
 
 
+def _float_text(value: float) -> str:
+    """A float as FITS writes it: at most 20 characters, with a point or an exponent."""
+    text = str(float(value)).replace("e", "E")
+    if "." not in text and "E" not in text:
+        text += ".0"
+    if len(text) > 20:
+        exponent = text.find("E")
+        text = text[:20] if exponent < 0 else text[: 20 - (len(text) - exponent)] + text[exponent:]
+    return text
+
+
+def card_image(key: str, value, comment: str = "") -> str:
+    """One header card in the FITS fixed format (a long string goes through astropy's CONTINUE)."""
+    if isinstance(value, str) and len(value) > 60:
+        return fits.Card(key, value, comment).image
+    if isinstance(value, bool | np.bool_):
+        text = f"{'T' if value else 'F':>20}"
+    elif isinstance(value, int | np.integer):
+        text = f"{int(value):>20d}"
+    elif isinstance(value, float | np.floating):
+        text = f"{_float_text(value):>20}"
+    else:
+        quoted = "'" + str(value).replace("'", "''").ljust(8) + "'"
+        text = f"{quoted:<20}"
+    image = f"{key:<8}= {text}" + (f" / {comment}" if comment else "")
+    return image[:80].ljust(80)
+
+
+class Cards:
+    """A header as card images: copied and changed for the price of a list, rendered by plain
+    string formatting (astropy's Header costs milliseconds per file, which a chunk cannot afford).
+    Cards read from a file keep their image as it was."""
+
+    def __init__(self, images: list[str], values: dict, comments: dict):
+        self.images, self.values, self.comments = images, values, comments
+        self.index = {image[:8].rstrip(): n for n, image in enumerate(images) if image[8:10] == "= "}
+
+    @classmethod
+    def from_header(cls, header: fits.Header) -> Cards:
+        cards = [card for card in header.cards if card.keyword != "END"]
+        values = {
+            card.keyword: card.value for card in cards if card.keyword not in ("COMMENT", "HISTORY", "")
+        }
+        comments = {card.keyword: card.comment for card in cards}
+        return cls([card.image for card in cards], values, comments)
+
+    def copy(self) -> Cards:
+        return Cards(list(self.images), dict(self.values), dict(self.comments))
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+    def get(self, key: str, default=None):
+        return self.values.get(key, default)
+
+    def __setitem__(self, key: str, value) -> None:
+        value, comment = value if isinstance(value, tuple) else (value, self.comments.get(key, ""))
+        self.values[key], self.comments[key] = value, comment
+        image = card_image(key, value, comment)
+        if key in self.index:
+            self.images[self.index[key]] = image
+        else:
+            self.index[key] = len(self.images)
+            self.images.append(image)
+
+    def discard(self, key: str) -> None:
+        if key in self.index:
+            del self.images[self.index[key]]
+            self.values.pop(key, None)
+            self.index = {image[:8].rstrip(): n for n, image in enumerate(self.images) if image[8:10] == "= "}
+
+    def tostring(self) -> str:
+        text = "".join(self.images) + "END".ljust(80)
+        return text.ljust(-(-len(text) // BLOCK) * BLOCK)
+
+
 @dataclass
 class _Hdu:
     offset: int
-    header: fits.Header
+    header: Cards
     header_bytes: int
     data_bytes: int = 0
     datasum: int = 0
@@ -78,8 +154,8 @@ class FitsStream:
     hdus: list[_Hdu] = field(default_factory=list)
     _carry: bytes = b""
 
-    def begin(self, header: fits.Header) -> int:
-        header = header.copy()
+    def begin(self, header: Cards | fits.Header) -> int:
+        header = header.copy() if isinstance(header, Cards) else Cards.from_header(header)
         header["CHECKSUM"] = (ZERO_CHECKSUM, "HDU checksum")
         header["DATASUM"] = ("0" * 10, "data unit checksum")
         text = header.tostring().encode("ascii")

@@ -24,7 +24,8 @@ def _operator(request) -> bool:
 
 
 def downlink_list(request):
-    page = Paginator(selectors.annotated_downlinks().order_by("-downlink_id"), PER_PAGE).get_page(request.GET.get("page"))
+    downlinks = selectors.annotated_downlinks().order_by("-downlink_id")
+    page = Paginator(downlinks, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "pipelines/downlink_list.html", {"page": page})
 
 

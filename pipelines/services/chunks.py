@@ -61,7 +61,6 @@ def _decode(chunk: Chunk, actor: Actor) -> None:
     files = _write_parts(chunk, retdef, parts, sha256)
     with transaction.atomic():
         runs = _runs([part.run_id for part in parts])
-        ChunkEvents.objects.filter(chunk=chunk).delete()  # a chunk decoded again after a fix
         ChunkEvents.objects.bulk_create(
             ChunkEvents(chunk=chunk, data_run=runs[part.run_id], product=product, events=len(part.rows))
             for part, product in zip(parts, files, strict=True)
@@ -152,10 +151,11 @@ def _runs(run_ids: list[int]) -> dict[int, DataRun]:
 def _chunk_finished(chunk: Chunk, actor: Actor) -> None:
     """In the chunk's transaction: a downlink waiting in Error for this chunk goes back to
     decoding; the fan-in counts the chunk, and the call that completes it plans the merges."""
-    downlink = chunk.downlink
-    downlink.refresh_from_db(fields=["state"])
-    if downlink.state == "error" and not downlink.chunks.filter(state="error").exists():
-        ledger.retry(downlink, actor, f"chunk {chunk.number} decoded after its retry")
+    downlink = chunk.downlink  # its state as the task began: a downlink failing since waits for that chunk
+    if downlink.state == "error":
+        downlink.refresh_from_db(fields=["state"])
+        if downlink.state == "error" and not downlink.chunks.filter(state="error").exists():
+            ledger.retry(downlink, actor, f"chunk {chunk.number} decoded after its retry")
     if ledger.fan_in_part_done(chunks_fan_in(downlink), str(chunk.number)):
         plan_merges(downlink.pk, actor)
 
