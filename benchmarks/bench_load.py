@@ -43,7 +43,7 @@ TRANSITIONS_PER_CLIENT = int(os.environ.get("BENCH_TRANSITIONS_PER_CLIENT", 2_00
 # function: the portal's (two reads for every write; claims and releases of random programs), or
 # the floor's.
 COUNTING = r"""
-local counts = {}
+counts = {}
 local threads = {}
 ids = {}
 function setup(thread) table.insert(threads, thread) end
