@@ -10,7 +10,7 @@ its own (<name>_load). Two parts:
    claims and releases of observing programs by scientists (state transitions with their history,
    409 when another client won the program). Prints requests per second, p50/p99 latency and the
    answers by status class; a 5xx is a failure. The floor, measured the same way in the same run,
-   is /healthz (one SELECT 1): what the stack serves with no portal work at all.
+   is the API root with the same token: authentication and DRF with no portal work at all.
 2. Transitions per second with 8 concurrent clients on different objects (processes, one
    connection each), against the same clients doing the same SQL as raw statements (the floor),
    and against one client sequentially.
@@ -78,7 +78,7 @@ function request()
 end
 """
 FLOOR_REQUESTS = r"""
-function request() return wrk.format("GET", "/healthz") end
+function request() return wrk.format("GET", "/api/", {["Authorization"] = "Token " .. TOKEN}) end
 """
 
 
@@ -176,7 +176,7 @@ def load_part(database_url: str) -> None:
             portal = Path(folder) / "portal.lua"
             portal.write_text(f'TOKEN = "{token}"\n' + COUNTING + PORTAL_REQUESTS)
             floor_script = Path(folder) / "floor.lua"
-            floor_script.write_text(COUNTING + FLOOR_REQUESTS)
+            floor_script.write_text(f'TOKEN = "{token}"\n' + COUNTING + FLOOR_REQUESTS)
             floor = run_wrk(f"http://127.0.0.1:{port}", floor_script, ["1"])
             portal_figures = run_wrk(f"http://127.0.0.1:{port}", portal, ids)
     finally:
