@@ -11,11 +11,16 @@ carry the ECI J2000 position (m), velocity (m/s), GNC mode and the SAA flag.
 
 The parse is vectorised (numpy + the pandas C parser): a day of telemetry (about 518,000 lines)
 takes well under a second. Malformed lines never stop the parse and never vanish silently: each
-is listed with its line number and reason in ``Magic7Data.report``.
+is listed with its line number and reason in ``Magic7Data.report``. A line that is not UTF-8 text
+is rejected alone. A record whose time does not fit its neighbours of the same type is rejected
+alone: the records kept are the longest run in time order (one corrupted MET, far in the future or
+the past, costs that record only, never the records after it). ``read_magic7`` then refuses a file
+whose rejected share or largest gap between records of one type exceeds its ``Magic7Limits``.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import io
@@ -31,6 +36,9 @@ ORB_FIELDS = 13
 GZIP_MAGIC = b"\x1f\x8b"
 QUATERNION_NORM_TOLERANCE = 1e-3
 SCAN_CHUNK = 1 << 22  # bytes
+# Records either side of a time-order violation among which the longest in-order run is sought: a
+# burst of up to this many corrupted times is rejected record by record.
+SEQUENCE_WINDOW = 64
 
 # Reasons reported for rejected lines.
 WRONG_FIELD_COUNT = "wrong field count"
@@ -41,6 +49,8 @@ BAD_QUATERNION = "quaternion not normalised"
 BAD_FLAG = "invalid GNC mode or SAA flag"
 TIME_BACKWARDS = "time goes backwards"
 DUPLICATE_TIME = "duplicate time"
+OUT_OF_SEQUENCE = "time out of sequence (later than the records after it)"
+NOT_UTF8 = "not UTF-8 text"
 
 
 class Magic7Error(ValueError):
@@ -54,22 +64,70 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Gap:
+    kind: str  # "ATT" or "ORB"
+    after: float  # MET of the last record before the gap
+    before: float  # MET of the first record after it
+
+    @property
+    def seconds(self) -> float:
+        return self.before - self.after
+
+
+@dataclass(frozen=True)
 class ParseReport:
     total_lines: int
     att_records: int
     orb_records: int
     problems: tuple[Problem, ...]
+    largest_gap: Gap | None = None  # the longest time between consecutive records of one type
 
     @property
     def counts(self) -> dict[str, int]:
         return dict(Counter(problem.reason for problem in self.problems))
 
+    @property
+    def rejected_share(self) -> float:
+        return len(self.problems) / self.total_lines if self.total_lines else 0.0
+
     def summary(self) -> str:
         text = f"{self.total_lines} lines: {self.att_records} ATT, {self.orb_records} ORB"
+        if self.largest_gap is not None:
+            gap = self.largest_gap
+            text += f", largest gap {gap.seconds:.3f} s ({gap.kind} after MET {gap.after:.6f})"
         if not self.problems:
             return text + ", no malformed lines"
         details = ", ".join(f"{reason}: {count}" for reason, count in sorted(self.counts.items()))
         return f"{text}, {len(self.problems)} rejected ({details})"
+
+
+@dataclass(frozen=True)
+class Magic7Limits:
+    """What a usable file may hold at most: the share of its lines rejected, and the longest time
+    between consecutive records of one type (None: no limit)."""
+
+    max_rejected_share: float | None = 0.01
+    max_gap_seconds: float | None = 600.0
+
+    def check(self, report: ParseReport) -> None:
+        """Raise Magic7Error with the numbers when ``report`` exceeds a limit."""
+        failures = []
+        if self.max_rejected_share is not None and report.rejected_share > self.max_rejected_share:
+            failures.append(
+                f"{len(report.problems)} of {report.total_lines} lines rejected "
+                f"({report.rejected_share:.2%}, limit {self.max_rejected_share:.2%})"
+            )
+        gap = report.largest_gap
+        if self.max_gap_seconds is not None and gap is not None and gap.seconds > self.max_gap_seconds:
+            failures.append(
+                f"{gap.kind} records stop for {gap.seconds:.3f} s after MET {gap.after:.6f} "
+                f"(limit {self.max_gap_seconds:g} s)"
+            )
+        if failures:
+            raise Magic7Error(f"magic7 file unusable: {'; '.join(failures)}; {report.summary()}")
+
+
+DEFAULT_LIMITS = Magic7Limits()
 
 
 @dataclass(frozen=True)
@@ -85,20 +143,23 @@ class Magic7Data:
     report: ParseReport
 
 
-def read_magic7(path: str | os.PathLike) -> Magic7Data:
-    """Parse a magic7 file, plain or gzip-compressed (detected from its content)."""
+def read_magic7(path: str | os.PathLike, limits: Magic7Limits = DEFAULT_LIMITS) -> Magic7Data:
+    """Parse a magic7 file, plain or gzip-compressed (detected from its content), and refuse it
+    when it exceeds ``limits``."""
     with open(path, "rb") as handle:
         raw = handle.read()
     if raw.startswith(GZIP_MAGIC):
         raw = gzip.decompress(raw)
-    return parse_magic7(raw)
+    data = parse_magic7(raw)
+    limits.check(data.report)
+    return data
 
 
 def parse_magic7(raw: bytes) -> Magic7Data:
     if not raw:
         raise Magic7Error("magic7 file is empty")
     buffer = np.frombuffer(raw, dtype=np.uint8)
-    line_ends, spaces = _positions(buffer)
+    line_ends, spaces, high_bytes = _positions(buffer)
     if not raw.endswith(b"\n"):
         line_ends = np.append(line_ends, len(raw))
     line_starts = np.concatenate(([0], line_ends[:-1] + 1)).astype(np.int64)
@@ -107,9 +168,13 @@ def parse_magic7(raw: bytes) -> Magic7Data:
     # Field count = separators + 1; a line holds exactly 11 (ATT) or 12 (ORB) single spaces.
     fields = np.diff(np.searchsorted(spaces, np.append(line_starts, len(buffer)))) + 1
     fields[line_ends - line_starts == 0] = 0
-    plausible = (fields == ATT_FIELDS) | (fields == ORB_FIELDS)
+    not_text = _not_utf8(raw, line_starts, line_ends, high_bytes)
+    plausible = ((fields == ATT_FIELDS) | (fields == ORB_FIELDS)) & ~not_text
 
-    rejected: list[tuple[np.ndarray, str]] = [(np.flatnonzero(~plausible), WRONG_FIELD_COUNT)]
+    rejected: list[tuple[np.ndarray, str]] = [
+        (np.flatnonzero(not_text), NOT_UTF8),
+        (np.flatnonzero(~plausible & ~not_text), WRONG_FIELD_COUNT),
+    ]
     kept_lines = np.flatnonzero(plausible)
     width = ORB_FIELDS if (fields == ORB_FIELDS).any() else ATT_FIELDS
     table = _read_table(raw, buffer, line_starts, plausible, width)
@@ -130,7 +195,9 @@ def parse_magic7(raw: bytes) -> Magic7Data:
         Problem(int(line) + 1, reason)
         for line, reason in sorted((line, reason) for lines, reason in rejected for line in lines.tolist())
     )
-    report = ParseReport(total_lines, len(att_met), len(orb_met), problems)
+    report = ParseReport(
+        total_lines, len(att_met), len(orb_met), problems, _largest_gap(("ATT", att_met), ("ORB", orb_met))
+    )
     if len(orb_met) == 0 or len(att_met) == 0:
         missing = "ORB" if len(orb_met) == 0 else "ATT"
         raise Magic7Error(f"magic7 file has no usable {missing} records; {report.summary()}")
@@ -150,15 +217,28 @@ def parse_magic7(raw: bytes) -> Magic7Data:
     )
 
 
-def _positions(buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets of every newline and every space, scanned in chunks: small temporaries stay in cache
-    and are reused, where whole-file comparisons would fault in a fresh 70 MB mask each."""
-    newlines, spaces = [], []
+def _positions(buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets of every newline, every space and every byte above 127, scanned in chunks: small
+    temporaries stay in cache and are reused, where whole-file comparisons would fault in a fresh
+    70 MB mask each."""
+    newlines, spaces, high = [], [], []
     for offset in range(0, len(buffer), SCAN_CHUNK):
         chunk = buffer[offset : offset + SCAN_CHUNK]
         newlines.append(np.flatnonzero(chunk == ord("\n")) + offset)
         spaces.append(np.flatnonzero(chunk == ord(" ")) + offset)
-    return np.concatenate(newlines), np.concatenate(spaces)
+        high.append(np.flatnonzero(chunk > 127) + offset)
+    return np.concatenate(newlines), np.concatenate(spaces), np.concatenate(high)
+
+
+def _not_utf8(raw: bytes, line_starts: np.ndarray, line_ends: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Mask of the lines that do not decode as UTF-8 (only lines holding a byte above 127 can fail)."""
+    mask = np.zeros(len(line_starts), dtype=bool)
+    for line in np.unique(np.searchsorted(line_starts, high, side="right") - 1).tolist():
+        try:
+            raw[line_starts[line] : line_ends[line]].decode("utf-8")
+        except UnicodeDecodeError:
+            mask[line] = True
+    return mask
 
 
 def _read_table(
@@ -233,10 +313,73 @@ def _validate(
 
 
 def _monotonic(met: np.ndarray, lines: np.ndarray, rejected: list[tuple[np.ndarray, str]]) -> np.ndarray:
-    """Keep records later than every earlier record of the same type; reject repeats and regressions."""
-    latest_before = np.concatenate(([-np.inf], np.maximum.accumulate(met)[:-1]))
-    duplicate = met == latest_before
-    backwards = met < latest_before
-    rejected.append((lines[duplicate], DUPLICATE_TIME))
-    rejected.append((lines[backwards], TIME_BACKWARDS))
-    return ~(duplicate | backwards)
+    """Mask of the records kept in time order; the others are added to ``rejected``.
+
+    Around each place where the time does not increase, the longest strictly increasing run of
+    records (within SEQUENCE_WINDOW records either side, bounded by the records just outside) is
+    kept: a record is judged against its neighbours, not against the last record accepted.
+    """
+    keep = np.ones(len(met), dtype=bool)
+    for first, last in _violation_windows(met):
+        low = met[first - 1] if first > 0 else -np.inf
+        high = met[last + 1] if last + 1 < len(met) else np.inf
+        keep[first : last + 1] = _longest_increasing(met[first : last + 1], low, high)
+    dropped, kept = np.flatnonzero(~keep), np.flatnonzero(keep)
+    before = np.searchsorted(kept, dropped)  # kept records ahead of each dropped one
+    previous = np.full(len(dropped), -np.inf)
+    previous[before > 0] = met[kept[before[before > 0] - 1]]
+    duplicate = met[dropped] == previous
+    backwards = met[dropped] < previous
+    rejected.append((lines[dropped[duplicate]], DUPLICATE_TIME))
+    rejected.append((lines[dropped[backwards]], TIME_BACKWARDS))
+    rejected.append((lines[dropped[~duplicate & ~backwards]], OUT_OF_SEQUENCE))
+    return keep
+
+
+def _violation_windows(met: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) record indices of the merged windows around every non-increasing step."""
+    steps = np.flatnonzero(np.diff(met) <= 0)
+    windows: list[tuple[int, int]] = []
+    for step in steps.tolist():
+        first, last = max(step - SEQUENCE_WINDOW, 0), min(step + 1 + SEQUENCE_WINDOW, len(met) - 1)
+        if windows and first <= windows[-1][1] + 1:
+            windows[-1] = (windows[-1][0], last)
+        else:
+            windows.append((first, last))
+    return windows
+
+
+def _longest_increasing(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Mask of a longest strictly increasing subsequence of ``values`` lying in (low, high).
+
+    Patience sorting run from the end: among equal times the earliest record is the one kept, so a
+    repeated record is the one rejected.
+    """
+    candidates = [i for i in range(len(values) - 1, -1, -1) if low < values[i] < high]
+    tails: list[float] = []  # -value of the smallest tail of a run of each length (runs read backwards)
+    tail_index: list[int] = []
+    parent = {}
+    for i in candidates:
+        key = -values[i]
+        position = bisect.bisect_left(tails, key)
+        parent[i] = tail_index[position - 1] if position else -1
+        if position == len(tails):
+            tails.append(key)
+            tail_index.append(i)
+        else:
+            tails[position], tail_index[position] = key, i
+    keep = np.zeros(len(values), dtype=bool)
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        keep[i] = True
+        i = parent[i]
+    return keep
+
+
+def _largest_gap(*series: tuple[str, np.ndarray]) -> Gap | None:
+    gaps = []
+    for kind, met in series:
+        if len(met) > 1:
+            step = int(np.argmax(np.diff(met)))
+            gaps.append(Gap(kind, float(met[step]), float(met[step + 1])))
+    return max(gaps, key=lambda gap: gap.seconds, default=None)

@@ -2,6 +2,8 @@
 # The single source of the FT2 columns, formats, units and header keywords used by pipelines.ft2.
 # A keyword with an empty value is filled in by the writer; every other value is written as is.
 # HDUs are separated by END. SC_VELOCITY (S/C velocity at START of interval) was added for P310.
+# FT2DEFS..TELGAPS (not in fitsGen's template) name what decided the numbers and where LIVETIME
+# came from. LON_GEO is written in -180..180 as production has done since the astro change of 2018.
 SIMPLE       = T                            / file does conform to FITS standard
 BITPIX       = 8                            / number of bits per data pixel
 NAXIS        = 0                            / number of data axes
@@ -26,6 +28,16 @@ ORIGIN       = 'LISOC'                      / name of organization making file
 CREATOR      =                              / software and version creating file
 VERSION      =                              / release version of the file
 PROC_VER     =                              / processing version
+FT2DEFS      =                              / definition set of the derived columns
+IGRF         =                              / IGRF generation of the geomagnetic columns
+IGRFSHA      =                              / sha256 of its coefficients (first 16 digits)
+NUMPYVER     =                              / numpy version that computed the columns
+ASTROVER     =                              / astropy version
+ERFAVER      =                              / pyerfa version (ERFA library version)
+IERSVER      =                              / IERS table (astropy-iers-data version)
+LIVETSRC     =                              / LIVETIME source (or none)
+LIVETREF     =                              / LIVETIME input file or command
+TELGAPS      =                              / telemetry gaps left without bins
 END
 
 XTENSION     = 'BINTABLE'                   / binary table extension
@@ -62,6 +74,16 @@ FILENAME     =                              / name of this file
 CREATOR      =                              / software and version creating file
 VERSION      =                              / release version of the file
 PROC_VER     =                              / processing version
+FT2DEFS      =                              / definition set of the derived columns
+IGRF         =                              / IGRF generation of the geomagnetic columns
+IGRFSHA      =                              / sha256 of its coefficients (first 16 digits)
+NUMPYVER     =                              / numpy version that computed the columns
+ASTROVER     =                              / astropy version
+ERFAVER      =                              / pyerfa version (ERFA library version)
+IERSVER      =                              / IERS table (astropy-iers-data version)
+LIVETSRC     =                              / LIVETIME source (or none)
+LIVETREF     =                              / LIVETIME input file or command
+TELGAPS      =                              / telemetry gaps left without bins
 TTYPE1       = 'START'                      / start of interval (Mission Elapsed Time)
 TFORM1       = 'D'                          / data format of field: 8-byte DOUBLE
 TUNIT1       = 's'                          / physical unit of field
@@ -83,8 +105,8 @@ TLMAX4       = 90.0                         / maximum value
 TTYPE5       = 'LON_GEO'                    / ground point longitude
 TFORM5       = 'E'                          / data format of field: 4-byte REAL
 TUNIT5       = 'deg'                        / physical unit of field
-TLMIN5       = 0.0                          / minimum value
-TLMAX5       = 360.0                        / maximum value
+TLMIN5       = -180.0                       / minimum value
+TLMAX5       = 180.0                        / maximum value
 TTYPE6       = 'RAD_GEO'                    / S/C altitude above the WGS84 ellipsoid
 TFORM6       = 'D'                          / data format of field: 8-byte DOUBLE
 TUNIT6       = 'm'                          / physical unit of field

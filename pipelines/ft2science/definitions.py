@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 
 import astropy
+import astropy_iers_data
 import erfa
 import numpy as np
 from astropy.time import Time
@@ -87,10 +88,12 @@ def versions(name: str) -> dict[str, str]:
         "definitions": s.name,
         "igrf": s.igrf_generation,
         "igrf_source": table.source,
+        "igrf_sha256": igrf.table_sha256(s.igrf_generation),
         "numpy": np.__version__,
         "astropy": astropy.__version__,
         "pyerfa": erfa.__version__,
         "erfa": erfa.version.erfa_version,
+        "iers": astropy_iers_data.__version__,
     }
 
 

@@ -10,6 +10,7 @@ field in Gauss in geocentric Cartesian axes for positions in units of the IGRF r
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 
 ERA_KM = 6371.2  # IGRF reference radius; also the length unit of the field-line tracing
 NMAX = 13
+SYNTHESIS_BLOCK = 8192  # points per block of the synthesis
 DATA = Path(__file__).resolve().parent / "data"
 GENERATIONS = {
     "IGRF-11": "igrf11.txt",
@@ -73,13 +75,22 @@ class IgrfTable:
         return out
 
 
-@functools.cache
-def load(generation: str) -> IgrfTable:
+def _path(generation: str) -> Path:
     try:
-        path = DATA / GENERATIONS[generation]
+        return DATA / GENERATIONS[generation]
     except KeyError:
         raise ValueError(f"unknown IGRF generation {generation!r}; have {sorted(GENERATIONS)}") from None
-    lines = path.read_text().splitlines()
+
+
+@functools.cache
+def table_sha256(generation: str) -> str:
+    """The coefficient file's sha256: which numbers the field came from, for provenance."""
+    return hashlib.sha256(_path(generation).read_bytes()).hexdigest()
+
+
+@functools.cache
+def load(generation: str) -> IgrfTable:
+    lines = _path(generation).read_text().splitlines()
     source = lines[0].lstrip("# ").strip()
     body = [line.split() for line in lines if line and not line.startswith("#")]
     epochs = np.array([float(x) for x in body[1][3:-1]])
@@ -117,9 +128,20 @@ def synthesis(
     """Internal field -grad V (M, 3), nT, Cartesian axes, at positions (M, 3) in units of ERA_KM.
 
     Coefficients ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT, indexed [n, m]; with ``rate_g``, ``rate_h``
-    (nT/yr) and ``dt`` (M,) in years each point has its own coefficients g + dt * rate_g.
+    (nT/yr) and ``dt`` (M,) in years each point has its own coefficients g + dt * rate_g. Points go
+    through in blocks small enough for the recursion's arrays to stay in the processor's cache.
     """
-    x, y, z = np.asarray(position, dtype=float).T
+    position = np.asarray(position, dtype=float)
+    out = np.empty((len(position), 3))
+    for first in range(0, len(position), SYNTHESIS_BLOCK):
+        block = slice(first, first + SYNTHESIS_BLOCK)
+        years = None if dt is None else np.asarray(dt)[block]
+        out[block] = _synthesis_block(position[block], g, h, rate_g, rate_h, years)
+    return out
+
+
+def _synthesis_block(position, g, h, rate_g, rate_h, dt) -> np.ndarray:
+    x, y, z = position.T
     rho = np.hypot(x, y)
     r = np.sqrt(rho * rho + z * z)
     ct, st = z / r, np.maximum(rho / r, 1e-300)
@@ -127,29 +149,33 @@ def synthesis(
     orders = np.arange(NMAX + 1)[:, None]
     cosm, sinm = np.cos(orders * phase), np.sin(orders * phase)
     br, bt, bp = np.zeros(len(r)), np.zeros(len(r)), np.zeros(len(r))
-    p_prev2, dp_prev2 = np.zeros((NMAX + 1, len(r))), np.zeros((NMAX + 1, len(r)))
-    p_prev, dp_prev = np.zeros_like(p_prev2), np.zeros_like(p_prev2)
-    p_prev[0] = 1.0
+    # Legendre values P_n^m and their theta derivatives, degree n kept in slot n % 3.
+    p = [np.zeros((NMAX + 1, len(r))) for _ in range(3)]
+    dp = [np.zeros((NMAX + 1, len(r))) for _ in range(3)]
+    p[0][0] = 1.0
     inv_r = 1.0 / r
     power = inv_r * inv_r  # (a/r)^(n+2), starting at n = 0
     for n in range(1, NMAX + 1):
         power = power * inv_r
         a, b, diagonal = _recursion_factors(n)
-        p, dp = np.empty_like(p_prev), np.empty_like(p_prev)
-        p[:n] = a * ct * p_prev[:n] - b * p_prev2[:n]
-        dp[:n] = a * (ct * dp_prev[:n] - st * p_prev[:n]) - b * dp_prev2[:n]
-        p[n] = diagonal * st * p_prev[n - 1]
-        dp[n] = diagonal * (ct * p_prev[n - 1] + st * dp_prev[n - 1])
+        now, prev, prev2 = p[n % 3], p[(n - 1) % 3], p[(n - 2) % 3]
+        dnow, dprev, dprev2 = dp[n % 3], dp[(n - 1) % 3], dp[(n - 2) % 3]
+        low = n - 1  # for m = n - 1 the factor b is 0 and degree n - 2 has no such order
+        np.multiply(a * ct, prev[:n], out=now[:n])
+        now[:low] -= b[:low] * prev2[:low]
+        np.multiply(a, ct * dprev[:n] - st * prev[:n], out=dnow[:n])
+        dnow[:low] -= b[:low] * dprev2[:low]
+        now[n] = diagonal * st * prev[n - 1]
+        dnow[n] = diagonal * (ct * prev[n - 1] + st * dprev[n - 1])
         gn, hn = g[n, : n + 1, None], h[n, : n + 1, None]
         if dt is not None:
             gn, hn = gn + rate_g[n, : n + 1, None] * dt, hn + rate_h[n, : n + 1, None] * dt
         c, s = cosm[: n + 1], sinm[: n + 1]
         even = gn * c + hn * s
         odd = orders[: n + 1] * (gn * s - hn * c)
-        br += (n + 1) * power * np.einsum("ij,ij->j", even, p[: n + 1])
-        bt -= power * np.einsum("ij,ij->j", even, dp[: n + 1])
-        bp += power * np.einsum("ij,ij->j", odd, p[: n + 1]) / st
-        p_prev2, dp_prev2, p_prev, dp_prev = p_prev, dp_prev, p, dp
+        br += (n + 1) * power * np.einsum("ij,ij->j", even, now[: n + 1])
+        bt -= power * np.einsum("ij,ij->j", even, dnow[: n + 1])
+        bp += power * np.einsum("ij,ij->j", odd, now[: n + 1]) / st
     cp, sp = np.cos(phase), np.sin(phase)
     horizontal = br * st + bt * ct
     return np.stack([horizontal * cp - bp * sp, horizontal * sp + bp * cp, br * ct - bt * st], axis=-1)

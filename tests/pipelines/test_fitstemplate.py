@@ -59,6 +59,16 @@ REALISTIC_VALUES = {
     "CREATOR": ft2.CREATOR,
     "VERSION": 1,
     "PROC_VER": 310,
+    "FT2DEFS": "fermi-2019",
+    "IGRF": "IGRF-12",
+    "IGRFSHA": "c1b5de4aed37ea32",
+    "NUMPYVER": "2.4.6",
+    "ASTROVER": "7.2.3",
+    "ERFAVER": "2.0.1.5 (ERFA 2.0.1)",
+    "IERSVER": "0.2026.11.2.0.34.55",
+    "LIVETSRC": "previous-ft2",
+    "LIVETREF": "gll_pt1s_p202_r0545208791_v001.fit",
+    "TELGAPS": 0,
 }
 WRITER_SUPPLIED = set(REALISTIC_VALUES)
 
@@ -102,6 +112,7 @@ def test_every_template_card_fits_without_truncation(template):
             assert len(card.image) == 80
     assert hdu.header["TLMIN4"] == -90.0
     assert hdu.header["TLMAX4"] == 90.0
+    assert (hdu.header["TLMIN5"], hdu.header["TLMAX5"]) == (-180.0, 180.0)  # LON_GEO as production writes it
     assert hdu.header["TUNIT31"] == "m/s"
 
 

@@ -119,3 +119,83 @@ def test_file_without_usable_att_records_is_an_error():
 def test_garbage_only_file_is_an_error_listing_the_lines():
     with pytest.raises(magic7.Magic7Error, match="wrong field count: 2"):
         parse(["hello world", "x"])
+
+
+def generated(start=545208791.0, stop=545208851.0, seed=1):
+    return orbitgen.magic7_lines(start, stop, seed=seed)
+
+
+def seconds_of(line):
+    return int(line.split(" ")[3])
+
+
+def corrupt(lines, index, old, new):
+    lines = list(lines)
+    assert old in lines[index]
+    lines[index] = lines[index].replace(old, new, 1)
+    return lines
+
+
+def test_a_record_far_in_the_future_is_rejected_alone():
+    lines = generated()
+    att = [i for i, line in enumerate(lines) if " ATT " in line]
+    target = att[100]
+    seconds = lines[target].split(" ")[3]
+    data = parse(corrupt(lines, target, f" {seconds} ", f" 9{seconds[1:]} "))
+    assert data.report.problems == (magic7.Problem(target + 1, magic7.OUT_OF_SEQUENCE),)
+    clean = parse(lines)
+    assert len(data.att_met) == len(clean.att_met) - 1
+    np.testing.assert_array_equal(np.delete(clean.att_met, 100), data.att_met)
+    np.testing.assert_array_equal(clean.orb_met, data.orb_met)
+
+
+def test_a_record_far_in_the_past_and_a_burst_of_bad_times_are_rejected_record_by_record():
+    lines = generated()
+    orb = [i for i, line in enumerate(lines) if " ORB " in line]
+    past = corrupt(lines, orb[20], " 5452088", " 1452088")
+    burst = past
+    for k in (30, 31, 32):
+        burst = corrupt(burst, orb[k], " 5452088", " 9452088")
+    data = parse(burst)
+    assert data.report.problems == (
+        magic7.Problem(orb[20] + 1, magic7.TIME_BACKWARDS),
+        *(magic7.Problem(orb[k] + 1, magic7.OUT_OF_SEQUENCE) for k in (30, 31, 32)),
+    )
+    assert len(data.orb_met) == len(parse(lines).orb_met) - 4
+    assert np.all(np.diff(data.orb_met) > 0)
+
+
+def test_a_line_that_is_not_utf8_is_rejected_alone():
+    lines = [line.encode() for line in generated()]
+    lines[200] = lines[200][:30] + b"\xff\xfe" + lines[200][32:]
+    data = magic7.parse_magic7(b"\n".join(lines) + b"\n")
+    assert data.report.problems == (magic7.Problem(201, magic7.NOT_UTF8),)
+    assert data.report.att_records + data.report.orb_records == len(lines) - 1
+
+
+def test_the_report_names_the_largest_gap():
+    lines = [
+        line for line in generated() if not (" ORB " in line and 545208800 <= seconds_of(line) < 545208811)
+    ]
+    report = parse(lines).report
+    assert report.largest_gap.kind == "ORB"
+    assert report.largest_gap.seconds == pytest.approx(12.0)
+    assert "largest gap 12.000 s (ORB after MET 545208799.600000" in report.summary()
+
+
+def test_a_file_beyond_its_limits_is_refused_with_the_numbers(tmp_path):
+    lines = generated()
+    path = tmp_path / "bad.magic7"
+    bad = lines[:100] + ["x"] * 5 + lines[100:]
+    path.write_text("\n".join(bad) + "\n")
+    with pytest.raises(magic7.Magic7Error, match=r"5 of 425 lines rejected \(1\.18%, limit 1\.00%\)"):
+        magic7.read_magic7(path)
+    assert len(magic7.read_magic7(path, magic7.Magic7Limits(max_rejected_share=0.02)).att_met) == 350
+
+    gap = [line for line in lines if not 545208800 <= seconds_of(line) < 545208830]
+    path.write_text("\n".join(gap) + "\n")
+    with pytest.raises(
+        magic7.Magic7Error, match=r"ORB records stop for 31\.000 s after MET 545208799\.600000 \(limit 30 s\)"
+    ):
+        magic7.read_magic7(path, magic7.Magic7Limits(max_gap_seconds=30.0))
+    assert magic7.read_magic7(path, magic7.Magic7Limits(max_gap_seconds=None)).report.largest_gap.seconds > 30
