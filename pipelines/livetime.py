@@ -99,7 +99,9 @@ def check_livetime(start: np.ndarray, stop: np.ndarray, livetime: np.ndarray, wh
             f"{what}: LIVETIME outside [0, STOP-START] in {len(rows)} rows: "
             + _rows(
                 rows,
-                lambda i: f"row {i + 1} (START {start[i]:.6f}, STOP {stop[i]:.6f}, LIVETIME {livetime[i]!r})",
+                lambda i: (
+                    f"row {i + 1} (START {start[i]:.6f}, STOP {stop[i]:.6f}, LIVETIME {float(livetime[i])!r})"
+                ),
             )
         )
 
