@@ -61,13 +61,13 @@ def _decode(chunk: Chunk, actor: Actor) -> None:
     files = _write_parts(chunk, retdef, parts, sha256)
     with transaction.atomic():
         runs = _runs([part.run_id for part in parts])
+        reason = f"{len(rows)} records, runs {', '.join(str(runs[p.run_id]) for p in parts) or 'none'}"
+        ledger.transition(chunk, "done", actor, reason)  # first: a second delivery stops here
         ChunkEvents.objects.bulk_create(
             ChunkEvents(chunk=chunk, data_run=runs[part.run_id], product=product, events=len(part.rows))
             for part, product in zip(parts, files, strict=True)
         )
         Chunk.objects.filter(pk=chunk.pk).update(records=len(rows), sha256=sha256, size=len(raw))
-        reason = f"{len(rows)} records, runs {', '.join(str(runs[p.run_id]) for p in parts) or 'none'}"
-        ledger.transition(chunk, "done", actor, reason)
         _chunk_finished(chunk, actor)
 
 

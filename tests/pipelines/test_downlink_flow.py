@@ -1,10 +1,12 @@
 """A downlink through every step, in place: chunks decoded, merges planned by the last chunk, one
 version per run and downlink, Level 1, and the downlink done."""
 
+import subprocess
+
 import pytest
 from astropy.io import fits
 
-from l2portal.ledger.models import FanIn
+from l2portal.ledger.models import FanIn, Product
 from l2portal.ledger.services import absolute_path
 from pipelines.models import Chunk, DataRun, Downlink
 from tests.pipelines.halfpipe import TIMELINE, ingest, register_magic7_for, simulate
@@ -37,3 +39,6 @@ def test_two_downlinks_go_through_every_step(django_capture_on_commit_callbacks,
         later = (times[1:] > times[:-1]) | ((times[1:] == times[:-1]) & (ids[1:] > ids[:-1]))
         assert later.all()  # sorted by TIME then EVENT_ID, each event once
     assert FanIn.objects.filter(fired_at__isnull=True).count() == 0
+    written = [str(absolute_path(p)) for p in Product.objects.filter(path__contains=".fit")]
+    verify = subprocess.run(["fitsverify", "-q", "-e", *written], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout  # chunk files, merged versions, Level-1 FT1 and FT2

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from l2portal.ledger.models import LedgerEvent, Product
-from l2portal.ledger.services import absolute_path
+from l2portal.ledger.services import Actor, absolute_path, retry
 from pipelines import services
-from pipelines.models import Chunk, DataRun
+from pipelines.models import Chunk, DataRun, Downlink
 from tests.factories import SYSTEM
 from tests.pipelines.halfpipe import ingest, register_magic7_for, simulate
 
@@ -43,14 +43,29 @@ def test_staging_files_are_purged_once_their_runs_have_level1_rows_kept(
     assert services.purge_staging(SYSTEM) == []
 
 
-def test_a_run_still_waiting_keeps_its_staging_files(django_capture_on_commit_callbacks, tmp_path):
-    simulate()  # no magic7: Level 1 fails, the runs wait
-    folder = simulate()[0]
-    ingest(folder, django_capture_on_commit_callbacks)
+def test_the_purge_command_has_a_dry_run(processed, capsys):
+    call_command("purge_staging", "--dry-run")
+    out = capsys.readouterr().out
+    assert "would purge halfpipe-stage/230401001/" in out and "8 staging files to purge" in out
+    assert not Product.objects.filter(status="purged").exists()
+
+
+def test_a_failed_run_holds_its_downlink_and_staging_files_until_retried(
+    django_capture_on_commit_callbacks, tmp_path, operator
+):
+    ingest(simulate()[0], django_capture_on_commit_callbacks)  # no magic7 yet: Level 1 fails
     assert set(DataRun.objects.values_list("state", flat=True)) == {"error"}
     reason = DataRun.objects.first().transitions.get(to_state="error").reason
     assert "no magic7 records registered" in reason and "retry the run" in reason
+    downlink = Downlink.objects.get()
+    assert downlink.state == "error" and "retry the run" in downlink.transitions.get(to_state="error").reason
     assert services.purge_staging(SYSTEM, dry_run=True) == []
+    register_magic7_for(tmp_path=tmp_path)
+    with django_capture_on_commit_callbacks(execute=True):
+        for run in DataRun.objects.all():
+            retry(run, Actor.of_user(operator))
+    assert set(DataRun.objects.values_list("state", flat=True)) == {"level1_done"}
+    assert Downlink.objects.get().state == "done" and services.purge_staging(SYSTEM, dry_run=True)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
