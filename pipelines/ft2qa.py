@@ -3,7 +3,8 @@
 - ``check_velocity``: SC_VELOCITY must agree with the change in SC_POSITION between consecutive
   bins (the reprocessing check "velocities make sense based on the change in coordinates").
 - ``compare_with_previous``: a new version of a run's FT2 file may differ from the previous one
-  only in the allowed columns (by default the new SC_VELOCITY); everything else must be identical.
+  only in the allowed columns (by default the new SC_VELOCITY); everything else must be identical,
+  bit for bit, and every difference is listed by column and row.
 - ``run_fitsverify``: HEASARC's fitsverify on the files, when it is installed.
 """
 
@@ -81,6 +82,24 @@ def check_velocity_file(
         return check_velocity(data["START"], data["SC_POSITION"], data["SC_VELOCITY"], tolerance)
 
 
+ROWS_LISTED = 10  # rows named per changed column in a summary
+
+
+@dataclass(frozen=True)
+class ColumnDifference:
+    column: str
+    rows: tuple[int, ...]  # FITS row numbers (from 1) that differ; empty when the format differs
+    count: int  # rows that differ
+    format_changed: bool = False
+
+    def describe(self) -> str:
+        if self.format_changed:
+            return f"{self.column} (format or shape changed)"
+        listed = ", ".join(map(str, self.rows[:ROWS_LISTED]))
+        more = f" and {self.count - ROWS_LISTED} more" if self.count > ROWS_LISTED else ""
+        return f"{self.column} ({self.count} rows: {listed}{more})"
+
+
 @dataclass(frozen=True)
 class Comparison:
     same: bool
@@ -89,6 +108,7 @@ class Comparison:
     added_columns: tuple[str, ...]  # in the new file only and not allowed to differ
     rows_new: int
     rows_previous: int
+    differences: tuple[ColumnDifference, ...] = ()  # of the changed columns, row by row
 
     def summary(self) -> str:
         if self.same:
@@ -96,8 +116,9 @@ class Comparison:
         parts = []
         if self.rows_new != self.rows_previous:
             parts.append(f"row count {self.rows_previous} -> {self.rows_new}")
+        changed = [d.describe() for d in self.differences] or list(self.changed_columns)
         for label, names in (
-            ("changed", self.changed_columns),
+            ("changed", changed),
             ("missing", self.missing_columns),
             ("added", self.added_columns),
         ):
@@ -119,23 +140,28 @@ def compare_with_previous(
         missing = tuple(sorted(previous_names - new_names))
         added = tuple(sorted(new_names - previous_names - allowed))
         same_rows = len(new) == len(previous)
-        changed = tuple(
-            name
-            for name in previous.names
-            if name in new_names
-            and name not in allowed
-            and not (same_rows and _identical(new[name], previous[name]))
-        )
+        compared = [name for name in previous.names if name in new_names and name not in allowed]
+        if same_rows:
+            differences = tuple(d for name in compared if (d := _difference(name, new[name], previous[name])))
+            changed = tuple(d.column for d in differences)
+        else:
+            differences, changed = (), tuple(compared)
         same = same_rows and not (changed or missing or added)
-        return Comparison(same, changed, missing, added, len(new), len(previous))
+        return Comparison(same, changed, missing, added, len(new), len(previous), differences)
 
 
-def _identical(a: np.ndarray, b: np.ndarray) -> bool:
-    if a.dtype != b.dtype or a.shape != b.shape:
-        return False
-    if np.issubdtype(a.dtype, np.floating):
-        return bool(np.array_equal(a, b, equal_nan=True))
-    return bool(np.array_equal(a, b))
+def _difference(name: str, new: np.ndarray, previous: np.ndarray) -> ColumnDifference | None:
+    """The rows whose bytes differ in a column (bit for bit: NaN equals the same NaN, 0.0 is not
+    -0.0), None when none does."""
+    if new.dtype != previous.dtype or new.shape != previous.shape:
+        return ColumnDifference(name, (), len(new), format_changed=True)
+    new_bytes = np.ascontiguousarray(new).view(np.uint8).reshape(len(new), -1)
+    previous_bytes = np.ascontiguousarray(previous).view(np.uint8).reshape(len(previous), -1)
+    differs = (new_bytes != previous_bytes).any(axis=1)
+    if not differs.any():
+        return None
+    rows = np.flatnonzero(differs) + 1
+    return ColumnDifference(name, tuple(rows[:ROWS_LISTED].tolist()), len(rows))
 
 
 def run_fitsverify(

@@ -114,3 +114,28 @@ def test_span_mismatch_fails_and_writes_nothing(run_files, tmp_path):
 def test_flagging_in_place_is_refused(run_files):
     with pytest.raises(bti.BtiError, match="must differ"):
         bti.flag_file([bti.BadTimeInterval(START, START + 10, 0)], run_files[1.0], run_files[1.0])
+
+
+def test_in_order_the_later_interval_wins_where_precedence_would_keep_the_severe_one():
+    start = np.arange(0.0, 10.0)
+    intervals = [bti.BadTimeInterval(0.0, 10.0, 0), bti.BadTimeInterval(4.0, 6.0, 3)]
+    ordered = bti.apply_in_order(start, start + 1, np.full(10, 2), intervals)
+    assert ordered.tolist() == [0, 0, 0, 0, 3, 3, 0, 0, 0, 0]
+    assert bti.apply_intervals(start, start + 1, np.full(10, 2), intervals).tolist() == [0] * 10
+
+
+def test_flagft2_flags_one_second_bins_over_the_whole_thirty_second_bins_and_returns_their_spans():
+    one = bti.Bins(np.arange(0.0, 60.0), np.arange(1.0, 61.0), np.ones(60, dtype=np.int16))
+    thirty = bti.Bins(np.array([0.0, 30.0]), np.array([30.0, 60.0]), np.ones(2, dtype=np.int16))
+    flagged_1s, flagged_30s, ranges = bti.flag_like_flagft2([bti.BadTimeInterval(40.5, 41.0, 0)], one, thirty)
+    assert flagged_30s.tolist() == [1, 0] and flagged_1s.tolist() == [1] * 30 + [0] * 30
+    assert ranges == (bti.BadTimeInterval(30.0, 60.0, 0),)
+    assert one.data_qual.tolist() == [1] * 60  # inputs untouched
+
+
+def test_bti_documents_are_read_as_submit_bti_takes_them():
+    document = {"reason": "flare", "intervals": [{"start": 1, "stop": 2.5, "value": -1}]}
+    assert bti.intervals_from_document(document) == [bti.BadTimeInterval(1.0, 2.5, -1)]
+    assert bti.intervals_from_document(document["intervals"]) == [bti.BadTimeInterval(1.0, 2.5, -1)]
+    with pytest.raises(bti.BtiError, match=r"interval 2 .* needs numbers start, stop and value"):
+        bti.intervals_from_document([{"start": 1, "stop": 2, "value": 0}, {"start": 1}])
