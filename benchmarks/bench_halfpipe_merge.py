@@ -48,7 +48,7 @@ def prepare(folder: Path) -> dict[int, list[str]]:
     """Chunk event files as the decoder writes them; {run: [file, ...]} in chunk order."""
     from pipelines import rawchunk
     from pipelines.chunkevents import split_by_run
-    from pipelines.downlinksim import Timeline, _chunk_spans, simulate_events
+    from pipelines.downlinksim import Timeline, chunk_spans, simulate_events
     from pipelines.eventfile import write_ft1
 
     seconds = 50_000.0
@@ -63,7 +63,7 @@ def prepare(folder: Path) -> dict[int, list[str]]:
     records = simulate_events(timeline, seed=5)
     runs = timeline.run_starts()
     files: dict[int, list[str]] = {}
-    for number, (low, high) in enumerate(_chunk_spans(timeline, 0), start=1):
+    for number, (low, high) in enumerate(chunk_spans(timeline, 0), start=1):
         inside = records[(records["TIME"] >= low) & (records["TIME"] < high)]
         declared = [int(r) for r in runs if r < high]
         for part in split_by_run(rawchunk.to_ft1(inside), low, high, declared, f"chunk {number}"):

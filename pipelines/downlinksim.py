@@ -72,7 +72,7 @@ def simulate_events(timeline: Timeline, seed: int = 0) -> np.ndarray:
     return records
 
 
-def _chunk_spans(timeline: Timeline, downlink: int) -> list[tuple[float, float]]:
+def chunk_spans(timeline: Timeline, downlink: int) -> list[tuple[float, float]]:
     begin = timeline.start + downlink * timeline.downlink_seconds
     edges = np.linspace(begin, begin + timeline.downlink_seconds, timeline.chunks + 1)
     spans = []
@@ -97,7 +97,7 @@ def write_downlinks(
         downlink_id = timeline.first_downlink + downlink
         target = Path(folder) / f"{downlink_id:09d}"
         target.mkdir(parents=True, exist_ok=True)
-        for number, (low, high) in enumerate(_chunk_spans(timeline, downlink), start=1):
+        for number, (low, high) in enumerate(chunk_spans(timeline, downlink), start=1):
             inside = records[(records["TIME"] >= low) & (records["TIME"] < high)]
             raw = bytearray(rawchunk.encode(downlink_id, number, inside))
             if corrupt == (downlink_id, number):
