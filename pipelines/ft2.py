@@ -32,7 +32,7 @@ from astropy.time import Time
 from pipelines import fitstemplate, ft2bins, ft2science, ft2state
 from pipelines import livetime as livetime_sources
 from pipelines.ft2science import frames
-from pipelines.magic7 import Magic7Data
+from pipelines.magic7 import Gap, Magic7Data
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "data" / "ft2.tpl"
 EXTNAME = "SC_DATA"
@@ -65,7 +65,7 @@ class Ft2Product:
     columns: dict[str, np.ndarray]
     comments: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)  # provenance: definitions, versions, livetime, gaps
-    gaps: tuple[ft2bins.TelemetryGap, ...] = ()
+    gaps: tuple[Gap, ...] = ()
 
     @property
     def tstart(self) -> float:
@@ -119,7 +119,9 @@ def _bins(data: Magic7Data, start: float, stop: float, config: Ft2Config) -> ft2
     except ValueError as error:
         raise Ft2Error(str(error)) from error
     if not len(bins.start):
-        raise Ft2Error(f"no bin between {start} and {stop} has telemetry: {bins.gaps[0].describe()}")
+        raise Ft2Error(
+            f"no bin between {start} and {stop} has telemetry: {ft2bins.describe_gap(bins.gaps[0])}"
+        )
     return bins
 
 
@@ -190,7 +192,7 @@ def compute_ft2(
         "rows": len(starts),
         "livetime_source": source.source if source else livetime_sources.NONE,
         "livetime_input": source.reference if source else "",
-        "telemetry_gaps": [gap.describe() for gap in bins.gaps],
+        "telemetry_gaps": [ft2bins.describe_gap(gap) for gap in bins.gaps],
         "max_gap_seconds": config.max_gap_seconds,
     }
     comments = [] if source else ["LIVETIME is 0 in every bin: no livetime source was given"]
@@ -252,7 +254,7 @@ def write_ft2(
     }
     primary = fitstemplate.build_primary_hdu(template.primary, shared)
     table = fitstemplate.build_table_hdu(template.table(EXTNAME), product.columns, shared)
-    notes = product.comments + [gap.describe() for gap in product.gaps[:GAPS_IN_HEADER]]
+    notes = product.comments + [ft2bins.describe_gap(gap) for gap in product.gaps[:GAPS_IN_HEADER]]
     for note in notes:
         primary.header.add_comment(note)
         table.header.add_comment(note)

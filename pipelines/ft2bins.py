@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.ft2state import SAME_TIME, interpolable
+from pipelines.magic7 import Gap
 
 ONE_SECOND = 1.0
 THIRTY_SECONDS = 30.0
@@ -32,28 +33,16 @@ class BinError(ValueError):
     """The requested span cannot be binned from these records."""
 
 
-@dataclass(frozen=True)
-class TelemetryGap:
-    kind: str  # "ORB" or "ATT"
-    after: float  # MET of the last record before the gap
-    before: float  # MET of the first record after it
-
-    @property
-    def seconds(self) -> float:
-        return self.before - self.after
-
-    def describe(self) -> str:
-        return (
-            f"{self.kind} records stop for {self.seconds:.3f} s after MET {self.after:.6f}: "
-            f"not interpolated, no bin starts before MET {self.before:.6f}"
-        )
+def describe_gap(gap: Gap) -> str:
+    """What a telemetry gap did to the bins."""
+    return f"{gap.describe()}: not interpolated, no bin starts before MET {gap.before:.6f}"
 
 
 @dataclass(frozen=True)
 class OneSecondBins:
     start: np.ndarray
     stop: np.ndarray
-    gaps: tuple[TelemetryGap, ...]
+    gaps: tuple[Gap, ...]
 
 
 def one_second_bins(
@@ -86,7 +75,7 @@ def one_second_bins(
     # A bin never outlasts its nominal second: a gap in the records leaves a hole in the table.
     ends = np.where(following - edges > ONE_SECOND + JITTER, edges + ONE_SECOND, following)
     orb_gaps = [
-        TelemetryGap("ORB", float(records[i]), float(records[i + 1]))
+        Gap("ORB", float(records[i]), float(records[i + 1]))
         for i in np.flatnonzero(step > max_gap).tolist()
         if records[i + 1] > start and records[i] < stop
     ]
@@ -99,7 +88,7 @@ def one_second_bins(
     served = interpolable(orb_met, edges, max_gap) & interpolable(att_met, edges, max_gap)
     att_step = np.diff(att_met)
     att_gaps = [
-        TelemetryGap("ATT", float(att_met[i]), float(att_met[i + 1]))
+        Gap("ATT", float(att_met[i]), float(att_met[i + 1]))
         for i in np.flatnonzero(att_step > max_gap).tolist()
         if att_met[i + 1] > edges[0] and att_met[i] < ends[-1]
     ]

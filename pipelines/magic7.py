@@ -73,6 +73,9 @@ class Gap:
     def seconds(self) -> float:
         return self.before - self.after
 
+    def describe(self) -> str:
+        return f"{self.kind} records stop for {self.seconds:.3f} s after MET {self.after:.6f}"
+
 
 @dataclass(frozen=True)
 class ParseReport:
@@ -119,10 +122,7 @@ class Magic7Limits:
             )
         gap = report.largest_gap
         if self.max_gap_seconds is not None and gap is not None and gap.seconds > self.max_gap_seconds:
-            failures.append(
-                f"{gap.kind} records stop for {gap.seconds:.3f} s after MET {gap.after:.6f} "
-                f"(limit {self.max_gap_seconds:g} s)"
-            )
+            failures.append(f"{gap.describe()} (limit {self.max_gap_seconds:g} s)")
         if failures:
             raise Magic7Error(f"magic7 file unusable: {'; '.join(failures)}; {report.summary()}")
 

@@ -4,7 +4,7 @@ from them as ft2Util's mergeFT2 does (the conditions read from fermi-lat/ft2Util
 import numpy as np
 import pytest
 
-from pipelines import ft2bins
+from pipelines import ft2bins, magic7
 
 ORB = np.arange(90.6, 200.0, 1.0)
 ATT = np.arange(90.2, 200.0, 0.2)
@@ -52,8 +52,8 @@ def test_a_long_gap_in_orb_records_leaves_a_hole_and_is_reported():
     assert len(hole) == 1
     assert one.start[hole[0]] == pytest.approx(119.6) and one.stop[hole[0]] == pytest.approx(120.6)
     assert one.start[hole[0] + 1] == pytest.approx(127.6)
-    assert one.gaps == (ft2bins.TelemetryGap("ORB", orb[29], orb[30]),)
-    assert one.gaps[0].describe() == (
+    assert one.gaps == (magic7.Gap("ORB", orb[29], orb[30]),)
+    assert ft2bins.describe_gap(one.gaps[0]) == (
         "ORB records stop for 8.000 s after MET 119.600000: "
         "not interpolated, no bin starts before MET 127.600000"
     )
