@@ -1,4 +1,5 @@
-"""Observing programs at scale on PostgreSQL: scan, rescan and the program list API.
+"""Observing programs at scale on PostgreSQL: scan, rescan and the program list API; and the
+publishing path on files: Level 2 frame generation and the local-copy transfer.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/l2portal .venv/bin/python benchmarks/bench_programs.py
 
@@ -14,7 +15,13 @@ measures, over real HTTP:
 * the program list API with BENCH_API_PROGRAMS (default 100,000) programs and BENCH_TRANSITIONS
   (default 1,000,000) history rows: p50/p99 over several filters and pages (goal: p99 at most
   100 ms) and the SQL query count per page (must be constant), against the same page read with
-  raw SQL.
+  raw SQL; the list's failure reasons come from one subquery;
+* Level 2 frames written per second from an inversion of BENCH_L2_FRAMES (default 200) frames of
+  100 slit bins, 61 depths and two lines of 60 wavelengths (units converted, headers derived from
+  each frame's L1 header, WCS, checksums), against a floor writing the same arrays as plain FITS
+  images in the same run;
+* the local-copy transfer (SHA-256 of every file as it arrives, verified as written) in MB/s,
+  against shutil.copyfile of the same files.
 """
 
 import os
@@ -22,6 +29,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +41,7 @@ from benchmarks.benchdb import create_database  # noqa: E402
 
 N_PROGRAMS = int(os.environ.get("BENCH_PROGRAMS", 10_000))
 N_API_PROGRAMS = int(os.environ.get("BENCH_API_PROGRAMS", 100_000))
+N_L2_FRAMES = int(os.environ.get("BENCH_L2_FRAMES", 200))
 N_TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", 1_000_000))
 API_REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", 400))
 WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
@@ -73,6 +82,94 @@ class WriteCounter:
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def level2_figures(folder: Path) -> list[str]:
+    """Frame generation and local-copy transfer, on files only."""
+    import shutil
+
+    import numpy as np
+    from astropy.io import fits
+
+    from l2portal.programs import level1, level2, synthetic, synthetic_frames
+    from l2portal.programs.inversion import validate_inversion_files
+    from l2portal.programs.metadata import parse_dataset_inventory
+    from l2portal.programs.transfer import (
+        Endpoint,
+        LocalCopyBackend,
+        TransferItem,
+        TransferJob,
+        TransferWatch,
+    )
+
+    record = next(r for r in synthetic.generate_records(1) if r["productId"].endswith("visp-fe"))
+    dataset = parse_dataset_inventory(record)
+    l1_folder = synthetic_frames.dataset_folder(folder / "l1", dataset)
+    synthetic_frames.write_l1_source(folder / "l1", dataset, N_L2_FRAMES)
+    files = synthetic_frames.write_inversion_files(
+        folder / "results", "bench", n_frames=N_L2_FRAMES, n_slit=100, n_depth=61, wavelengths_per_line=60
+    )
+    summary = validate_inversion_files(files)
+    canonical = level1.canonical_frames(
+        {dataset.dataset_id: l1_folder}, summary.fiducial_arm, summary.n_frames
+    )
+    geometry = level2.FrameGeometry(summary.pixels_per_bin, summary.log_tau_start, summary.log_tau_step)
+    out = folder / "l2"
+    out.mkdir()
+    start = time.perf_counter()
+    for index, l1_path in enumerate(canonical.paths):
+        l1 = level1.frame_header(l1_path)
+        level2.write_level2_frame(
+            out / f"{index:05d}.fits",
+            files,
+            index,
+            l1_path,
+            l1,
+            inversion_id="inv.BENCH1",
+            geometry=geometry,
+            header_version="L2.bench",
+        )
+    frames_seconds = time.perf_counter() - start
+    floor_out = folder / "floor"
+    floor_out.mkdir()
+    start = time.perf_counter()
+    with (
+        fits.open(files.quantities, memmap=True) as q,
+        fits.open(files.fit_profiles, memmap=True) as f,
+        fits.open(files.original_profiles, memmap=True) as o,
+    ):
+        for index in range(N_L2_FRAMES):
+            cube = np.asarray(q[0].data[:, :, index, :])
+            images = [fits.ImageHDU(np.ascontiguousarray(plane.T)[None]) for plane in cube]
+            images += [fits.ImageHDU(np.asarray(src[0].data[:, :, index, :]).T[None]) for src in (f, o)]
+            fits.HDUList([fits.PrimaryHDU(), *images]).writeto(floor_out / f"{index:05d}.fits")
+    floor_seconds = time.perf_counter() - start
+    frame_mb = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+
+    class Quiet(TransferWatch):
+        pass
+
+    source = Endpoint(None, str(folder))
+    job = TransferJob(
+        "bench", source, Endpoint(None, str(folder / "bucket")), (TransferItem("l2", "data/l2"),)
+    )
+    start = time.perf_counter()
+    LocalCopyBackend().run(job, Quiet())
+    copy_seconds = time.perf_counter() - start
+    (folder / "plain").mkdir()
+    start = time.perf_counter()
+    for path in sorted(out.iterdir()):
+        shutil.copyfile(path, folder / "plain" / path.name)
+    plain_seconds = time.perf_counter() - start
+    return [
+        f"Level 2 frames                    : {N_L2_FRAMES / frames_seconds:8.1f} frames/s "
+        f"({N_L2_FRAMES} frames, {frame_mb:.0f} MB, {frames_seconds:.1f} s)",
+        f"  floor plain FITS images         : {N_L2_FRAMES / floor_seconds:8.1f} frames/s; "
+        f"ratio {floor_seconds / frames_seconds:.2f}",
+        f"local-copy transfer, verified     : {frame_mb / copy_seconds:8.0f} MB/s",
+        f"  floor shutil.copyfile           : {frame_mb / plain_seconds:8.0f} MB/s; "
+        f"ratio {plain_seconds / copy_seconds:.2f}",
+    ]
 
 
 def main():
@@ -176,15 +273,14 @@ def main():
                 INSERT INTO programs_observingprogram (state, state_changed_at, created_at, execution_id,
                     proposal_id, experiment_id, instruments, instrument_program_ids, spectral_lines,
                     dataset_count, priority, needs_qualification, invertible, qualification, rules_version,
-                    progress, notes)
+                    notes)
                 SELECT (ARRAY['invertible', 'not_invertible', 'preprocessed', 'working', 'published'])
                         [1 + i %% 5],
                     now() - i * interval '1 minute', now(), 'eid_bench_op' || lpad(i::text, 7, '0'),
                     'pid_2_' || (i %% 50), 'eid_2_' || (i %% 50),
                     CASE WHEN i %% 3 = 0 THEN '["VBI"]' ELSE '["VBI", "VISP"]' END::jsonb, '[]'::jsonb,
                     CASE WHEN i %% 3 = 0 THEN '[]' ELSE '["Fe I 630", "Ca II 854"]' END::jsonb,
-                    9, i %% 10, false, i %% 5 <> 1, '{"invertible": false, "checks": {}}'::jsonb, 'bench',
-                    '{}'::jsonb, ''
+                    9, i %% 10, false, i %% 5 <> 1, '{"invertible": false, "checks": {}}'::jsonb, 'bench', ''
                 FROM generate_series(1, %s) AS i
                 """,
                 [max(N_API_PROGRAMS - existing, 0)],
@@ -257,6 +353,8 @@ def main():
             f"({'constant' if len(set(query_counts.values())) == 1 else 'NOT constant'})",
             f"  goal p99 <= 100 ms              : {'met' if p99 <= 100 else 'NOT met'}",
         ]
+        with tempfile.TemporaryDirectory(prefix="bench-l2-") as folder:
+            figures += level2_figures(Path(folder))
     finally:
         if store is not None:
             store.terminate()

@@ -1,9 +1,17 @@
 from django import forms
 from django.contrib import admin
 
-from l2portal.ledger.admin import ReadOnlyAdmin, TrackedAdmin
+from l2portal.ledger.admin import ReadOnlyAdmin, ReadOnlyInline, TrackedAdmin
 
-from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan
+from .models import (
+    Dataset,
+    Inversion,
+    ObservingProgram,
+    QualificationRuleSet,
+    Scan,
+    Transfer,
+    TransferredFile,
+)
 from .qualify import QualificationRules
 
 
@@ -29,7 +37,6 @@ class ObservingProgramAdmin(TrackedAdmin):
         "qualified_at",
         "rules_version",
         "manifest",
-        "progress",
     ]
 
 
@@ -77,5 +84,30 @@ class QualificationRuleSetAdmin(admin.ModelAdmin):
 
 @admin.register(Inversion)
 class InversionAdmin(ReadOnlyAdmin):
-    list_display = ["program", "uploaded_by", "uploaded_at", "software_commit", "published_at"]
+    list_display = ["inversion_id", "program", "uploaded_by", "arrived_by", "uploaded_at", "published_at"]
     list_select_related = ["program", "uploaded_by"]
+    search_fields = ["inversion_id", "program__execution_id"]
+
+
+class TransferredFileInline(ReadOnlyInline):
+    model = TransferredFile
+    fields = ["path", "size", "sha256", "verified_by", "skipped", "faults"]
+    readonly_fields = fields
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = [
+        "program",
+        "purpose",
+        "status",
+        "backend",
+        "files_done",
+        "files_total",
+        "faults",
+        "created_at",
+    ]
+    list_filter = ["purpose", "status", "backend"]
+    list_select_related = ["program"]
+    search_fields = ["program__execution_id", "task_id"]
+    inlines = [TransferredFileInline]

@@ -1,6 +1,8 @@
 """Demo observing programs for `manage.py load_demo`, loaded through the services: generated
-records imported as a scan, then the first invertible programs driven on to every later state
-with small generated files, as the demo scientist and operator would. Idempotent."""
+records imported as a scan; L1 datasets of every invertible program written where the local-copy
+transfer finds them (so an operator can preprocess any of them from the pages); then the first
+invertible programs driven on to every later state, with inversion results as an inversion code
+writes them, as the demo scientist and operator would. Idempotent."""
 
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from l2portal.ledger.services import Actor
 
 from . import conf, selectors, services
 from .metadata_server import MetadataServer
-from .models import ObservingProgram
-from .synthetic import generate_records, iso_utc, write_inversion_files, write_l1_source
+from .models import Dataset, ObservingProgram
+from .synthetic import generate_records, iso_utc
+from .synthetic_frames import dataset_folder, write_inversion_files, write_l1_source
 
 DEMO_PROGRAMS = 40
 DEMO_COMMIT = "3f9c2ab7d1e0"
+RASTER_STEPS = 3
 # How far the first invertible demo programs are driven, with the real services.
 DEMO_GOALS = ("preprocessed", "preprocessed", "working", "inverted", "published", "error")
 RECENT_PROGRAM = "eid_1_199_op_recent_R001"
@@ -41,6 +45,13 @@ def load_demo(actor: Actor, stdout) -> None:
         )
     scan = services.scan_records(records, actor, "demo generator")
     stdout.write(f"  scan: {scan.new} new, {scan.updated} updated, {scan.unchanged} unchanged datasets")
+    if conf.transfer_backend_name() == "local":
+        written = write_l1_sources()
+        stdout.write(f"  L1 source: {written} datasets written to {conf.l1_endpoint().root}")
+    else:
+        stdout.write(
+            "  L1 source: not written (the demo's L1 datasets are local files; transfers here are not)"
+        )
 
     users = get_user_model().objects.in_bulk(["scientist", "operator"], field_name="username")
     if "scientist" not in users or "operator" not in users:
@@ -56,10 +67,22 @@ def load_demo(actor: Actor, stdout) -> None:
     stdout.write("  programs: " + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())))
 
 
+def write_l1_sources() -> int:
+    """The current ViSP datasets of every invertible program, where preprocessing fetches them
+    (kept if already there); returns how many were written."""
+    root = conf.l1_endpoint().root
+    datasets = Dataset.objects.filter(program__invertible=True, superseded=False, instrument_name="VISP")
+    written = 0
+    for dataset in datasets.iterator():
+        inventory = dataset.to_inventory()
+        if not dataset_folder(root, inventory).is_dir():
+            write_l1_source(root, inventory, RASTER_STEPS)
+            written += 1
+    return written
+
+
 def _drive(program, goal: str, priority: int, actor: Actor, scientist: Actor, operator: Actor) -> None:
     current = program.datasets.filter(superseded=False, instrument_name="VISP")
-    for dataset in current:
-        write_l1_source(conf.l1_source(), dataset.to_inventory(), 3)
     services.set_priority(program, priority, operator)
     services.run_preprocess(program.pk, actor)
     if goal == "preprocessed":
@@ -69,7 +92,7 @@ def _drive(program, goal: str, priority: int, actor: Actor, scientist: Actor, op
     if goal == "working":
         return
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
-        files = write_inversion_files(folder, program.execution_id)
+        files = write_inversion_files(folder, program.execution_id, n_frames=RASTER_STEPS)
         paths = (files.quantities, files.fit_profiles, files.original_profiles)
         handles = {
             kind: stack.enter_context(open(path, "rb"))

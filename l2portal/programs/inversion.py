@@ -1,48 +1,46 @@
-"""Check the inversion results a science team uploads, and write the Level 2 FITS products.
+"""Check the inversion results a science team sends, by the web form or by Globus.
 
-An inversion of one OP comes back as three FITS files (the layout DKISTDC/level2 decodes):
+An inversion of one OP comes back as three FITS files, named as the data center names them
+(DKISTDC/level2 ``NSO/Files/Image.hs``) and laid out as its generator decodes them
+(``NSO/Image/Fits/Quantity.hs``, ``NSO/Image/Blanca.hs``):
 
-* inverted quantities: primary HDU of shape (quantity=11, depth, frame y, slit x);
-* fitted profiles and original profiles: primary HDU of shape (stokes=4, wavelength, frame y,
-  slit x), a first extension with the wavelength offsets (mA from the line centre, one per
-  wavelength) and a second with the spectral line id of each wavelength.
+* ``inv_res_mod.fits``, the inverted quantities: primary HDU of shape (quantity=11, depth,
+  frame y, slit x), floating point, in the inversion code's units (see quantities.QUANTITIES);
+* ``inv_res_pre.fits`` (fitted) and ``per_ori.fits`` (original profiles): primary HDU of shape
+  (stokes=4, wavelength, frame y, slit x), floating point; extension 1 the wavelength offsets (mÅ
+  from each line's centre), extension 2 the line id of each wavelength, one run per line. The
+  fitted profiles' primary header carries ``DESR-BIN`` (slit pixels per bin) and ``DESR-FID``
+  (the fiducial arm: the ``VSPARMID`` of the L1 dataset whose frames the inversion follows).
 
-Frame y and slit x must agree between the three files, and the two profile files must have the
-same shape. Each file's primary header must carry the keywords in ``REQUIRED_KEYWORDS`` (this
-project's upload convention: the OP the results belong to).
-
-Errors list every problem found, each naming its file.
+Everything is read, not only the headers: each file must hold all the data its header announces,
+and the data is read in blocks of frames (never whole) to check that every value is finite, that
+the model atmosphere is one (temperature, pressures and density positive) and that every pixel
+shares one optical-depth grid. Errors list every problem found, each naming its file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 
-# (name, EXTNAME, BUNIT, factor from the inversion code's CGS units), in file order.
-QUANTITIES = (
-    ("opticalDepth", "Log of Optical Depth at 500nm", "", 1.0),
-    ("temperature", "Temperature", "K", 1.0),
-    ("electronPressure", "Electron Pressure", "N/m2", 0.1),  # dyn/cm2
-    ("microTurbulence", "Microturbulence", "km/s", 1e-5),  # cm/s
-    ("magStrength", "Magnetic Field Strength", "T", 1.0),
-    ("velocity", "Line-of-sight Velocity", "km/s", 1e-5),  # cm/s
-    ("magInclination", "Magnetic Field Inclination (w.r.t. line-of-sight)", "deg", 1.0),
-    ("magAzimuth", "Magnetic Field Azimuth (w.r.t. line-of-sight)", "deg", 1.0),
-    ("geoHeight", "Geometric Height above solar surface (tau ~ 1 at 500nm)", "km", 1.0),
-    ("gasPressure", "Gas Pressure", "N/m2", 0.1),  # dyn/cm2
-    ("density", "Density", "kg/m3", 1000.0),  # g/cm3
+from .quantities import N_STOKES, PROFILE_LINES, QUANTITIES, QUANTITY_INDEX
+
+QUANTITIES_FILE, FIT_PROFILES_FILE, ORIGINAL_PROFILES_FILE = (
+    "inv_res_mod.fits",
+    "inv_res_pre.fits",
+    "per_ori.fits",
 )
-N_STOKES = 4
-# Line ids the inversion code writes in the profiles' second extension.
-PROFILE_LINE_IDS = {23: "Fe I 630", 9: "Na I 589", 4: "Ca II 854"}
-REQUIRED_KEYWORDS = ("OBSPR_ID",)
+SLICE_KEYWORDS = ("DESR-BIN", "DESR-FID")
+FLOAT_BITPIX = (-32, -64)
+BLOCK_ELEMENTS = 1 << 22  # values read at a time (16 MB of float32)
+GRID_TOLERANCE = 1e-4  # log tau units
 
 
 class InversionFileError(ValueError):
@@ -72,178 +70,234 @@ class InversionSummary:
     n_depth: int
     n_wavelengths: int
     lines: tuple[str, ...]
+    pixels_per_bin: int
+    fiducial_arm: int
+    log_tau_start: float  # the optical-depth grid, first value and step
+    log_tau_step: float
+
+    def as_dict(self) -> dict:
+        return {**vars(self), "lines": list(self.lines)}
 
 
 @dataclass
-class _FileReport:
+class _Report:
     label: str
     path: Path
+    problems: list[str] = field(default_factory=list)
     shape: tuple[int, ...] | None = None
     line_ids: tuple[int, ...] | None = None
+    header: fits.Header | None = None
+    grid: np.ndarray | None = None
 
-    def describe(self) -> str:
+    @property
+    def name(self) -> str:
         return f"{self.label} file {self.path.name}"
 
-
-def _inspect(
-    report: _FileReport, profile: bool, required: Sequence[str], program_id: str | None
-) -> list[str]:
-    problems = []
-    name = report.describe()
-    try:
-        hdus = fits.open(report.path, memmap=True)
-    except (OSError, ValueError, TypeError) as error:
-        return [f"{name}: not a readable FITS file ({error})"]
-    with hdus:
-        try:
-            primary = hdus[0]
-            # shape comes from NAXISn: the data array is not read.
-            shape = tuple(primary.shape)
-            for keyword in required:
-                if keyword not in primary.header:
-                    problems.append(f"{name}: primary header lacks required keyword {keyword}")
-            found_program = primary.header.get("OBSPR_ID")
-            if program_id is not None and found_program is not None and found_program != program_id:
-                problems.append(f"{name}: OBSPR_ID is {found_program!r}, expected {program_id!r}")
-
-            axes = "(stokes, wavelength, y, x)" if profile else "(quantity, depth, y, x)"
-            first_axis = N_STOKES if profile else len(QUANTITIES)
-            if len(shape) != 4:
-                problems.append(f"{name}: primary data must be 4-D {axes}, got shape {shape or 'none'}")
-                return problems
-            if shape[0] != first_axis:
-                problems.append(
-                    f"{name}: first axis must have {first_axis} entries {axes}, got shape {shape}"
-                )
-            report.shape = shape
-            if profile:
-                problems.extend(_inspect_wavelength_extensions(report, hdus, shape[1]))
-        except (OSError, ValueError, TypeError) as error:
-            problems.append(f"{name}: unreadable content ({error})")
-    return problems
+    def problem(self, text: str) -> None:
+        self.problems.append(f"{self.name}: {text}")
 
 
-def _inspect_wavelength_extensions(report: _FileReport, hdus: fits.HDUList, n_wavelengths: int) -> list[str]:
-    name = report.describe()
-    if len(hdus) < 3:
-        return [f"{name}: needs 2 extensions (wavelength offsets, line ids), has {len(hdus) - 1}"]
-    problems = []
-    for index, what in ((1, "wavelength offsets"), (2, "line ids")):
-        ext_shape = tuple(hdus[index].shape)
-        if ext_shape != (n_wavelengths,):
-            problems.append(
-                f"{name}: extension {index} ({what}) must be 1-D of length {n_wavelengths}, got {ext_shape}"
+def _missing_bytes(hdus: fits.HDUList, index: int) -> int:
+    """How many bytes of the data HDU ``index`` announces are not in the file."""
+    hdu = hdus[index]
+    announced = abs(hdu.header.get("BITPIX", 8)) // 8 * int(np.prod(hdu.shape)) if hdu.shape else 0
+    start = hdus.fileinfo(index)["datLoc"]
+    return max(0, start + announced - os.path.getsize(hdus.filename()))
+
+
+def _frame_blocks(data: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(first frame, block) over axis 2 (frame y), a few megabytes at a time."""
+    per_frame = max(1, data.size // max(data.shape[2], 1))
+    step = max(1, BLOCK_ELEMENTS // per_frame)
+    for start in range(0, data.shape[2], step):
+        yield start, np.asarray(data[:, :, start : start + step, :])
+
+
+QUANTITY_KEYS = tuple(q.key for q in QUANTITIES)
+STOKES = ("I", "Q", "U", "V")
+
+
+def _where(index: np.ndarray, first_frame: int, quantities: bool) -> str:
+    lead, second, frame, slit = (int(i) for i in index)
+    if quantities:
+        return f"{QUANTITY_KEYS[lead]}, depth {second}, frame {frame + first_frame}, slit {slit}"
+    return f"Stokes {STOKES[lead]}, wavelength {second}, frame {frame + first_frame}, slit {slit}"
+
+
+def _check_values(report: _Report, data: np.ndarray, quantities: bool) -> None:
+    """Every value finite; for the quantities, a model atmosphere on one optical-depth grid."""
+    bad_count, first_bad = 0, None
+    positive = [i for i, q in enumerate(QUANTITIES) if q.positive] if quantities else []
+    not_positive: dict[int, int] = {}
+    off_grid = 0
+    depth_index = QUANTITY_INDEX["opticalDepth"]
+    for start, block in _frame_blocks(data):
+        finite = np.isfinite(block)
+        if not finite.all():
+            bad_count += int(block.size - np.count_nonzero(finite))
+            if first_bad is None:
+                first_bad = _where(np.argwhere(~finite)[0], start, quantities)
+        for index in positive:
+            below = np.count_nonzero(block[index] <= 0)
+            if below:
+                not_positive[index] = not_positive.get(index, 0) + below
+        if quantities:
+            if report.grid is None:
+                report.grid = np.array(block[depth_index, :, 0, 0], dtype=np.float64)
+            off_grid += int(
+                np.count_nonzero(np.abs(block[depth_index] - report.grid[:, None, None]) > GRID_TOLERANCE)
             )
-    if problems:
-        return problems
+    if bad_count:
+        report.problem(f"{bad_count} values are not finite (NaN or infinite), the first at {first_bad}")
+    for index, count in not_positive.items():
+        quantity = QUANTITIES[index]
+        report.problem(
+            f"{count} {quantity.key} values are not positive; a model atmosphere has positive "
+            f"{quantity.extname.lower()} (in {quantity.input_unit})"
+        )
+    if off_grid:
+        report.problem(
+            f"{off_grid} optical depths differ from the first pixel's grid; every pixel needs one grid"
+        )
+
+
+def _check_grid(report: _Report) -> None:
+    grid = report.grid
+    if grid is None or grid.size < 2:
+        return
+    steps = np.diff(grid)
+    if not (np.all(steps < 0) or np.all(steps > 0)) or np.ptp(steps) > GRID_TOLERANCE:
+        report.problem(
+            f"the optical-depth grid {grid.round(3).tolist()} is not evenly spaced; the frames' "
+            "LOGTAU axis needs one step"
+        )
+
+
+def _inspect(report: _Report, profile: bool, program_id: str | None) -> None:
+    try:
+        with warnings.catch_warnings():  # a truncated file is reported below, with its numbers
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            hdus = fits.open(report.path, memmap=True, lazy_load_hdus=False)
+    except (OSError, ValueError, TypeError, IndexError) as error:
+        report.problem(f"not a readable FITS file ({error})")
+        return
+    with hdus:
+        primary = hdus[0]
+        report.header = primary.header
+        found_program = primary.header.get("OBSPR_ID")
+        if program_id is not None and found_program is not None and found_program != program_id:
+            report.problem(f"OBSPR_ID is {found_program!r}, expected {program_id!r}")
+        if profile and report.label == "fitted profiles":
+            for keyword in SLICE_KEYWORDS:
+                value = primary.header.get(keyword)
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    report.problem(
+                        f"primary header needs {keyword}, a positive integer, as the inversion code "
+                        f"writes it (found {value!r})"
+                    )
+        axes = "(stokes, wavelength, y, x)" if profile else "(quantity, depth, y, x)"
+        first_axis = N_STOKES if profile else len(QUANTITIES)
+        shape = tuple(primary.shape)
+        if len(shape) != 4:
+            report.problem(f"primary data must be 4-D {axes}, got shape {shape or 'none'}")
+            return
+        if shape[0] != first_axis:
+            report.problem(f"first axis must have {first_axis} entries {axes}, got shape {shape}")
+            return
+        if primary.header.get("BITPIX") not in FLOAT_BITPIX:
+            report.problem(
+                "primary data must be floating point (BITPIX -32 or -64), "
+                f"not BITPIX {primary.header.get('BITPIX')}"
+            )
+            return
+        missing = _missing_bytes(hdus, 0)
+        if missing:
+            report.problem(
+                f"truncated: its header announces {shape} values but {missing:,} bytes of them "
+                "are not in the file"
+            )
+            return
+        if profile and not _inspect_wavelength_extensions(report, hdus, shape[1]):
+            return
+        report.shape = shape
+        _check_values(report, primary.data, quantities=not profile)
+        if not profile:
+            _check_grid(report)
+
+
+def _inspect_wavelength_extensions(report: _Report, hdus: fits.HDUList, n_wavelengths: int) -> bool:
+    if len(hdus) < 3:
+        report.problem(f"needs 2 extensions (wavelength offsets, line ids), has {len(hdus) - 1}")
+        return False
+    ok = True
+    for index, what in ((1, "wavelength offsets"), (2, "line ids")):
+        if tuple(hdus[index].shape) != (n_wavelengths,) or _missing_bytes(hdus, index):
+            report.problem(
+                f"extension {index} ({what}) must hold {n_wavelengths} values, one per wavelength; "
+                f"has shape {tuple(hdus[index].shape)}"
+                + (" and is truncated" if tuple(hdus[index].shape) and _missing_bytes(hdus, index) else "")
+            )
+            ok = False
+    if not ok:
+        return False
+    offsets = np.asarray(hdus[1].data, dtype=np.float64)
+    if not np.isfinite(offsets).all():
+        report.problem("extension 1 (wavelength offsets) holds values that are not finite")
+        ok = False
     ids = np.asarray(hdus[2].data)
     if not np.issubdtype(ids.dtype, np.integer) and not np.all(np.mod(ids, 1) == 0):
-        return [f"{name}: extension 2 (line ids) must hold integers"]
+        report.problem("extension 2 (line ids) must hold integers")
+        return False
     report.line_ids = tuple(int(i) for i in ids)
-    unknown = sorted(set(report.line_ids) - PROFILE_LINE_IDS.keys())
+    unknown = sorted(set(report.line_ids) - PROFILE_LINES.keys())
     if unknown:
-        problems.append(f"{name}: unknown line ids {unknown}; known: {sorted(PROFILE_LINE_IDS)}")
-    return problems
+        report.problem(f"unknown line ids {unknown}; known: {sorted(PROFILE_LINES)}")
+        ok = False
+    runs = [line for i, line in enumerate(report.line_ids) if i == 0 or report.line_ids[i - 1] != line]
+    if len(runs) != len(set(runs)):
+        report.problem(f"line ids must come in one run per line (one arm after the other), got runs {runs}")
+        ok = False
+    return ok
 
 
-def validate_inversion_files(
-    files: InversionFiles,
-    *,
-    program_id: str | None = None,
-    required_keywords: Sequence[str] = REQUIRED_KEYWORDS,
-) -> InversionSummary:
-    """Check the three uploaded files; raise InversionFileError listing every problem."""
+def validate_inversion_files(files: InversionFiles, *, program_id: str | None = None) -> InversionSummary:
+    """Check the three files; raise InversionFileError listing every problem found."""
     (q_label, q_path), (f_label, f_path), (o_label, o_path) = files.named()
     quantities, fitted, original = (
-        _FileReport(q_label, q_path),
-        _FileReport(f_label, f_path),
-        _FileReport(o_label, o_path),
+        _Report(q_label, q_path),
+        _Report(f_label, f_path),
+        _Report(o_label, o_path),
     )
-    problems = []
-    for report, profile in ((quantities, False), (fitted, True), (original, True)):
-        problems.extend(_inspect(report, profile, required_keywords, program_id))
+    _inspect(quantities, False, program_id)
+    _inspect(fitted, True, program_id)
+    _inspect(original, True, program_id)
+    problems = quantities.problems + fitted.problems + original.problems
 
     shaped = [report for report in (quantities, fitted, original) if report.shape is not None]
-    if len(shaped) > 1:
-        reference = shaped[0]
-        for report in shaped[1:]:
-            if report.shape[2:] != reference.shape[2:]:
-                problems.append(
-                    f"{report.describe()}: (y, x) = {report.shape[2:]} does not match "
-                    f"{reference.describe()} (y, x) = {reference.shape[2:]}"
-                )
+    for report in shaped[1:]:
+        if report.shape[2:] != shaped[0].shape[2:]:
+            problems.append(
+                f"{report.name}: (y, x) = {report.shape[2:]} does not match "
+                f"{shaped[0].name} (y, x) = {shaped[0].shape[2:]}"
+            )
     if fitted.shape and original.shape and fitted.shape != original.shape:
         problems.append(
-            f"{fitted.describe()}: shape {fitted.shape} differs from "
-            f"{original.describe()} shape {original.shape}"
+            f"{fitted.name}: shape {fitted.shape} differs from {original.name} shape {original.shape}"
         )
     if fitted.line_ids and original.line_ids and fitted.line_ids != original.line_ids:
-        problems.append(f"{fitted.describe()}: line ids differ from {original.describe()}")
+        problems.append(f"{fitted.name}: line ids differ from {original.name}")
     if problems:
         raise InversionFileError(problems)
 
-    ids = fitted.line_ids or ()
+    grid = quantities.grid
     return InversionSummary(
         n_frames=quantities.shape[2],
         n_slit=quantities.shape[3],
         n_depth=quantities.shape[1],
         n_wavelengths=fitted.shape[1],
-        lines=tuple(dict.fromkeys(PROFILE_LINE_IDS[i] for i in ids)),
+        lines=tuple(dict.fromkeys(PROFILE_LINES[i].name for i in fitted.line_ids)),
+        pixels_per_bin=int(fitted.header["DESR-BIN"]),
+        fiducial_arm=int(fitted.header["DESR-FID"]),
+        log_tau_start=round(float(grid[0]), 6),
+        log_tau_step=round(float(np.mean(np.diff(grid))), 6) if grid.size > 1 else 0.0,
     )
-
-
-def level2_frame_name(program_id: str, frame_index: int) -> str:
-    return f"L2_{program_id}_{frame_index:05d}.fits"
-
-
-def write_level2_frame(
-    path: str | os.PathLike,
-    files: InversionFiles,
-    frame_index: int,
-    *,
-    program_id: str,
-    dataset_ids: Sequence[str],
-    software_commit: str,
-    created: datetime | None = None,
-) -> None:
-    """Write the Level 2 product of one frame (one slit position y) of validated inversion files.
-
-    Overwrites ``path``: it is meant to be the temporary path of ``atomic_output``.
-    HDUs: primary (provenance only), one image (depth, x) per quantity in SI-like units, then
-    the fitted and original profiles (stokes, wavelength, x), the wavelength offsets and line ids.
-    """
-    created = created or datetime.now(UTC)
-    primary = fits.PrimaryHDU()
-    header = primary.header
-    header["ORIGIN"] = ("l2portal", "software that wrote this file")
-    header["OBSPR_ID"] = (program_id, "observing program")
-    header["NDSETS"] = (len(dataset_ids), "number of L1 datasets inverted")
-    # A long comma-joined list becomes a FITS long string (CONTINUE cards).
-    header["DSETIDS"] = (",".join(dataset_ids), "L1 dataset ids inverted")
-    header["SWCOMMIT"] = (software_commit, "l2portal software commit")
-    header["FRAMEIDX"] = (frame_index, "frame (y) index within the inversion")
-    header["DATE"] = (created.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds"), "UTC")
-
-    with (
-        fits.open(files.quantities, memmap=True) as quantities,
-        fits.open(files.fit_profiles, memmap=True) as fitted,
-        fits.open(files.original_profiles, memmap=True) as original,
-    ):
-        n_frames = quantities[0].shape[2]
-        if not 0 <= frame_index < n_frames:
-            raise IndexError(f"frame {frame_index} out of range: the inversion has {n_frames} frames")
-        header["NFRAMES"] = (n_frames, "frames in the inversion")
-        cube = np.asarray(quantities[0].section[:, :, frame_index, :], dtype=np.float32)
-        hdus = [primary]
-        for index, (_, extname, unit, factor) in enumerate(QUANTITIES):
-            image = fits.ImageHDU((cube[index] * factor).astype(np.float32))
-            # Set without a comment: the descriptive names leave no room for one on the card.
-            image.header["EXTNAME"] = extname
-            image.header["BUNIT"] = unit
-            hdus.append(image)
-        for extname, source in (("Fit Profiles", fitted), ("Original Profiles", original)):
-            profile = np.asarray(source[0].section[:, :, frame_index, :], dtype=np.float32)
-            hdus.append(fits.ImageHDU(profile, name=extname))
-        hdus.append(fits.ImageHDU(np.asarray(fitted[1].data, dtype=np.float32), name="Wavelength Offsets"))
-        hdus.append(fits.ImageHDU(np.asarray(fitted[2].data, dtype=np.int32), name="Line Ids"))
-        fits.HDUList(hdus).writeto(path, overwrite=True)

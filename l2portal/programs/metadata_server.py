@@ -22,10 +22,10 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from l2portal.programs import synthetic
+from l2portal.programs.local_server import BackgroundServer, QuietHandler
 from l2portal.programs.metadata import load_response_files
 
 FAULTS = ("malformed_json", "graphql_error", "http_500")
@@ -289,31 +289,22 @@ class MetadataStore:
 # --- HTTP ---------------------------------------------------------------------------------------
 
 
-class _GraphQLHandler(BaseHTTPRequestHandler):
-    server: _StoreHTTPServer
-
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
+class _GraphQLHandler(QuietHandler):
     def do_POST(self) -> None:
         if self.path.split("?")[0].rstrip("/") != "/graphql":
-            self._send(404, b"not found; POST /graphql", "text/plain")
+            self.send(404, b"not found; POST /graphql", "text/plain")
             return
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        store = self.server.store
+        store: MetadataStore = self.server.state
         fault = store.take_fault()
         if fault == "http_500":
-            self._send(500, b"injected fault: internal server error", "text/plain")
+            self.send(500, b"injected fault: internal server error", "text/plain")
             return
         if fault == "malformed_json":
-            self._send(200, b'{"data": {"datasetInventories": [{"datasetId": ')
+            self.send(200, b'{"data": {"datasetInventories": [{"datasetId": ')
             return
         if fault == "graphql_error":
-            self._send(200, json.dumps({"data": None, "errors": [{"message": "injected fault"}]}).encode())
+            self.send(200, json.dumps({"data": None, "errors": [{"message": "injected fault"}]}).encode())
             return
         try:
             request = json.loads(body)
@@ -322,30 +313,19 @@ class _GraphQLHandler(BaseHTTPRequestHandler):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             error = {"errors": [{"message": 'expected a JSON body {"query": ..., "variables": {...}}'}]}
-            self._send(400, json.dumps(error).encode())
+            self.send(400, json.dumps(error).encode())
             return
-        self._send(200, json.dumps(store.execute(query, variables)).encode())
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.verbose:
-            super().log_message(format, *args)
+        self.send(200, json.dumps(store.execute(query, variables)).encode())
 
 
-class _StoreHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], store: MetadataStore, verbose: bool):
-        self.store = store
-        self.verbose = verbose
-        super().__init__(address, _GraphQLHandler)
-
-
-class MetadataServer:
+class MetadataServer(BackgroundServer):
     """The local metadata store on a background thread; a context manager.
 
     ``port=0`` takes a free port. ``url`` is the GraphQL endpoint; ``store`` holds the records,
     the recorded mutations and the fault queue (also reachable as ``mutations``/``inject_fault``).
     """
+
+    name = "metadata-server"
 
     def __init__(
         self,
@@ -356,13 +336,11 @@ class MetadataServer:
         verbose: bool = False,
     ):
         self.store = MetadataStore(records)
-        self._http = _StoreHTTPServer((host, port), self.store, verbose)
-        self._thread: threading.Thread | None = None
+        super().__init__(_GraphQLHandler, self.store, host=host, port=port, verbose=verbose)
 
     @property
     def url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}/graphql"
+        return f"{self.base_url}/graphql"
 
     @property
     def mutations(self) -> list[dict[str, Any]]:
@@ -370,35 +348,6 @@ class MetadataServer:
 
     def inject_fault(self, kind: str, times: int = 1) -> None:
         self.store.inject_fault(kind, times)
-
-    def start(self) -> MetadataServer:
-        # A short poll interval lets stop() return quickly.
-        self._thread = threading.Thread(
-            target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="metadata-server",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    def serve_forever(self) -> None:
-        try:
-            self._http.serve_forever()
-        finally:
-            self._http.server_close()
-
-    def __enter__(self) -> MetadataServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,6 @@
 """Observing programs (seeds/002): the unit scientists invert, its datasets from the metadata
-store, the scans that found them, the rules that qualify them and the inversions uploaded."""
+store, the scans that found them, the rules that qualify them, the inversions uploaded and the
+file transfers made for them."""
 
 from django.conf import settings
 from django.db import models
@@ -75,7 +76,6 @@ class ObservingProgram(Tracked):
         related_name="+",
         help_text="inversion input",
     )
-    progress = models.JSONField(default=dict, blank=True, help_text="preprocessing progress")
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -241,17 +241,25 @@ class QualificationRuleSet(models.Model):
 
 
 class Inversion(models.Model):
-    """The results a scientist uploaded for an OP, and their publication."""
+    """The results a scientist sent for an OP (by form or by Globus), and their publication."""
 
     program = models.ForeignKey(ObservingProgram, on_delete=models.PROTECT, related_name="inversions")
+    inversion_id = models.CharField(
+        max_length=32, unique=True, help_text="the data center's id of it, 'inv.' and 6 letters or digits"
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    arrived_by = models.CharField(max_length=16, default="form", help_text="form or globus")
     software_commit = models.CharField(max_length=64, help_text="commit of the inversion software")
     datasets = models.ManyToManyField(Dataset, related_name="inversions", help_text="datasets inverted")
     quantities = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     fit_profiles = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     original_profiles = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     summary = models.JSONField(default=dict, blank=True, help_text="frames, slit, depth, wavelengths, lines")
+    asdf = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+", help_text="dataset file"
+    )
+    bucket = models.CharField(max_length=128, blank=True, help_text="object-store bucket it is published in")
     published_at = models.DateTimeField(null=True, blank=True)
     store_answer = models.JSONField(null=True, blank=True, help_text="createL2InversionInventory answer")
 
@@ -259,8 +267,84 @@ class Inversion(models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self):
-        return f"inversion {self.pk} of {self.program}"
+        return f"inversion {self.inversion_id} of {self.program}"
 
     @property
-    def inversion_id(self) -> str:
-        return f"{self.program.execution_id}.inv{self.pk}"
+    def object_prefix(self) -> str:
+        """Where its files are in the bucket: ``<proposalId>/<inversionId>``."""
+        return f"{self.program.proposal_id}/{self.inversion_id}"
+
+
+class Transfer(models.Model):
+    """One movement of files for a program: its L1 frames into scratch, inversion results in by
+    Globus, Level 2 products into the bucket. Progress while it runs, per-file results after."""
+
+    class Purpose(models.TextChoices):
+        FETCH = "fetch", "L1 frames to scratch"
+        UPLOAD = "upload", "Inversion results by Globus"
+        PUBLISH = "publish", "Level 2 to the bucket"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        ACTIVE = "active", "Transferring"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    RUNNING = (Status.QUEUED, Status.ACTIVE)
+
+    program = models.ForeignKey(ObservingProgram, on_delete=models.PROTECT, related_name="transfers")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    backend = models.CharField(max_length=16, blank=True, help_text="local, http or globus")
+    label = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=1024, blank=True)
+    destination = models.CharField(max_length=1024, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="the Globus task, for Globus transfers")
+    resume = models.JSONField(default=dict, blank=True, help_text="what a restarted worker resumes from")
+    files_total = models.PositiveIntegerField(null=True, blank=True)
+    files_done = models.PositiveIntegerField(default=0)
+    files_skipped = models.PositiveIntegerField(default=0, help_text="already there, identical")
+    bytes_done = models.PositiveBigIntegerField(default=0)
+    faults = models.PositiveIntegerField(default=0, help_text="faults seen (and retried) on the way")
+    current = models.CharField(max_length=1024, blank=True)
+    error = models.TextField(blank=True)
+    events = models.JSONField(default=list, blank=True, help_text="faults: code, description, details, time")
+    request = models.JSONField(default=dict, blank=True, help_text="what was asked: endpoint, path, datasets")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["program", "purpose", "-created_at"], name="transfer_program_purpose")
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} of {self.program} [{self.status}]"
+
+    @property
+    def running(self) -> bool:
+        return self.status in self.RUNNING
+
+
+class TransferredFile(models.Model):
+    """One file of a transfer: where it landed, its size, how it was verified, what went wrong."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=1024, help_text="relative to the destination")
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    verified_by = models.CharField(max_length=32, help_text="sha256, or globus checksum")
+    skipped = models.BooleanField(default=False, help_text="already there with the same content")
+    faults = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["transfer", "path"], name="transferred_file_once")]
+
+    def __str__(self):
+        return self.path

@@ -1,17 +1,21 @@
 """Read models of observing programs: the rules in force, the `list_programs --json` shape, counts
-per state, the queue, and what the program page shows (checklist, wavelength and time charts)."""
+per state, failure reasons, the queue, and what the program page shows (checklist, wavelength and
+time charts, transfers, runs, files)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db.models import Count, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from l2portal.ledger.bulk import chunks
+from l2portal.ledger.models import Execution, Product
+from l2portal.ledger.states import ERROR
 
 from . import conf
-from .models import Dataset, ObservingProgram, QualificationRuleSet, Scan
+from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan, Transfer
 from .qualify import QualificationRules
 
 QUEUE_LENGTH = 25
@@ -71,13 +75,27 @@ def states_with_counts(counted: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(value, label, counted.get(value, 0)) for value, label in ObservingProgram.machine.states]
 
 
+def with_failures(programs: QuerySet[ObservingProgram]) -> QuerySet[ObservingProgram]:
+    """``programs`` with ``failure_reason``: why the last step failed (one subquery, no query per
+    row); shown for programs in Error."""
+    failures = ObservingProgram.transition_model().objects.filter(subject=OuterRef("pk"), to_state=ERROR)
+    return programs.annotate(failure_reason=Subquery(failures.order_by("-at", "-id").values("reason")[:1]))
+
+
+def last_failure(program: ObservingProgram):
+    """The transition that moved ``program`` to Error, if it is in Error."""
+    if program.state != ERROR:
+        return None
+    return program.transitions.filter(to_state=ERROR).order_by("-at", "-id").first()
+
+
 def queue(user) -> dict:
     """Next up for scientists: preprocessed programs nobody owns, by priority; and the user's own
-    programs that are not published yet."""
+    programs that are not published yet, with why any of them failed."""
     waiting = ObservingProgram.objects.filter(state="preprocessed", owner__isnull=True).order_by(
         "-priority", "last_changed", "execution_id"
     )
-    mine = ObservingProgram.objects.filter(owner=user).exclude(state="published")
+    mine = with_failures(ObservingProgram.objects.filter(owner=user).exclude(state="published"))
     return {
         "next_up": waiting[:QUEUE_LENGTH],
         "waiting_count": waiting.count(),
@@ -93,21 +111,74 @@ def recent_scans() -> QuerySet[Scan]:
 
 
 def program_page(program: ObservingProgram) -> dict:
-    """What the program page shows of ``program``: its datasets, qualification checklist, charts,
-    history and latest inversion."""
+    """What the program page shows of ``program``: why it failed (if it did), its datasets,
+    qualification checklist, charts, history, transfers, runs and latest inversion with its files."""
     datasets = list(program.datasets.order_by("superseded", "instrument_name", "dataset_id"))
     rules, version = current_rules()
+    inversion = program.inversions.select_related("uploaded_by", "asdf").prefetch_related("datasets").first()
     return {
         "program": program,
+        "failure": last_failure(program),
         "datasets": datasets,
         "checks": checklist(program.qualification, {line.check_name: line.name for line in rules.lines}),
         "wavelengths": wavelength_chart(datasets, rules.lines),
         "timespan": time_chart(datasets),
         "transitions": program.transitions.all(),
-        "inversion": program.inversions.select_related("uploaded_by").prefetch_related("datasets").first(),
+        "inversion": inversion,
+        "level2_frames": level2_frames(inversion) if inversion else [],
+        "transfers": program_transfers(program),
+        "runs": program_runs(program),
         "rules_version": version,
         "current_ids": [d.dataset_id for d in datasets if not d.superseded],
+        "store_configured": bool(conf.metadata_store_url()),
+        "globus": conf.transfer_backend_name() == "globus",
     }
+
+
+TRANSFERS_SHOWN = 10
+RUNS_SHOWN = 20
+
+
+def program_transfers(program: ObservingProgram) -> list[Transfer]:
+    return list(program.transfers.select_related("requested_by")[:TRANSFERS_SHOWN])
+
+
+def transfers_running(program: ObservingProgram) -> bool:
+    return program.transfers.filter(status__in=Transfer.RUNNING).exists()
+
+
+def program_runs(program: ObservingProgram) -> list[Execution]:
+    """The task runs (and recorded service steps) for ``program``, newest first, with their logs."""
+    kind = ContentType.objects.get_for_model(ObservingProgram)
+    return list(
+        Execution.objects.filter(subject_type=kind, subject_id=str(program.pk))
+        .defer("software", "parameters")
+        .order_by("-started_at", "-id")[:RUNS_SHOWN]
+    )
+
+
+def level2_frames(inversion: Inversion) -> list[Product]:
+    """The inversion's Level 2 frames written so far, in frame order."""
+    prefix = f"{conf.l2_collection_name()}/{inversion.program.proposal_id}/{inversion.inversion_id}/"
+    return list(Product.objects.filter(product_type="level2_frame", path__startswith=prefix).order_by("path"))
+
+
+def program_product(program: ObservingProgram, product_id: int) -> Product | None:
+    """A product of ``program`` (manifest, inversion results, Level 2 frames, ASDF), else None."""
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        return None
+    ids = {program.manifest_id}
+    for inversion in program.inversions.all():
+        ids |= {
+            inversion.quantities_id,
+            inversion.fit_profiles_id,
+            inversion.original_profiles_id,
+            inversion.asdf_id,
+        }
+        if product.product_type == "level2_frame" and product in level2_frames(inversion):
+            return product
+    return product if product.pk in ids else None
 
 
 CHECK_LABELS = {

@@ -1,6 +1,6 @@
-"""Deterministic synthetic data for the demo, the tests, the benchmark and the local metadata
-store: metadata-store dataset records, small ViSP-like L1 FITS frames and the three inversion
-result files a science team uploads. Pure: no Django, no ledger.
+"""Deterministic synthetic metadata-store records for the demo, the tests, the benchmark and the
+local metadata store (their L1 frames and inversion results: synthetic_frames). Pure: no Django,
+no ledger.
 
 Records are raw GraphQL ``datasetInventories`` items (camelCase dicts), so they go through the
 same parser as the real store's answers. OP number ``i`` follows the scenario
@@ -11,21 +11,10 @@ ViSP arms: about 10.6 datasets per OP (10,000 OPs give about 106,000 datasets).
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import numpy as np
-from astropy.io import fits
-
-from l2portal.files import atomic_output, sha256_file
-from l2portal.programs.inversion import N_STOKES, QUANTITIES, InversionFiles
-from l2portal.programs.metadata import DatasetInventory
-from l2portal.programs.preprocess import CHECKSUM_LISTING, DATASET_ID_KEYWORD
 
 SCENARIOS = (
     "invertible",
@@ -244,137 +233,3 @@ def generate_records(n_programs: int = 20, *, seed: int = 0, n_proposals: int = 
 def inventory_response(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Wrap records the way the store answers a datasetInventories query."""
     return {"data": {"datasetInventories": records}}
-
-
-# --- L1 frames ----------------------------------------------------------------------------------
-
-FRAME_SHAPE = (4, 12, 10)  # (stokes, wavelength, slit position): a few KB per frame
-
-
-def _frame_data(rng: np.random.Generator, n_wavelengths: int, n_slit: int) -> np.ndarray:
-    # A Gaussian absorption line with weak polarisation signals.
-    offsets = np.linspace(-1.0, 1.0, n_wavelengths)[:, None]
-    intensity = 1.0 - 0.6 * np.exp(-((offsets / 0.3) ** 2)) + rng.normal(0, 0.005, (n_wavelengths, n_slit))
-    q = 0.01 * offsets * np.ones((1, n_slit))
-    u_ = -0.01 * offsets * np.ones((1, n_slit))
-    v = 0.05 * np.gradient(intensity, axis=0)
-    return np.stack([intensity, q, u_, v]).astype(np.float32)
-
-
-def l1_frame_name(dataset: DatasetInventory, frame_index: int, moment: datetime) -> str:
-    # As DKIST names ViSP L1 files: VISP_<UTC time>_<wavelength in pm>_<...>_L1.fits
-    centre_pm = round(((dataset.wavelength_min or 0) + (dataset.wavelength_max or 0)) * 500)
-    stamp = moment.strftime("%Y_%m_%dT%H_%M_%S_") + f"{moment.microsecond // 1000:03d}"
-    return f"VISP_{stamp}_{centre_pm:08d}_IQUV_{dataset.dataset_id}_{frame_index:04d}_L1.fits"
-
-
-def l1_frame_header(dataset: DatasetInventory, moment: datetime) -> fits.Header:
-    header = fits.Header()
-    header["INSTRUME"] = (dataset.instrument_name or "VISP", "instrument")
-    header[DATASET_ID_KEYWORD] = (dataset.dataset_id, "dataset id")
-    header["PRODUCT"] = (dataset.product_id or dataset.dataset_id, "product id")
-    header["OBSPR_ID"] = (dataset.observing_program_execution_id, "observing program")
-    header["IP_ID"] = (dataset.instrument_program_execution_id or "", "instrument program")
-    header["PROP_ID"] = (dataset.primary_proposal_id or "", "proposal id")
-    header["EXPER_ID"] = (dataset.primary_experiment_id or "", "experiment id")
-    header["DATE-BEG"] = (moment.replace(tzinfo=None).isoformat(timespec="milliseconds"), "UTC")
-    header["WAVEMIN"] = (dataset.wavelength_min, "[nm] minimum wavelength")
-    header["WAVEMAX"] = (dataset.wavelength_max, "[nm] maximum wavelength")
-    for number, line in enumerate(dataset.spectral_lines or (), start=1):
-        header[f"SPECLN{number:02d}"] = (line, "spectral line")
-    low, high = dataset.wavelength_min or 0.0, dataset.wavelength_max or 0.0
-    _, n_wavelengths, _ = FRAME_SHAPE
-    header["CTYPE1"], header["CUNIT1"] = "HPLN-TAN", "arcsec"
-    header["CTYPE2"], header["CUNIT2"] = "AWAV", "nm"
-    header["CRPIX2"], header["CRVAL2"] = 1.0, low
-    header["CDELT2"] = (high - low) / max(n_wavelengths - 1, 1)
-    # FITS Stokes axis convention: 1, 2, 3, 4 = I, Q, U, V.
-    header["CTYPE3"], header["CRPIX3"], header["CRVAL3"], header["CDELT3"] = "STOKES", 1.0, 1.0, 1.0
-    return header
-
-
-def iter_l1_frames(
-    dataset: DatasetInventory, n_frames: int, *, seed: int = 0
-) -> Iterator[tuple[str, fits.HDUList]]:
-    """(file name, HDU list) for each synthetic frame of one ViSP dataset."""
-    rng = np.random.default_rng([seed, n_frames, *dataset.dataset_id.encode()])
-    start = dataset.start_time or FIRST_OBSERVATION
-    for frame_index in range(n_frames):
-        moment = start + timedelta(seconds=4.0 * frame_index)
-        _, n_wavelengths, n_slit = FRAME_SHAPE
-        hdu = fits.PrimaryHDU(
-            _frame_data(rng, n_wavelengths, n_slit), header=l1_frame_header(dataset, moment)
-        )
-        yield l1_frame_name(dataset, frame_index, moment), fits.HDUList([hdu])
-
-
-def write_l1_frames(
-    directory: str | os.PathLike, dataset: DatasetInventory, n_frames: int = 4, *, seed: int = 0
-) -> list[Path]:
-    """Write ``n_frames`` small L1 frames of ``dataset`` into ``directory``; returns their paths."""
-    paths = []
-    for name, hdus in iter_l1_frames(dataset, n_frames, seed=seed):
-        path = Path(directory) / name
-        with atomic_output(path) as temporary:
-            hdus.writeto(temporary, overwrite=True)
-        paths.append(path)
-    return paths
-
-
-# --- Inversion results --------------------------------------------------------------------------
-
-
-def write_inversion_files(
-    directory: str | os.PathLike,
-    program_id: str,
-    *,
-    n_frames: int = 3,
-    n_slit: int = 5,
-    n_depth: int = 6,
-    wavelengths_per_line: int = 8,
-    line_ids: tuple[int, ...] = (23, 4),
-    seed: int = 0,
-) -> InversionFiles:
-    """The three files a science team uploads after inverting an OP, small and well formed."""
-    rng = np.random.default_rng(seed)
-    directory = Path(directory)
-    n_wavelengths = wavelengths_per_line * len(line_ids)
-    offsets = np.tile(np.linspace(-500.0, 500.0, wavelengths_per_line), len(line_ids)).astype(np.float32)
-    ids = np.repeat(np.asarray(line_ids, dtype=np.int32), wavelengths_per_line)
-    header = fits.Header({"OBSPR_ID": program_id})
-    quantities = rng.normal(size=(len(QUANTITIES), n_depth, n_frames, n_slit)).astype(np.float32)
-    files = InversionFiles(
-        directory / "inv_res_mod.fits", directory / "inv_res_pre.fits", directory / "per_ori.fits"
-    )
-    cubes = (
-        (files.quantities, [fits.PrimaryHDU(quantities, header=header)]),
-        *(
-            (
-                path,
-                [
-                    fits.PrimaryHDU(
-                        rng.normal(size=(N_STOKES, n_wavelengths, n_frames, n_slit)).astype(np.float32),
-                        header=header,
-                    ),
-                    fits.ImageHDU(offsets),
-                    fits.ImageHDU(ids),
-                ],
-            )
-            for path in (files.fit_profiles, files.original_profiles)
-        ),
-    )
-    for path, hdus in cubes:
-        with atomic_output(path) as temporary:
-            fits.HDUList(hdus).writeto(temporary, overwrite=True)
-    return files
-
-
-def write_l1_source(root: str | os.PathLike, dataset: DatasetInventory, n_frames: int = 4) -> list[Path]:
-    """L1 frames of one dataset as a transfer source: ``<root>/<datasetId>/`` holding the frames
-    and a ``SHA256SUMS`` listing (``<sha256>  <file name>`` per line, see preprocess.parse_listing)."""
-    folder = Path(root) / dataset.dataset_id
-    paths = write_l1_frames(folder, dataset, n_frames)
-    listing = "".join(f"{sha256_file(path)}  {path.name}\n" for path in paths)
-    with atomic_output(folder / CHECKSUM_LISTING, overwrite=True) as temporary:
-        temporary.write_text(listing, encoding="utf-8")
-    return paths

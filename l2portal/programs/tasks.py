@@ -1,4 +1,5 @@
-"""Observing-program tasks: thin, idempotent wrappers over services (default queue)."""
+"""Observing-program tasks: thin, idempotent wrappers over services (default queue). The step
+tasks run their service through the ledger's step runner: every failure reaches Error."""
 
 from celery import shared_task
 
@@ -25,11 +26,16 @@ def qualify_ready_programs() -> int:
     return services.qualify_ready_programs(Actor.of_task(qualify_ready_programs))
 
 
-@shared_task
-def preprocess_program(program_id: int) -> str:
-    return services.run_preprocess(program_id, Actor.of_task(preprocess_program)).state
+@shared_task(bind=True)
+def preprocess_program(self, program_id: int) -> str:
+    return services.run_preprocess(program_id, Actor.of_task(self)).state
 
 
-@shared_task
-def publish_program(program_id: int) -> str:
-    return services.run_publish(program_id, Actor.of_task(publish_program)).state
+@shared_task(bind=True)
+def fetch_inversion_results(self, program_id: int) -> str:
+    return services.run_globus_upload(program_id, Actor.of_task(self)).state
+
+
+@shared_task(bind=True)
+def publish_program(self, program_id: int) -> str:
+    return services.run_publish(program_id, Actor.of_task(self)).state

@@ -1,4 +1,4 @@
-"""Pages of the programs app (the API is registered in api.py)."""
+"""Pages of the programs app (the API is registered in api/urls.py)."""
 
 from django.urls import path
 
@@ -11,7 +11,9 @@ urlpatterns = [
     path("scans/", views.scans, name="scans"),
     path("scans/run/", views.run_scan, name="run-scan"),
     path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/progress/", views.progress, name="progress"),
+    path("<int:pk>/transfers/", views.transfers, name="transfers"),
+    path("<int:pk>/transfers/<int:transfer_pk>/", views.transfer, name="transfer"),
+    path("<int:pk>/files/<int:product_pk>/", views.product_file, name="file"),
     path("<int:pk>/upload/", views.upload, name="upload"),
     path("<int:pk>/<slug:name>/", views.act, name="act"),
 ]

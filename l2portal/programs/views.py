@@ -1,26 +1,31 @@
-"""Scientists' pages: program list, program page, queue, scans. Actions call the services, which
-check roles; a refusal is shown at the top of the page the user came from."""
+"""Scientists' and operators' pages: program list, program page (with its transfers, runs and
+files), queue, scans. Actions call the services, which check roles; a refusal is shown at the top
+of the page the user came from. Each page says what its reader can do next, and why not."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
+from l2portal.ledger.downloads import ranged_file_response
 from l2portal.ledger.pages import back_url, refusal_redirect
 from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.ledger.services import Actor
 
-from . import selectors, services
+from . import conf, selectors, services
 from .filtersets import ObservingProgramFilter
-from .models import ObservingProgram
+from .models import ObservingProgram, Transfer
+from .services.publish import NO_STORE
+from .services.scan import NO_STORE as NO_SCAN_STORE
 
 PAGE_SIZE = 50
+FILES_PAGE_SIZE = 100
 SORTS = {
     "priority": ("-priority", "execution_id"),
     "newest": ("-last_changed", "execution_id"),
@@ -31,7 +36,7 @@ SORTS = {
 
 
 def list_programs(request):
-    base = ObservingProgram.objects.select_related("owner")
+    base = selectors.with_failures(ObservingProgram.objects.select_related("owner"))
     filters = ObservingProgramFilter(request.GET, queryset=base)
     programs = filters.qs if filters.is_valid() else base.none()
     # Counts per state under the other filters, so the state links show what they would give.
@@ -70,34 +75,100 @@ def queue(request):
     return render(request, "programs/queue.html", context)
 
 
-def detail(request, pk):
-    program = get_object_or_404(ObservingProgram.objects.select_related("owner", "manifest"), pk=pk)
-    actor = Actor.of_user(request.user)
+# What happens next in each state, whoever reads the page.
+STATE_HINTS = {
+    "discovered": "Its datasets are settling; it is qualified once none has changed for the settle period.",
+    "not_invertible": "Not invertible under the rules in force (see the checklist); it is qualified "
+    "again when its datasets or the rules change.",
+    "invertible": "Invertible: an operator preprocesses it (fetches its L1 frames); then a scientist "
+    "can claim it.",
+    "preprocessed": "Preprocessed: waiting in the queue for a scientist to claim it.",
+    "working": "Working: {owner} inverts it and sends the results (form or Globus).",
+    "inverted": "Inverted: an operator publishes it to the bucket and the metadata store.",
+    "published": "Published: nothing more to do.",
+    "error": "",  # the failure, on top, says what to do
+}
+
+
+def _what_to_do(program: ObservingProgram, actor: Actor, page: dict) -> tuple[dict, list[str]]:
+    """Which buttons to show (the services decide what is allowed) and, for what cannot be done
+    now, why and what happens next."""
     is_operator, is_scientist = actor.has_role(OPERATOR), actor.has_role(SCIENTIST)
     owner = services.owns(program, actor)
-    # Which buttons to show; the services decide what is allowed.
+    state = program.state
     can = {
-        "claim": is_scientist and program.state == "preprocessed" and program.owner_id is None,
-        "release": program.state == "working" and (owner or is_operator),
-        "upload": program.state == "working" and owner,
-        "reassign": is_operator and program.state in ("preprocessed", "working"),
-        "publish": is_operator and program.state == "inverted",
-        "preprocess": is_operator and program.state in ("invertible", "preprocessed"),
-        "retry": is_operator and program.state == "error",
+        "claim": is_scientist and state == "preprocessed" and program.owner_id is None,
+        "release": state == "working" and (owner or is_operator),
+        "upload": state == "working"
+        and owner
+        and not any(t.purpose == Transfer.Purpose.UPLOAD and t.running for t in page["transfers"]),
+        "reassign": is_operator and state in ("preprocessed", "working"),
+        "publish": is_operator and state == "inverted" and page["store_configured"],
+        "preprocess": is_operator and state in ("invertible", "preprocessed"),
+        "retry": is_operator and state == "error",
         "requalify": is_operator,
         "priority": is_operator,
         "notes": is_operator or is_scientist,
     }
-    return render(request, "programs/detail.html", {**selectors.program_page(program), "can": can})
+    owner_name = program.owner.get_username() if program.owner_id else "nobody"
+    notes = [STATE_HINTS.get(state, "").format(owner=owner_name)]
+    if state == "inverted" and is_operator and not page["store_configured"]:
+        notes.append(f"Publishing is not possible here yet: {NO_STORE}.")
+    if state == "working" and owner and not can["upload"]:
+        notes.append("Results are on their way by Globus; their progress is below.")
+    if state == "preprocessed" and is_scientist and program.owner_id:
+        notes.append(f"Claimed by {owner_name}.")
+    return can, [note for note in notes if note]
 
 
-def progress(request, pk):
+def detail(request, pk):
+    program = get_object_or_404(ObservingProgram.objects.select_related("owner", "manifest"), pk=pk)
+    actor = Actor.of_user(request.user)
+    page = selectors.program_page(program)
+    can, hints = _what_to_do(program, actor, page)
+    context = {**page, "can": can, "hints": hints, "form_limit": conf.form_upload_max_bytes()}
+    return render(request, "programs/detail.html", context)
+
+
+def transfers(request, pk):
+    """The live part of the program page: its transfers, polled while one runs."""
     program = get_object_or_404(ObservingProgram, pk=pk)
-    return render(request, "programs/_progress.html", {"program": program})
+    return render(
+        request,
+        "programs/_transfers.html",
+        {"program": program, "transfers": selectors.program_transfers(program)},
+    )
+
+
+def transfer(request, pk, transfer_pk):
+    """One transfer: every file, its size, how it was verified, its faults."""
+    transfer = get_object_or_404(
+        Transfer.objects.select_related("program", "requested_by"), pk=transfer_pk, program_id=pk
+    )
+    page = Paginator(transfer.files.all(), FILES_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "programs/transfer.html", {"transfer": transfer, "program": transfer.program, "page": page}
+    )
+
+
+def product_file(request, pk, product_pk):
+    """Download one of the program's files (ranges allowed, for large frames)."""
+    program = get_object_or_404(ObservingProgram, pk=pk)
+    product = selectors.program_product(program, product_pk)
+    path = ledger.absolute_path(product) if product else None
+    if path is None or not path.is_file():
+        raise Http404("no such file of this program")
+    return ranged_file_response(
+        path, request.headers.get("Range", ""), "application/octet-stream", path.name, product.sha256
+    )
 
 
 def scans(request):
-    context = {"scans": selectors.recent_scans(), "can_scan": Actor.of_user(request.user).has_role(OPERATOR)}
+    context = {
+        "scans": selectors.recent_scans(),
+        "can_scan": Actor.of_user(request.user).has_role(OPERATOR),
+        "no_store": None if conf.metadata_store_url() else NO_SCAN_STORE,
+    }
     return render(request, "programs/scans.html", context)
 
 
@@ -140,7 +211,7 @@ def _publish(program, request, actor):
 
 def _preprocess(program, request, actor):
     services.request_preprocess(program, actor)
-    return "Preprocessing queued; its progress shows below."
+    return "Preprocessing queued; its transfer shows below."
 
 
 def _notes(program, request, actor):
@@ -170,6 +241,18 @@ def _retry(program, request, actor):
     return f"Sent back to the step that failed: {program.state_label}."
 
 
+def _globus_upload(program, request, actor):
+    services.request_globus_upload(
+        program,
+        actor,
+        request.POST.get("collection", "").strip(),
+        request.POST.get("folder", "").strip(),
+        request.POST.getlist("dataset_ids"),
+        request.POST.get("software_commit", ""),
+    )
+    return "Globus transfer of the results queued; its progress shows below."
+
+
 ACTIONS = {
     "claim": _claim,
     "release": _release,
@@ -180,6 +263,7 @@ ACTIONS = {
     "priority": _priority,
     "requalify": _requalify,
     "retry": _retry,
+    "globus-upload": _globus_upload,
 }
 
 

@@ -2,13 +2,18 @@
 The role users (scientist, other_scientist "marie", operator) come from tests/conftest.py."""
 
 import contextlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger.services import Actor
-from l2portal.programs import conf, services, synthetic
+from l2portal.programs import conf, inversion, level1, level2, services, synthetic, synthetic_frames
+from l2portal.programs.metadata import parse_dataset_inventory
+from l2portal.programs.metadata_server import MetadataServer
 from l2portal.programs.models import ObservingProgram, Scan
 from tests.factories import SYSTEM
 
@@ -56,11 +61,39 @@ def assert_queries_do_not_grow_with_programs(client, owner, url) -> None:
     assert query_count(client, url) == before
 
 
-def write_sources(program: ObservingProgram, n_frames: int = 3) -> list:
+L1_CACHE: dict = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def l1_cache(tmp_path_factory):
+    """Generated L1 datasets, kept for the session: the files are the same every time."""
+    L1_CACHE["folder"] = tmp_path_factory.mktemp("l1-cache")
+    yield
+    L1_CACHE.clear()
+
+
+def write_sources(program: ObservingProgram, n_steps: int = 3) -> list:
+    """The program's current ViSP datasets at the local L1 source: ``n_steps`` raster steps of
+    four Stokes files each."""
     paths = []
+    root = Path(conf.l1_endpoint().root)
     for dataset in program.datasets.filter(superseded=False, instrument_name="VISP"):
-        paths += synthetic.write_l1_source(conf.l1_source(), dataset.to_inventory(), n_frames)
+        inventory = dataset.to_inventory()
+        cached = synthetic_frames.dataset_folder(L1_CACHE["folder"] / str(n_steps), inventory)
+        if not cached.is_dir():
+            synthetic_frames.write_l1_source(L1_CACHE["folder"] / str(n_steps), inventory, n_steps)
+        target = synthetic_frames.dataset_folder(root, inventory)
+        shutil.copytree(cached, target, dirs_exist_ok=True)
+        paths += sorted(target.iterdir())
     return paths
+
+
+@pytest.fixture
+def store(settings):
+    """The local metadata store, configured as the portal's."""
+    with MetadataServer() as server:
+        settings.METADATA_STORE_URL = server.url
+        yield server
 
 
 @pytest.fixture
@@ -81,7 +114,7 @@ def working(preprocessed, scientist):
 @contextlib.contextmanager
 def inversion_files(folder, program: ObservingProgram, **options):
     """The three result files, open for reading, keyed as upload_inversion wants them."""
-    files = synthetic.write_inversion_files(folder, program.execution_id, **options)
+    files = synthetic_frames.write_inversion_files(folder, program.execution_id, **options)
     paths = (files.quantities, files.fit_profiles, files.original_profiles)
     with contextlib.ExitStack() as stack:
         yield {
@@ -105,3 +138,29 @@ def inverted(working, scientist, tmp_path):
     working.refresh_from_db()
     assert working.state == "inverted"
     return working
+
+
+@dataclass
+class Level2Inputs:
+    files: object  # inversion.InversionFiles
+    summary: object  # inversion.InversionSummary
+    canonical: object  # level1.CanonicalFrames
+    geometry: level2.FrameGeometry
+    folders: dict
+
+
+@pytest.fixture
+def l2_inputs(tmp_path) -> Level2Inputs:
+    """A program's three ViSP datasets as L1 files and an inversion of it, checked: what a Level 2
+    frame is made of (no database)."""
+    newest = {r["productId"]: r for r in synthetic.generate_records(1) if r["instrumentName"] == "VISP"}
+    datasets = [parse_dataset_inventory(record) for record in newest.values()]
+    folders = {}
+    for dataset in datasets:
+        synthetic_frames.write_l1_source(tmp_path / "l1", dataset, 3)
+        folders[dataset.dataset_id] = synthetic_frames.dataset_folder(tmp_path / "l1", dataset)
+    files = synthetic_frames.write_inversion_files(tmp_path / "results", "op", n_frames=3, n_depth=13)
+    summary = inversion.validate_inversion_files(files)
+    canonical = level1.canonical_frames(folders, summary.fiducial_arm, summary.n_frames)
+    geometry = level2.FrameGeometry(summary.pixels_per_bin, summary.log_tau_start, summary.log_tau_step)
+    return Level2Inputs(files, summary, canonical, geometry, folders)

@@ -2,8 +2,9 @@
 
 import pytest
 
-from l2portal.programs import synthetic
+from l2portal.programs import services, synthetic
 from l2portal.programs.models import ObservingProgram, QualificationRuleSet
+from tests.factories import SYSTEM
 from tests.programs.conftest import (
     assert_queries_do_not_grow_with_programs,
     current_visp_ids,
@@ -97,3 +98,17 @@ def test_rules_from_the_database_and_requalify(loaded, operator, scientist, clie
         "threshold": 0.95,
         "detail": body["qualification"]["checks"]["health"]["detail"],
     }
+
+
+def test_an_errored_program_says_why_in_the_api(loaded, scientist, client):
+    program = invertible(0)
+    services.run_preprocess(program.pk, SYSTEM)  # no L1 source: fails
+    client.force_login(scientist)
+    listed = {p["execution_id"]: p for p in client.get("/api/programs/?state=error").json()["results"]}
+    reason = listed[program.execution_id]["failure_reason"]
+    assert (
+        reason.startswith("preprocessing failed: cannot copy") and reason == program.transitions.last().reason
+    )
+    assert client.get(f"/api/programs/{invertible(8).pk}/").json()["failure_reason"] is None
+    transfers = client.get(f"/api/programs/{program.pk}/transfers/").json()["results"]
+    assert transfers[0]["status"] == "failed" and transfers[0]["error"] in reason

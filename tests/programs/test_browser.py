@@ -1,24 +1,54 @@
-"""A scientist claims an observing program from the queue and uploads the results, in Chromium."""
+"""The demo flow in Chromium, as first-time users do it: an operator preprocesses an invertible
+program, a scientist claims it and uploads the results, the operator publishes it; then the Level 2
+frames and the ASDF file are in the bucket, in the data center's units."""
 
+import asdf
 import pytest
+from astropy.io import fits
 
-from l2portal.programs import synthetic
+from l2portal.ledger.services import absolute_path
+from l2portal.programs import demo, selectors, synthetic_frames
 from l2portal.programs.models import ObservingProgram
 from tests.conftest import sign_in
+from tests.programs.conftest import invertible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_scientist_claims_and_uploads(preprocessed, scientist, live_server, browser_page, tmp_path):
-    # The data fixtures come first: they run before Playwright starts its event loop.
-    page = browser_page
-    sign_in(page, live_server, "scientist", "scientist")
-    page.goto(f"{live_server.url}/programs/queue/")
-    page.click(f'button[data-claim="{preprocessed.execution_id}"]')
-    page.wait_for_url(f"**/programs/{preprocessed.pk}/")
-    assert page.text_content("#owner") == "scientist"
+def switch_to(page, live_server, username: str) -> None:
+    page.click("form.who button")  # sign out first: the sign-in page has the header's button too
+    page.wait_for_load_state()
+    sign_in(page, live_server, username, username)
 
-    files = synthetic.write_inversion_files(tmp_path, preprocessed.execution_id)
+
+def act(page, button: str, message: str) -> None:
+    page.click(f"button:has-text('{button}')")
+    page.wait_for_selector(f"text={message}")
+
+
+def test_operator_preprocesses_scientist_uploads_operator_publishes(
+    loaded, scientist, operator, store, data_root, live_server, browser_page, tmp_path
+):
+    # The data come first: they are written before Playwright starts its event loop.
+    demo.write_l1_sources()
+    program = invertible(0)
+    files = synthetic_frames.write_inversion_files(tmp_path, program.execution_id)
+    page = browser_page
+    url = f"{live_server.url}/programs/{program.pk}/"
+
+    sign_in(page, live_server, "operator", "operator")
+    page.goto(url)
+    assert "an operator preprocesses it" in page.text_content("section.actions")
+    act(page, "Preprocess", "Preprocessing queued")
+    page.goto(url)
+    assert "Preprocessed" in page.text_content("h1")
+    assert "36 / 36 files (0 already there)" in page.text_content("#transfers")
+
+    switch_to(page, live_server, "scientist")
+    page.goto(f"{live_server.url}/programs/queue/")
+    page.click(f'button[data-claim="{program.execution_id}"]')
+    page.wait_for_url(f"**/programs/{program.pk}/")
+    assert page.text_content("#owner") == "scientist"
     form = page.locator("#upload-form")
     form.locator("input[name=quantities]").set_input_files(str(files.quantities))
     form.locator("input[name=fit_profiles]").set_input_files(str(files.fit_profiles))
@@ -27,5 +57,32 @@ def test_scientist_claims_and_uploads(preprocessed, scientist, live_server, brow
     form.locator("button[type=submit]").click()
     page.wait_for_selector("text=Results uploaded and registered")
     assert "Inverted" in page.text_content("h1")
-    program = ObservingProgram.objects.get(pk=preprocessed.pk)
-    assert program.state == "inverted" and program.inversions.get().software_commit == "3f9c2ab"
+
+    switch_to(page, live_server, "operator")
+    page.goto(url)
+    act(page, "Publish Level 2", "Publishing queued")
+    page.goto(url)
+    assert "Published" in page.text_content("h1")
+    inversion_text = page.text_content("#inversion")
+    assert "_L2_metadata.asdf" in inversion_text and "3 Level 2 frames" in inversion_text
+
+    program = ObservingProgram.objects.get(pk=program.pk)
+    inversion = program.inversions.get()
+    assert inversion.uploaded_by == scientist and [m["inversionId"] for m in store.mutations] == [
+        inversion.inversion_id
+    ]
+    frames = selectors.level2_frames(inversion)
+    bucket = data_root / "object-store" / "data" / program.proposal_id / inversion.inversion_id
+    assert sorted(p.name for p in bucket.iterdir()) == sorted(
+        absolute_path(p).name for p in [*frames, inversion.asdf]
+    )
+    for frame in frames:
+        with fits.open(bucket / absolute_path(frame).name) as hdus:
+            units = {hdu.header["EXTNAME"]: hdu.header["BUNIT"] for hdu in hdus[1:12]}
+            assert units["Magnetic Field Strength"] == "T" and units["Line-of-sight Velocity"] == "km/s"
+            assert units["Gas Pressure"] == "N/m^2" and units["Density"] == "kg/m^3"
+            assert hdus["Magnetic Field Strength"].data.max() <= 0.25  # 2,500 G at most, as tesla
+            assert hdus["Magnetic Field Azimuth (w.r.t. line-of-sight)"].data.min() >= 0
+    with asdf.open(bucket / absolute_path(inversion.asdf).name) as af:
+        assert af["inversion"]["fileuris"] == [absolute_path(f).name for f in frames]
+        assert str(af["inversion"]["quantities"]["items"]["mag_strength"]["unit"]) == "T"

@@ -1,18 +1,23 @@
-"""`manage.py load_demo` for observing programs: everything through the services, idempotent."""
+"""`manage.py load_demo` for observing programs: everything through the services, idempotent, and
+every invertible program can be preprocessed from the pages afterwards."""
 
 import io
 
 import pytest
+from astropy.io import fits
 from django.core.management.base import OutputWrapper
 
-from l2portal.programs import demo, selectors
+from l2portal.ledger.services import absolute_path
+from l2portal.programs import demo, selectors, services
 from l2portal.programs.models import ObservingProgram
 from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_drives_programs_to_every_state_and_loads_again_without_change(scientist, operator):
+def test_demo_drives_programs_to_every_state_loads_again_without_change_and_preprocesses_any(
+    scientist, operator
+):
     written = io.StringIO()
     out = OutputWrapper(written)  # what `manage.py load_demo` passes
     demo.load_demo(SYSTEM, out)
@@ -20,7 +25,24 @@ def test_demo_drives_programs_to_every_state_and_loads_again_without_change(scie
     assert {"preprocessed", "working", "inverted", "published", "error"} <= set(counts)
     assert ObservingProgram.objects.get(state="working").owner == scientist
     assert ObservingProgram.objects.filter(priority__gt=0).count() == len(demo.DEMO_GOALS)
+    published = ObservingProgram.objects.get(state="published").inversions.get()
+    assert published.asdf is not None and published.store_answer["asdfObjectKey"].endswith(
+        "_L2_metadata.asdf"
+    )
+    [frame, *_] = selectors.level2_frames(published)
+    with fits.open(absolute_path(frame)) as hdus:
+        assert hdus["Magnetic Field Strength"].header["BUNIT"] == "T" and hdus["Temperature"].data.min() > 0
+    failed = ObservingProgram.objects.get(state="error")
+    assert "publishing failed: the metadata store refused it" in selectors.last_failure(failed).reason
 
     demo.load_demo(SYSTEM, out)
     assert selectors.state_counts(ObservingProgram.objects.all()) == counts
-    assert "0 new, 0 updated" in written.getvalue().splitlines()[-2]
+    assert any("0 new, 0 updated" in line for line in written.getvalue().splitlines()[-3:])
+
+    # The operator can preprocess any invertible program the demo left (issue 12: every one failed).
+    untouched = list(ObservingProgram.objects.filter(state="invertible"))
+    assert len(untouched) >= 3
+    for program in untouched:
+        services.run_preprocess(program.pk, SYSTEM)
+        program.refresh_from_db()
+        assert program.state == "preprocessed", selectors.last_failure(program)

@@ -1,22 +1,19 @@
+"""Checking inversion results: headers, sizes and every value, each problem naming its file."""
+
 import numpy as np
 import pytest
 from astropy.io import fits
 
-from l2portal.programs import synthetic
-from l2portal.programs.inversion import (
-    InversionFileError,
-    InversionFiles,
-    level2_frame_name,
-    validate_inversion_files,
-    write_level2_frame,
-)
+from l2portal.programs import synthetic_frames
+from l2portal.programs.inversion import InversionFileError, InversionFiles, validate_inversion_files
+from l2portal.programs.quantities import QUANTITY_INDEX
 
 PROGRAM = "eid_1_118_op00001"
 
 
 @pytest.fixture
 def files(tmp_path):
-    return synthetic.write_inversion_files(tmp_path, PROGRAM, n_frames=3, n_slit=5, n_depth=6)
+    return synthetic_frames.write_inversion_files(tmp_path, PROGRAM, n_frames=3, n_slit=5, n_depth=6)
 
 
 def rewrite_primary(path, data=None, drop=(), **keywords):
@@ -36,10 +33,73 @@ def problems_of(files, **kwargs):
     return raised.value.problems
 
 
-def test_good_files_are_accepted(files):
+def test_good_files_are_accepted_with_their_geometry(files):
     summary = validate_inversion_files(files, program_id=PROGRAM)
-    assert (summary.n_frames, summary.n_slit, summary.n_depth, summary.n_wavelengths) == (3, 5, 6, 16)
+    assert (summary.n_frames, summary.n_slit, summary.n_depth, summary.n_wavelengths) == (3, 5, 6, 32)
     assert summary.lines == ("Fe I 630", "Ca II 854")
+    assert (summary.pixels_per_bin, summary.fiducial_arm) == (4, 1)
+    assert (summary.log_tau_start, summary.log_tau_step) == (1.2, -0.1)
+
+
+def test_a_header_without_its_data_is_refused(files):
+    """2,880 bytes: a valid 4-D header announcing the quantities, and nothing after it."""
+    header = fits.PrimaryHDU(np.zeros((11, 6, 3, 5), dtype=np.float32)).header
+    files.quantities.write_bytes(header.tostring().encode())  # padded to one 2,880-byte block
+    assert files.quantities.stat().st_size == 2880
+    [problem] = problems_of(files)
+    assert problem.startswith("inverted quantities file inv_res_mod.fits: truncated: its header announces")
+    assert "3,960 bytes of them are not in the file" in problem
+
+
+def test_values_must_be_finite(files):
+    with fits.open(files.quantities) as hdus:
+        data = hdus[0].data.copy()
+    data[QUANTITY_INDEX["temperature"], 2, 1, 4] = np.nan
+    data[QUANTITY_INDEX["velocity"], 0, 2, 0] = np.inf
+    rewrite_primary(files.quantities, data)
+    [problem] = problems_of(files)
+    assert problem == (
+        "inverted quantities file inv_res_mod.fits: 2 values are not finite (NaN or infinite), "
+        "the first at temperature, depth 2, frame 1, slit 4"
+    )
+
+
+def test_profiles_must_be_finite_too(files):
+    with fits.open(files.original_profiles) as hdus:
+        data = hdus[0].data.copy()
+    data[3, 7, 0, 1] = np.nan
+    rewrite_primary(files.original_profiles, data)
+    [problem] = problems_of(files)
+    assert "per_ori.fits: 1 values are not finite" in problem and "Stokes V, wavelength 7, frame 0" in problem
+
+
+def test_a_model_atmosphere_has_positive_temperature_pressure_and_density(files):
+    with fits.open(files.quantities) as hdus:
+        data = hdus[0].data.copy()
+    data[QUANTITY_INDEX["temperature"], :, 0, :] *= -1
+    data[QUANTITY_INDEX["density"], 0, 0, 0] = 0.0
+    rewrite_primary(files.quantities, data)
+    problems = problems_of(files)
+    assert any("30 temperature values are not positive" in p and "(in K)" in p for p in problems)
+    assert any("1 density values are not positive" in p and "(in g/cm^3)" in p for p in problems)
+
+
+def test_every_pixel_shares_one_evenly_spaced_optical_depth_grid(files):
+    with fits.open(files.quantities) as hdus:
+        data = hdus[0].data.copy()
+    data[QUANTITY_INDEX["opticalDepth"], 3, 2, 2] += 0.05
+    rewrite_primary(files.quantities, data)
+    assert any("1 optical depths differ from the first pixel's grid" in p for p in problems_of(files))
+    data[QUANTITY_INDEX["opticalDepth"], 3, :, :] -= 0.3
+    data[QUANTITY_INDEX["opticalDepth"], 3, 2, 2] -= 0.05
+    rewrite_primary(files.quantities, data)
+    assert any("is not evenly spaced" in p for p in problems_of(files))
+
+
+def test_integer_data_is_refused(files):
+    rewrite_primary(files.quantities, np.ones((11, 6, 3, 5), dtype=np.int16))
+    [problem] = problems_of(files)
+    assert "must be floating point (BITPIX -32 or -64), not BITPIX 16" in problem
 
 
 def test_wrong_number_of_quantities_is_rejected(files):
@@ -55,7 +115,7 @@ def test_wrong_dimensionality_is_rejected(files):
 
 
 def test_inconsistent_frames_between_files_are_rejected(files):
-    rewrite_primary(files.original_profiles, np.zeros((4, 16, 2, 5), dtype=np.float32))
+    rewrite_primary(files.original_profiles, np.ones((4, 32, 2, 5), dtype=np.float32))
     problems = problems_of(files)
     assert any("original profiles file per_ori.fits: (y, x) = (2, 5) does not match" in p for p in problems)
     assert any("differs from original profiles file per_ori.fits shape" in p for p in problems)
@@ -70,21 +130,23 @@ def test_profile_extensions_must_match_the_wavelength_axis(files):
     assert "inv_res_pre.fits: needs 2 extensions" in problem
 
 
-def test_unknown_line_ids_are_rejected(tmp_path):
-    files = synthetic.write_inversion_files(tmp_path, PROGRAM, line_ids=(23, 99))
-    problems = problems_of(files)
-    assert any("unknown line ids [99]" in p for p in problems)
+def test_unknown_and_interleaved_line_ids_are_rejected(tmp_path):
+    files = synthetic_frames.write_inversion_files(tmp_path / "a", PROGRAM, line_ids=(23, 99))
+    assert any("unknown line ids [99]" in p for p in problems_of(files))
+    files = synthetic_frames.write_inversion_files(tmp_path / "b", PROGRAM, line_ids=(23, 4, 23))
+    assert any("one run per line" in p and "[23, 4, 23]" in p for p in problems_of(files))
 
 
-def test_missing_keyword_and_other_program_are_rejected(files):
-    rewrite_primary(files.quantities, drop=("OBSPR_ID",))
-    rewrite_primary(files.fit_profiles, OBSPR_ID="another_op")
+def test_the_slice_keywords_are_required_and_another_program_is_refused(files):
+    rewrite_primary(files.fit_profiles, drop=("DESR-BIN",), OBSPR_ID="another_op")
     problems = problems_of(files, program_id=PROGRAM)
     assert problems == [
-        "inverted quantities file inv_res_mod.fits: primary header lacks required keyword OBSPR_ID",
         f"fitted profiles file inv_res_pre.fits: OBSPR_ID is 'another_op', expected {PROGRAM!r}",
+        "fitted profiles file inv_res_pre.fits: primary header needs DESR-BIN, a positive integer, as the "
+        "inversion code writes it (found None)",
     ]
-    assert validate_inversion_files(files, required_keywords=()).n_frames == 3
+    rewrite_primary(files.fit_profiles, drop=("OBSPR_ID",), **{"DESR-BIN": 4})
+    assert validate_inversion_files(files, program_id=PROGRAM).n_frames == 3  # OBSPR_ID is optional
 
 
 def test_unreadable_and_missing_files_are_named(files, tmp_path):
@@ -94,38 +156,3 @@ def test_unreadable_and_missing_files_are_named(files, tmp_path):
     assert problems[0].startswith("fitted profiles file absent.fits: not a readable FITS file")
     assert problems[1].startswith("original profiles file per_ori.fits: not a readable FITS file")
     assert "inversion results rejected" in str(InversionFileError(problems))
-
-
-def test_level2_frame_carries_provenance_and_data(files, tmp_path):
-    out = tmp_path / level2_frame_name(PROGRAM, 1)
-    write_level2_frame(
-        out, files, 1, program_id=PROGRAM, dataset_ids=["AAAAAA", "AAAAAB"], software_commit="0123abc"
-    )
-    with (
-        fits.open(out) as written,
-        fits.open(files.quantities) as source,
-        fits.open(files.fit_profiles) as fit,
-    ):
-        header = written[0].header
-        assert (header["OBSPR_ID"], header["DSETIDS"], header["SWCOMMIT"]) == (
-            PROGRAM,
-            "AAAAAA,AAAAAB",
-            "0123abc",
-        )
-        assert (header["FRAMEIDX"], header["NFRAMES"], header["NDSETS"]) == (1, 3, 2)
-        temperature = written["Temperature"]
-        assert temperature.header["BUNIT"] == "K"
-        np.testing.assert_allclose(temperature.data, source[0].data[1, :, 1, :])
-        velocity = written["Line-of-sight Velocity"].data
-        np.testing.assert_allclose(velocity, source[0].data[5, :, 1, :] * 1e-5, rtol=1e-6)
-        np.testing.assert_allclose(written["Fit Profiles"].data, fit[0].data[:, :, 1, :])
-        assert list(written["Line Ids"].data[:2]) == [23, 23]
-
-
-def test_long_dataset_lists_survive_and_bad_frame_index_fails(files, tmp_path):
-    dataset_ids = [f"DS{n:04d}" for n in range(40)]
-    out = tmp_path / "frame.fits"
-    write_level2_frame(out, files, 0, program_id=PROGRAM, dataset_ids=dataset_ids, software_commit="c")
-    assert fits.getheader(out)["DSETIDS"].split(",") == dataset_ids
-    with pytest.raises(IndexError, match="frame 3 out of range"):
-        write_level2_frame(out, files, 3, program_id=PROGRAM, dataset_ids=[], software_commit="c")

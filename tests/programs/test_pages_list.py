@@ -2,8 +2,9 @@
 
 import pytest
 
-from l2portal.programs import synthetic
-from tests.programs.conftest import assert_queries_do_not_grow_with_programs
+from l2portal.programs import services, synthetic
+from tests.factories import SYSTEM
+from tests.programs.conftest import assert_queries_do_not_grow_with_programs, invertible
 
 pytestmark = pytest.mark.django_db
 
@@ -20,3 +21,11 @@ def test_list_filters_and_counts_per_state(client, loaded, scientist):
     assert "Invertible <b>3</b>" in page
     page = client.get("/programs/?invertible=false").content.decode()
     assert synthetic.program_id_for(0) not in page and synthetic.program_id_for(2) in page
+
+
+def test_an_errored_program_shows_its_reason_in_its_row(client, loaded, scientist):
+    program = invertible(0)
+    services.run_preprocess(program.pk, SYSTEM)  # no L1 source: fails
+    client.force_login(scientist)
+    page = client.get("/programs/?state=error").content.decode()
+    assert program.execution_id in page and 'class="reason">preprocessing failed: cannot copy' in page

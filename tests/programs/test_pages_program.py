@@ -2,9 +2,9 @@
 
 import pytest
 
-from l2portal.ledger.services import Actor
+from l2portal.ledger.services import Actor, absolute_path
 from l2portal.programs import services, synthetic
-from l2portal.programs.models import ObservingProgram
+from l2portal.programs.models import ObservingProgram, Transfer
 from tests.factories import SYSTEM
 from tests.programs.conftest import add_programs, invertible, query_count, write_sources
 
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_detail_query_count_does_not_grow_with_history(client, preprocessed, scientist, operator):
     client.force_login(scientist)
     url = f"/programs/{preprocessed.pk}/"
+    query_count(client, url)  # content types cached, as on a running site
     before = query_count(client, url)
     for _ in range(5):
         services.claim(preprocessed, Actor.of_user(scientist))
@@ -60,16 +61,62 @@ def test_a_priority_that_is_not_a_number_is_refused(client, preprocessed, operat
     assert ObservingProgram.objects.get(pk=preprocessed.pk).priority == preprocessed.priority
 
 
-def test_progress_fragment_polls_while_running(client, loaded, scientist):
+def test_transfers_fragment_polls_while_one_runs_and_links_to_every_file(client, loaded, scientist):
     client.force_login(scientist)
     program = invertible(0)
-    ObservingProgram.objects.filter(pk=program.pk).update(
-        progress={"state": "fetching", "files_done": 2, "files_total": 6, "bytes_done": 100, "skipped": 0}
+    write_sources(program)
+    transfer = Transfer.objects.create(
+        program=program, purpose="fetch", status="active", files_total=36, files_done=2
     )
-    fragment = client.get(f"/programs/{program.pk}/progress/").content.decode()
-    assert 'hx-trigger="every 2s"' in fragment and "2 / 6 files" in fragment
-    ObservingProgram.objects.filter(pk=program.pk).update(progress={"state": "done"})
-    assert "hx-trigger" not in client.get(f"/programs/{program.pk}/progress/").content.decode()
+    fragment = client.get(f"/programs/{program.pk}/transfers/").content.decode()
+    assert 'hx-trigger="every 2s"' in fragment and "2 / 36 files" in fragment
+    transfer.delete()
+    services.run_preprocess(program.pk, SYSTEM)
+    fragment = client.get(f"/programs/{program.pk}/transfers/").content.decode()
+    assert "hx-trigger" not in fragment and "36 / 36 files (0 already there)" in fragment
+    done = program.transfers.get()
+    page = client.get(f"/programs/{program.pk}/transfers/{done.pk}/").content.decode()
+    assert page.count("<td>sha256</td>") == 36 and done.files.first().sha256 in page
+    manifest = ObservingProgram.objects.get(pk=program.pk).manifest
+    download = client.get(f"/programs/{program.pk}/files/{manifest.pk}/")
+    assert (
+        download.status_code == 200
+        and b"".join(download.streaming_content) == absolute_path(manifest).read_bytes()
+    )
+    assert client.get(f"/programs/{program.pk}/files/{manifest.pk + 1000}/").status_code == 404
+
+
+def test_a_failed_program_shows_its_reason_on_top_and_what_to_do(
+    client, loaded, scientist, operator, django_capture_on_commit_callbacks
+):
+    program = invertible(0)
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs, in place
+        services.request_preprocess(program, Actor.of_user(operator))  # no L1 source: fails
+    client.force_login(scientist)
+    page = client.get(f"/programs/{program.pk}/").content.decode()
+    reason = ObservingProgram.objects.get(pk=program.pk).transitions.last().reason
+    assert page.index('id="failure"') < page.index("<h2>Actions</h2>") and reason in page
+    assert "An operator retries it once the cause is fixed." in page and "Retry the failed step" not in page
+    client.force_login(operator)
+    page = client.get(f"/programs/{program.pk}/").content.decode()
+    assert "Retry the failed step" in page and "Nothing for you to do" not in page
+    assert "preprocess_program" in page and "preprocessing failed" in page  # its run, with the log
+
+
+def test_an_operator_is_told_what_happens_next_not_that_nothing_can_be_done(
+    client, working, operator, settings
+):
+    client.force_login(operator)
+    page = client.get(f"/programs/{working.pk}/").content.decode()
+    assert (
+        "Working: scientist inverts it and sends the results" in page and "Nothing for you to do" not in page
+    )
+    assert "Release" in page and "Assign" in page
+    settings.METADATA_STORE_URL = ""
+    ObservingProgram.objects.filter(pk=working.pk).update(state="inverted")
+    page = client.get(f"/programs/{working.pk}/").content.decode()
+    assert "Publish Level 2" not in page and "Publishing is not possible here yet" in page
+    assert "set METADATA_STORE_URL" in page
 
 
 def test_settle_period_shown(client, scientist, settings):

@@ -2,7 +2,9 @@
 
 import pytest
 
+from l2portal.ledger import services as ledger
 from l2portal.programs.models import ObservingProgram
+from tests.factories import SYSTEM
 from tests.programs.conftest import assert_queries_do_not_grow_with_programs
 
 pytestmark = pytest.mark.django_db
@@ -19,5 +21,12 @@ def test_claim_from_the_queue_then_upload_form(client, preprocessed, scientist):
     response = client.post(f"/programs/{preprocessed.pk}/claim/", {"next": f"/programs/{preprocessed.pk}/"})
     assert response.status_code == 302
     page = client.get(f"/programs/{preprocessed.pk}/").content.decode()
-    assert "Claimed: it is yours now." in page and "Upload inversion results" in page
+    assert "Claimed: it is yours now." in page and "Send the inversion results" in page
     assert ObservingProgram.objects.get(pk=preprocessed.pk).owner == scientist
+
+
+def test_an_errored_program_of_mine_shows_its_reason_in_the_queue(client, working, scientist):
+    ledger.fail(working, SYSTEM, "publishing failed: the bucket is full")
+    client.force_login(scientist)
+    page = client.get("/programs/queue/").content.decode()
+    assert 'class="reason">publishing failed: the bucket is full</div>' in page

@@ -1,4 +1,4 @@
-"""Preprocessing on a real Celery worker (default queue), with progress recorded as it goes."""
+"""Preprocessing on a real Celery worker (default queue), its transfer recorded as it goes."""
 
 import pytest
 
@@ -13,13 +13,12 @@ from tests.programs.conftest import invertible, write_sources
 @pytest.mark.django_db(transaction=True)
 def test_preprocess_runs_on_a_worker(celery_worker_process, loaded, operator):
     program = invertible(0)
-    write_sources(program, n_frames=2)
-    services.request_preprocess(
-        program, Actor.of_user(operator)
-    )  # enqueued when the (autocommit) request commits
+    write_sources(program, n_steps=2)
+    services.request_preprocess(program, Actor.of_user(operator))  # sent when the request commits
     wait_for(lambda: ObservingProgram.objects.get(pk=program.pk).state == "preprocessed", timeout=90)
     program.refresh_from_db()
-    assert program.progress["state"] == "done" and program.progress["files_done"] == 6
+    transfer = program.transfers.get()
+    assert transfer.status == "succeeded" and transfer.files_done == 24 and transfer.files.count() == 24
     transition = program.transitions.last()
     assert transition.actor_task == "l2portal.programs.tasks.preprocess_program"
     assert program.manifest.produced_by.task_name == "l2portal.programs.tasks.preprocess_program"

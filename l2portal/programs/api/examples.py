@@ -4,6 +4,27 @@ from l2portal.ledger.api.schema import example, refusal_response
 
 TO_A_SCIENTIST = example("to a scientist", {"username": "scientist"}, request=True)
 ONE_PROPOSAL = example("one proposal", {"proposal_id": "pid_1_118"}, request=True)
+FROM_GLOBUS = example(
+    "from a compute centre",
+    {
+        "collection": "6c54cade-bde5-45c1-bdea-f4bd71dba2cc",
+        "folder": "/projects/dkist/eid_1_118_opA/",
+        "dataset_ids": ["BVJVO"],
+        "software_commit": "3f9c2ab",
+    },
+    request=True,
+)
+
+NO_STORE = refusal_response(
+    409,
+    "Refused: no metadata store is configured; nothing started",
+    {
+        "code": "no_metadata_store",
+        "message": "cannot scan the whole store: no metadata store is configured: set METADATA_STORE_URL, "
+        "or scan files with manage.py scan_metadata --file F.json",
+        "details": {},
+    },
+)
 
 UPLOAD_REFUSED = refusal_response(
     400,

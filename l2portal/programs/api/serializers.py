@@ -3,11 +3,22 @@ from rest_framework import serializers
 
 from l2portal.ledger.api.serializers import TrackedSerializer
 
-from ..models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan
+from ..models import (
+    Dataset,
+    Inversion,
+    ObservingProgram,
+    QualificationRuleSet,
+    Scan,
+    Transfer,
+    TransferredFile,
+)
 
 
 class ObservingProgramSerializer(TrackedSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    failure_reason = serializers.CharField(
+        read_only=True, allow_null=True, help_text="why its last step failed (programs in error)"
+    )
 
     class Meta(TrackedSerializer.Meta):
         model = ObservingProgram
@@ -28,12 +39,12 @@ class ObservingProgramSerializer(TrackedSerializer):
             "qualification",
             "qualified_at",
             "rules_version",
-            "progress",
             "notes",
             "state",
             "state_label",
             "state_changed_at",
             "created_at",
+            "failure_reason",
         ]
         read_only_fields = fields
 
@@ -63,7 +74,6 @@ class QualificationRuleSetSerializer(serializers.ModelSerializer):
 class InversionSerializer(serializers.ModelSerializer):
     datasets = serializers.SlugRelatedField(slug_field="dataset_id", many=True, read_only=True)
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    inversion_id = serializers.CharField(read_only=True)
 
     class Meta:
         model = Inversion
@@ -72,15 +82,33 @@ class InversionSerializer(serializers.ModelSerializer):
             "inversion_id",
             "uploaded_by",
             "uploaded_at",
+            "arrived_by",
             "software_commit",
             "datasets",
             "quantities",
             "fit_profiles",
             "original_profiles",
             "summary",
+            "asdf",
+            "bucket",
             "published_at",
             "store_answer",
         ]
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    program = serializers.SlugRelatedField(slug_field="execution_id", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Transfer
+        exclude = ["resume"]
+
+
+class TransferredFileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TransferredFile
+        exclude = ["transfer"]
 
 
 class ReassignSerializer(serializers.Serializer):
@@ -101,6 +129,15 @@ class UploadSerializer(serializers.Serializer):
         help_text="fitted profiles (stokes, wavelength, y, x) + 2 extensions"
     )
     original_profiles = serializers.FileField(help_text="original profiles, same layout as the fitted ones")
+    dataset_ids = serializers.ListField(child=serializers.CharField(), help_text="datasets used")
+    software_commit = serializers.CharField(help_text="commit of the inversion software (hex)")
+
+
+class GlobusUploadSerializer(serializers.Serializer):
+    collection = serializers.CharField(help_text="the Globus collection id (UUID) holding the results")
+    folder = serializers.CharField(
+        help_text="absolute path of the folder on it with inv_res_mod.fits, inv_res_pre.fits, per_ori.fits"
+    )
     dataset_ids = serializers.ListField(child=serializers.CharField(), help_text="datasets used")
     software_commit = serializers.CharField(help_text="commit of the inversion software (hex)")
 

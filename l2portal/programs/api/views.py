@@ -10,13 +10,14 @@ from rest_framework.response import Response
 from l2portal.ledger.api.views import TrackedViewSet
 from l2portal.ledger.services import Actor
 
-from .. import services
+from .. import selectors, services
 from ..filtersets import DatasetFilter, ObservingProgramFilter
-from ..models import Dataset, ObservingProgram, QualificationRuleSet, Scan
-from .examples import ONE_PROPOSAL, TO_A_SCIENTIST, UPLOAD_REFUSED
+from ..models import Dataset, ObservingProgram, QualificationRuleSet, Scan, Transfer
+from .examples import FROM_GLOBUS, NO_STORE, ONE_PROPOSAL, TO_A_SCIENTIST, UPLOAD_REFUSED
 from .serializers import (
     QUEUED,
     DatasetSerializer,
+    GlobusUploadSerializer,
     InversionSerializer,
     NotesSerializer,
     ObservingProgramSerializer,
@@ -25,6 +26,8 @@ from .serializers import (
     ReassignSerializer,
     ScanRequestSerializer,
     ScanSerializer,
+    TransferredFileSerializer,
+    TransferSerializer,
     UploadSerializer,
 )
 
@@ -37,7 +40,7 @@ class ObservingProgramViewSet(TrackedViewSet):
     """Observing programs: filter by proposal, instrument, state, invertible, spectral line, owner;
     order by priority or dates (``?ordering=-priority``)."""
 
-    queryset = ObservingProgram.objects.select_related("owner")
+    queryset = selectors.with_failures(ObservingProgram.objects.select_related("owner"))
     serializer_class = ObservingProgramSerializer
     filterset_class = ObservingProgramFilter
     ordering_fields = [
@@ -116,7 +119,38 @@ class ObservingProgramViewSet(TrackedViewSet):
         )
         return Response(InversionSerializer(inversion).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={202: QUEUED}, summary="Publish the Level 2 products (operators)")
+    @extend_schema(
+        request=GlobusUploadSerializer,
+        responses={202: TransferSerializer, 400: UPLOAD_REFUSED},
+        summary="Have the results transferred by Globus from a collection (the owner)",
+        examples=[FROM_GLOBUS],
+    )
+    @action(
+        detail=True, methods=["post"], url_path="upload-by-globus", parser_classes=[JSONParser, FormParser]
+    )
+    def upload_by_globus(self, request, pk=None):
+        data = self.validated(GlobusUploadSerializer)
+        transfer = services.request_globus_upload(
+            self.get_object(),
+            Actor.of_user(request.user),
+            data["collection"],
+            data["folder"],
+            data["dataset_ids"],
+            data["software_commit"],
+        )
+        return Response(TransferSerializer(transfer).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=TransferSerializer(many=True), summary="Its transfers, newest first")
+    @action(detail=True, methods=["get"])
+    def transfers(self, request, pk=None):
+        page = self.paginate_queryset(self.get_object().transfers.select_related("program", "requested_by"))
+        return self.get_paginated_response(TransferSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: QUEUED, 409: NO_STORE},
+        summary="Publish the Level 2 products (operators)",
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         program = self.get_object()
@@ -163,7 +197,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(
         request=ScanRequestSerializer,
-        responses={202: QUEUED},
+        responses={202: QUEUED, 409: NO_STORE},
         summary="Scan the metadata store now, all of it or one proposal (operators)",
         examples=[ONE_PROPOSAL],
     )
@@ -174,6 +208,23 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         proposal = body.validated_data.get("proposal_id")
         services.request_scan(Actor.of_user(request.user), proposal)
         return Response({"detail": f"scan of {proposal or 'the whole store'} queued"}, status=202)
+
+
+class TransferViewSet(viewsets.ReadOnlyModelViewSet):
+    """Transfers of programs' files (L1 frames in, results in, Level 2 out) with their progress."""
+
+    queryset = Transfer.objects.select_related("program", "requested_by")
+    serializer_class = TransferSerializer
+    filterset_fields = ["purpose", "status", "backend"]
+    ordering_fields = ["created_at", "updated_at"]
+
+    @extend_schema(
+        responses=TransferredFileSerializer(many=True), summary="Every file: size, verification, faults"
+    )
+    @action(detail=True, methods=["get"])
+    def files(self, request, pk=None):
+        page = self.paginate_queryset(self.get_object().files.all())
+        return self.get_paginated_response(TransferredFileSerializer(page, many=True).data)
 
 
 class QualificationRuleSetViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,12 +1,14 @@
 """Observing-program operations, one module per use case: scan the metadata store, qualify,
-preprocess, claim (and release, reassign, priority, notes), upload inversions and publish. The only
-place where programs change state, roles are checked and tasks start. Operator retries of a
-failed step are the ledger's ``retry``."""
+preprocess, claim (and release, reassign, priority, notes), receive inversion results (form or
+Globus), publish, and the transfers they make. The only place where programs change state, roles
+are checked and tasks start. Operator retries of a failed step are the ledger's ``retry``."""
 
 from .claim import ClaimRefused, claim, owns, reassign, release, set_notes, set_priority
+from .globus_upload import request_globus_upload, run_globus_upload
 from .preprocess import MANIFEST_COLLECTION, request_preprocess, run_preprocess, scratch_folder
 from .publish import request_publish, run_publish
 from .qualify import qualify_ready_programs, requalify
+from .results import INVERSION_FILE_KINDS, UPLOAD_COLLECTION, UploadRefused
 from .scan import (
     ScanFailed,
     fingerprint,
@@ -18,7 +20,7 @@ from .scan import (
     scan_store,
     scheduled_scan,
 )
-from .upload import INVERSION_FILE_KINDS, UPLOAD_COLLECTION, UploadRefused, upload_inversion
+from .upload import upload_inversion
 
 __all__ = [
     "INVERSION_FILE_KINDS",
@@ -36,9 +38,11 @@ __all__ = [
     "reassign",
     "release",
     "requalify",
+    "request_globus_upload",
     "request_preprocess",
     "request_publish",
     "request_scan",
+    "run_globus_upload",
     "run_preprocess",
     "run_publish",
     "scan_files",

@@ -1,13 +1,11 @@
-"""Preprocess: fetch an invertible program's L1 frames into its scratch folder, write the
-inversion-input manifest as a product, and move it to Preprocessed."""
+"""Preprocess: fetch an invertible program's L1 datasets into its scratch folder, as the data
+center does (each dataset's folder ``<bucket>/<proposalId>/<datasetId>/`` in one transfer, verified
+file by file), describe them in the inversion-input manifest, and move it to Preprocessed."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import tempfile
-import time
 from pathlib import Path
 
 from l2portal.ledger.models import Product
@@ -15,34 +13,31 @@ from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import (
     Actor,
+    StepFailed,
     describe,
     enqueue,
-    fail,
     get_run_collection,
     product_path,
     refuse,
     require_role,
+    run_step,
     transition,
     write_product,
 )
 
 from .. import conf
-from ..models import ObservingProgram
-from ..preprocess import (
-    FetchReport,
-    Progress,
-    TransferError,
-    TransferItem,
-    build_inversion_manifest,
-    fetch_files,
-    listing_path,
-    parse_listing,
-)
+from ..level1 import Level1Error
+from ..models import ObservingProgram, Transfer
+from ..preprocess import build_inversion_manifest, manifest_bytes
 from ..selectors import current_rules
+from ..transfer import StillRunning, TransferError, TransferItem, TransferJob, safe_relative
+from .transfers import open_transfer, run_transfer
 
 log = logging.getLogger(__name__)
 
 MANIFEST_COLLECTION = "L2PRE"
+TASK = "l2portal.programs.tasks.preprocess_program"
+PREPROCESSABLE = ("invertible", "preprocessed")
 
 
 def scratch_folder(program: ObservingProgram) -> Path:
@@ -53,7 +48,7 @@ def request_preprocess(program: ObservingProgram, actor: Actor) -> None:
     """Start preprocessing on the workers (operators): an Invertible program, or a Preprocessed
     one to fetch and describe again."""
     require_role(actor, OPERATOR, to=f"start preprocessing {describe(program)}", subject=program)
-    if program.state not in ("invertible", "preprocessed"):
+    if program.state not in PREPROCESSABLE:
         refuse(
             Refused(
                 f"{program} is {program.state_label}; preprocess needs Invertible (or Preprocessed, "
@@ -64,83 +59,79 @@ def request_preprocess(program: ObservingProgram, actor: Actor) -> None:
             actor,
             program,
         )
-    ObservingProgram.objects.filter(pk=program.pk).update(progress={"state": "queued"})
-    enqueue("l2portal.programs.tasks.preprocess_program", program.pk)
-
-
-def _transfer_items(program: ObservingProgram, backend, scratch: Path) -> list[TransferItem]:
-    """One item per L1 frame of the program's current ViSP datasets, from each dataset's
-    SHA256SUMS listing, fetched through the same backend as the frames."""
-    rules, _ = current_rules()
-    datasets = program.datasets.filter(superseded=False, instrument_name__iexact=rules.instrument)
-    items = []
-    scratch.mkdir(parents=True, exist_ok=True)
-    for dataset_id in datasets.order_by("dataset_id").values_list("dataset_id", flat=True):
-        source = listing_path(dataset_id)
-        with tempfile.NamedTemporaryFile(dir=scratch, prefix=".listing.") as listing:
-            backend.fetch(source, Path(listing.name), lambda n: None)
-            text = Path(listing.name).read_text(encoding="utf-8")
-        items += parse_listing(dataset_id, text)
-    if not items:
-        raise TransferError(f"{program} has no {rules.instrument} frames to fetch")
-    return items
+    open_transfer(program, Transfer.Purpose.FETCH, requested_by=actor.user)
+    enqueue(TASK, program.pk, waiting=program)
 
 
 def run_preprocess(program_pk: int, actor: Actor) -> ObservingProgram:
-    """Fetch the program's L1 frames into its scratch folder (skipping complete files), write the
-    inversion-input manifest as a product, and move Invertible -> Preprocessed. Idempotent."""
+    """The task's step: every failure moves the program to Error with its reason."""
     program = ObservingProgram.objects.get(pk=program_pk)
-    if program.state not in ("invertible", "preprocessed"):
+    run_step(program, _preprocess, actor)
+    program.refresh_from_db()
+    return program
+
+
+def _fetch_job(program: ObservingProgram, datasets) -> TransferJob:
+    scratch = conf.in_data_root(scratch_folder(program))
+    items = []
+    for dataset in datasets:
+        proposal = dataset.primary_proposal_id or program.proposal_id
+        source = f"{dataset.bucket or conf.l2_bucket()}/{proposal}/{dataset.dataset_id}"
+        safe_relative(source)
+        items.append(TransferItem(source, f"{scratch}/{dataset.dataset_id}"))
+    return TransferJob(
+        f"Preprocess {program.execution_id}", conf.l1_endpoint(), conf.portal_endpoint(), tuple(items)
+    )
+
+
+def _preprocess(program: ObservingProgram, actor: Actor) -> None:
+    """Fetch (resuming an unfinished transfer, skipping what is there intact), write the manifest
+    as a product, move Invertible -> Preprocessed. Idempotent."""
+    if program.state not in PREPROCESSABLE:
         log.info("%s is %s: nothing to preprocess", program, program.state)
-        return program
-    scratch = scratch_folder(program)
+        return
     rules, _ = current_rules()
-    progress = {"state": "listing", "files_done": 0, "files_total": 0, "bytes_done": 0, "skipped": 0}
-    last_saved = 0.0
-
-    def save_progress(event: Progress | None = None) -> None:
-        nonlocal last_saved
-        if event is not None:
-            progress.update(files_total=event.total, current=event.item.dest, state="fetching")
-            if event.state in ("fetched", "skipped"):
-                progress["files_done"] = event.index
-                progress["bytes_done"] = progress.get("bytes_done", 0) + event.bytes_done
-                progress["skipped"] += event.state == "skipped"
-            elif time.monotonic() - last_saved < 1.0:
-                return
-        last_saved = time.monotonic()
-        ObservingProgram.objects.filter(pk=program.pk).update(progress=dict(progress))
-
-    try:
-        save_progress()
-        backend = conf.transfer_backend()
-        items = _transfer_items(program, backend, scratch)
-        report = fetch_files(items, scratch, backend, save_progress)
-        manifest = build_inversion_manifest(
-            program.execution_id, report.paths, scratch, rules.lines, rules.line_tolerance_nm
+    datasets = list(
+        program.datasets.filter(superseded=False, instrument_name__iexact=rules.instrument).order_by(
+            "dataset_id"
         )
-    except (TransferError, OSError, ValueError) as error:
-        progress["state"] = "failed"
-        save_progress()
-        fail(program, actor, f"preprocessing failed: {error}")
-        return program
-    product = _write_manifest(program, manifest, report)
-    progress.update(state="done", current="")
-    ObservingProgram.objects.filter(pk=program.pk).update(progress=dict(progress), manifest=product)
+    )
+    if not datasets:
+        raise StepFailed(f"{program} has no current {rules.instrument} datasets to fetch; qualify it again")
+    transfer = open_transfer(program, Transfer.Purpose.FETCH)
+    try:
+        report = run_transfer(transfer, _fetch_job(program, datasets))
+        scratch = scratch_folder(program)
+        manifest = build_inversion_manifest(
+            program.execution_id,
+            {dataset.dataset_id: scratch / dataset.dataset_id for dataset in datasets},
+            scratch,
+            rules.lines,
+            rules.line_tolerance_nm,
+        )
+    except StillRunning:
+        log.info("%s: the L1 transfer still runs; checking again", program)
+        enqueue(TASK, program.pk, countdown=conf.globus_settings().poll_seconds, waiting=program)
+        return
+    except (TransferError, Level1Error, ValueError) as error:
+        raise StepFailed(f"preprocessing failed: {error}", transfer=transfer.pk) from None
+    product = _write_manifest(program, manifest)
+    ObservingProgram.objects.filter(pk=program.pk).update(manifest=product)
     if program.state == "invertible":
+        fetched = sum(not f.skipped for f in report.files)
+        there = len(report.files) - fetched
         transition(
             program,
             "preprocessed",
             actor,
-            f"{len(report.paths)} frames ready "
-            f"({len(report.fetched)} fetched, {len(report.skipped)} already there)",
+            f"{len(report.files)} L1 files ready ({fetched} fetched, {there} already there)",
             manifest=product.path,
+            transfer=transfer.pk,
         )
-    return program
 
 
-def _write_manifest(program: ObservingProgram, manifest: dict, report: FetchReport) -> Product:
-    body = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+def _write_manifest(program: ObservingProgram, manifest: dict) -> Product:
+    body = manifest_bytes(manifest)
     digest = hashlib.sha256(body).hexdigest()[:12]
     collection = get_run_collection(MANIFEST_COLLECTION, "inversion inputs of observing programs")
     relative = product_path(
@@ -155,7 +146,7 @@ def _write_manifest(program: ObservingProgram, manifest: dict, report: FetchRepo
         lambda tmp: tmp.write_bytes(body),
         metadata={
             "program": program.execution_id,
-            "frames": len(report.paths),
+            "frames": sum(entry["frame_count"] for entry in manifest["datasets"].values()),
             "lines": sorted(manifest["lines"]),
             "scratch": str(scratch_folder(program)),
         },

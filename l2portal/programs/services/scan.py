@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from l2portal.ledger.bulk import chunks, field_values, insert_rows, set_rows
+from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
-from l2portal.ledger.services import Actor, enqueue, record_event, require_role
+from l2portal.ledger.services import Actor, enqueue, record_event, refuse, require_role
 
 from .. import conf
 from ..grouping import ObservingProgram as ProgramGroup
@@ -122,10 +123,18 @@ def scheduled_scan(actor: Actor, proposal_id: str | None = None) -> int | None:
         return failed.scan.pk
 
 
+NO_STORE = (
+    "no metadata store is configured: set METADATA_STORE_URL, or scan files with "
+    "manage.py scan_metadata --file F.json"
+)
+
+
 def request_scan(actor: Actor, proposal_id: str | None = None) -> None:
     """Start a scan on the workers, of one proposal or of the whole store (operators)."""
     what = f"proposal {proposal_id}" if proposal_id else "the whole store"
     require_role(actor, OPERATOR, to=f"scan the metadata store ({what})")
+    if not conf.metadata_store_url():
+        refuse(Refused(f"cannot scan {what}: {NO_STORE}", code="no_metadata_store"), actor)
     if proposal_id:
         enqueue("l2portal.programs.tasks.scan_proposal", proposal_id)
     else:
@@ -153,10 +162,14 @@ def scan_records(records: Sequence[Mapping], actor: Actor, source: str) -> Scan:
 
 
 def _import_or_fail(pages: Iterable[list], scan: Scan, actor: Actor, whole_store: bool = False) -> Scan:
+    """Every failure ends the scan as Failed with its reason, the unexpected ones too."""
     try:
         return import_records(pages, scan, actor, whole_store=whole_store)
     except MetadataError as error:
         raise ScanFailed(_failed_scan(scan, str(error), actor)) from None
+    except Exception as error:
+        log.exception("scan %s failed", scan.pk)
+        raise ScanFailed(_failed_scan(scan, f"unexpected {type(error).__name__}: {error}", actor)) from None
 
 
 def _failed_scan(scan: Scan, error: str, actor: Actor) -> Scan:

@@ -1,0 +1,187 @@
+"""Inversion results, however they came (web form or Globus): who may send them and with what,
+and their registration: checked in full, registered as products with the datasets used and the
+software commit, an Inversion with its data center id; Working -> Inverted."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from django.db import transaction
+
+from l2portal.files import sha256_file
+from l2portal.ledger.execution import recording
+from l2portal.ledger.refusals import InvalidRequest, NotPermitted, Refused
+from l2portal.ledger.services import (
+    Actor,
+    describe,
+    get_run_collection,
+    product_path,
+    refuse,
+    transition,
+    write_product,
+)
+
+from ..inversion import (
+    FIT_PROFILES_FILE,
+    ORIGINAL_PROFILES_FILE,
+    QUANTITIES_FILE,
+    InversionFileError,
+    InversionFiles,
+    validate_inversion_files,
+)
+from ..models import Dataset, Inversion, ObservingProgram, Transfer
+from ..upload_files import move_into
+from .claim import owns
+
+UPLOAD_COLLECTION = "L2INV"
+COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+INVERSION_FILE_KINDS = ("quantities", "fit_profiles", "original_profiles")
+# The names the inversion code gives them, which the data center keeps.
+FILE_NAMES = {
+    "quantities": QUANTITIES_FILE,
+    "fit_profiles": FIT_PROFILES_FILE,
+    "original_profiles": ORIGINAL_PROFILES_FILE,
+}
+INVERSION_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+class UploadRefused(InvalidRequest):
+    """The results, datasets or commit are not acceptable (HTTP 400); ``details["problems"]``
+    lists every problem found."""
+
+    code = "upload_refused"
+
+
+def check_request(
+    program: ObservingProgram, actor: Actor, dataset_ids: Sequence[str], software_commit: str, missing=()
+) -> tuple[str, list[Dataset]]:
+    """Refuse results for ``program`` unless ``actor`` owns it, it is Working, the commit is one
+    and the datasets are its own; returns the commit (lower case) and the datasets."""
+    if not owns(program, actor):
+        refuse(
+            NotPermitted(
+                f"only the owner of {describe(program)} uploads its results; claim it, or ask an "
+                "operator to assign it to you",
+                code="upload_refused",
+            ),
+            actor,
+            program,
+        )
+    if program.state != "working":
+        refuse(
+            Refused(
+                f"{program} is {program.state_label}, not Working; nothing to upload to",
+                code="upload_refused",
+            ),
+            actor,
+            program,
+        )
+    if program.transfers.filter(purpose=Transfer.Purpose.UPLOAD, status__in=Transfer.RUNNING).exists():
+        refuse(
+            Refused(
+                f"results for {program} are on their way by Globus; wait for them, or for their failure, "
+                "before sending others",
+                code="upload_refused",
+            ),
+            actor,
+            program,
+        )
+    problems = []
+    commit = (software_commit or "").strip().lower()
+    if not COMMIT.match(commit):
+        problems.append(f"software commit {software_commit!r} is not a git commit (7 to 40 hex digits)")
+    if missing:
+        problems.append(f"missing files: {', '.join(missing)}")
+    datasets = list(program.datasets.filter(dataset_id__in=list(dataset_ids)))
+    unknown = sorted(set(dataset_ids) - {d.dataset_id for d in datasets})
+    if not dataset_ids:
+        problems.append("tick at least one dataset used")
+    if unknown:
+        problems.append(f"datasets not in {program}: {', '.join(unknown)}")
+    if problems:
+        refuse(
+            UploadRefused("upload rejected: " + "; ".join(problems), details={"problems": problems}),
+            actor,
+            program,
+        )
+    return commit, datasets
+
+
+def new_inversion_id() -> str:
+    """``inv.`` and six capitals or digits, as the data center names inversions; unused so far."""
+    while True:
+        candidate = "inv." + "".join(secrets.choice(INVERSION_ID_ALPHABET) for _ in range(6))
+        if not Inversion.objects.filter(inversion_id=candidate).exists():
+            return candidate
+
+
+def register_inversion(
+    program: ObservingProgram,
+    actor: Actor,
+    uploaded_by,
+    paths: Mapping[str, Path],
+    datasets: Sequence[Dataset],
+    commit: str,
+    *,
+    arrived_by: str,
+) -> Inversion:
+    """Check the three files (``paths`` keyed by INVERSION_FILE_KINDS) in full; refuse them
+    (UploadRefused, nothing registered) if anything is wrong; else register them and move
+    Working -> Inverted."""
+    candidate = InversionFiles(paths["quantities"], paths["fit_profiles"], paths["original_profiles"])
+    try:
+        summary = validate_inversion_files(candidate, program_id=program.execution_id)
+    except InversionFileError as error:
+        refuse(UploadRefused(str(error), details={"problems": error.problems}), actor, program)
+    inputs = [program.manifest] if program.manifest_id else []
+    dataset_ids = sorted(d.dataset_id for d in datasets)
+    with (
+        recording(
+            "l2portal.programs.services.register_inversion",
+            parameters={
+                "program": program.execution_id,
+                "commit": commit,
+                "datasets": dataset_ids,
+                "by": arrived_by,
+            },
+            subject=program,
+            inputs=inputs,
+        ),
+        transaction.atomic(),
+    ):
+        collection = get_run_collection(UPLOAD_COLLECTION, "inversion results sent by scientists")
+        products = {}
+        for kind in INVERSION_FILE_KINDS:
+            path = Path(paths[kind])
+            name = f"{UPLOAD_COLLECTION}_{program.execution_id}_{kind}_{sha256_file(path)[:12]}.fits"
+            products[kind] = write_product(
+                collection,
+                product_path(collection, program.execution_id, name),
+                f"inversion_{kind}",
+                lambda tmp, source=path: move_into(source, tmp),
+                metadata={"program": program.execution_id, "commit": commit},
+                inputs=inputs,
+            )
+        inversion = Inversion.objects.create(
+            program=program,
+            inversion_id=new_inversion_id(),
+            uploaded_by=uploaded_by,
+            arrived_by=arrived_by,
+            software_commit=commit,
+            summary=summary.as_dict(),
+            **products,
+        )
+        inversion.datasets.set(datasets)
+        transition(
+            program,
+            "inverted",
+            actor,
+            f"results received by {arrived_by}: {inversion.inversion_id}",
+            inversion=inversion.pk,
+            commit=commit,
+        )
+    return inversion
