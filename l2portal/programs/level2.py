@@ -272,23 +272,29 @@ def _depth_axis(geometry: FrameGeometry) -> _Axis:
     return _Axis("LOGTAU", "", 1.0 - geometry.log_tau_start / step, 0.0, step)
 
 
-def _data_hdu(
-    data: np.ndarray, extname: str, btype: str, unit: str, wcs: fits.Header, now: str
-) -> fits.ImageHDU:
-    hdu = fits.ImageHDU(data)
-    header = hdu.header
+def _template(wcs: fits.Header, now: str) -> fits.Header:
+    """The header of a data HDU but its name, type, unit and range: one per WCS, copied per HDU."""
+    header = fits.Header()
     for key, value, comment in (
-        ("EXTNAME", extname, ""),
-        ("BTYPE", btype, "[ucd]"),
-        ("BUNIT", unit, "The unit of the values in the data array"),
+        ("EXTNAME", "", ""),
+        ("BTYPE", "", "[ucd]"),
+        ("BUNIT", "", "The unit of the values in the data array"),
         ("BZERO", 0, ""),
         ("BSCALE", 1, ""),
         ("DATE", now, "UTC date the file was written"),
-        ("DATAMAX", float(np.max(data)), ""),
-        ("DATAMIN", float(np.min(data)), ""),
+        ("DATAMAX", 0.0, ""),
+        ("DATAMIN", 0.0, ""),
     ):
         _put(header, key, value, comment)
     header.extend(wcs)
+    return header
+
+
+def _data_hdu(data: np.ndarray, template: fits.Header, extname: str, btype: str, unit: str) -> fits.ImageHDU:
+    hdu = fits.ImageHDU(data, header=template)  # astropy copies the template
+    header = hdu.header
+    header["EXTNAME"], header["BTYPE"], header["BUNIT"] = extname, btype, unit
+    header["DATAMAX"], header["DATAMIN"] = float(np.max(data)), float(np.min(data))
     return hdu
 
 
@@ -297,11 +303,11 @@ def quantity_hdus(
 ) -> list[fits.ImageHDU]:
     """One HDU per quantity from ``cube`` (quantity, depth, slit x) in the inversion's units."""
     depth = _depth_axis(geometry)
-    wcs = _wcs(l1, geometry, [{"depth": depth}, {"depth": depth}], source)
+    template = _template(_wcs(l1, geometry, [{"depth": depth}, {"depth": depth}], source), now)
     hdus = []
     for quantity, values in zip(QUANTITIES, cube, strict=True):
         published = quantity.convert(values.T)[None]  # (y=1, slit x, depth)
-        hdus.append(_data_hdu(published, quantity.extname, quantity.btype, quantity.unit, wcs, now))
+        hdus.append(_data_hdu(published, template, quantity.extname, quantity.btype, quantity.unit))
     return hdus
 
 
@@ -327,11 +333,11 @@ def profile_hdus(
         )
         stokes = _Axis("STOKES", "", 1.0, 1.0, 1.0)
         own = {"stokes": stokes, "wavelength": wavelength}
-        wcs = _wcs(l1, geometry, [own, own], source)
+        template = _template(_wcs(l1, geometry, [own, own], source), now)
         for kind, cube in (("Original", original), ("Fit", fitted)):
             data = np.ascontiguousarray(np.transpose(cube[:, arm.start : arm.stop, :], (2, 1, 0)))[None]
             hdus.append(
-                _data_hdu(data.astype(np.float32), f"{kind} Profile {arm.name}", PROFILE_BTYPE, "", wcs, now)
+                _data_hdu(data.astype(np.float32), template, f"{kind} Profile {arm.name}", PROFILE_BTYPE, "")
             )
     return hdus
 
@@ -382,11 +388,13 @@ def write_level2_frame(
     # FRAMEVOL is the size on disk: the frame is rendered once, then its primary header (no data,
     # same length) is rendered again with the size and its checksum, and both are written.
     rendered = io.BytesIO()
-    frame.writeto(rendered, checksum=True)
+    # Built card by card from checked values (and fitsverify-clean in the tests): astropy's own
+    # verification of every card would cost more than writing them.
+    frame.writeto(rendered, checksum=True, output_verify="ignore")
     body = rendered.getbuffer()
     frame[0].header["FRAMEVOL"] = round(len(body) / 1e6, 6)
     primary = io.BytesIO()
-    fits.HDUList([frame[0]]).writeto(primary, checksum=True)
+    fits.HDUList([frame[0]]).writeto(primary, checksum=True, output_verify="ignore")
     head = primary.getvalue()
     if bytes(body[len(head) : len(head) + 8]) != b"XTENSION":  # a card value never changes length
         raise Level2Error(f"{file_name}: its primary header changed length when FRAMEVOL was set")
