@@ -152,7 +152,22 @@ def _new_table(previous: fits.BinTableHDU, quality: np.ndarray, velocity: np.nda
             )
         )
     columns.append(fits.Column(name=VELOCITY, format="3E", unit="m/s", array=velocity.astype(np.float32)))
-    return fits.BinTableHDU.from_columns(columns, header=previous.header.copy())
+    table = fits.BinTableHDU.from_columns(columns, header=previous.header.copy())
+    _keep_column_comments(table.header, previous.header)
+    return table
+
+
+def _keep_column_comments(header: fits.Header, previous: fits.Header) -> None:
+    """The previous file's words for each column (TTYPEn, TFORMn, TUNITn), matched by column name."""
+    old_number = {previous[key]: key[5:] for key in previous if key.startswith("TTYPE")}
+    for key in [key for key in header if key.startswith("TTYPE")]:
+        number, old = key[5:], old_number.get(header[key])
+        if old is None:  # the velocity, new to this version
+            header.comments[key] = "S/C velocity at START of interval"
+            continue
+        for prefix in ("TTYPE", "TFORM", "TUNIT"):
+            if f"{prefix}{old}" in previous and f"{prefix}{number}" in header:
+                header.comments[f"{prefix}{number}"] = previous.comments[f"{prefix}{old}"]
 
 
 def _fit(values: np.ndarray, dtype: np.dtype, label: str) -> np.ndarray:

@@ -202,3 +202,27 @@ def test_the_comparison_names_each_changed_column_and_its_rows(run, tmp_path):
         ("LIVETIME", (5, 10), 2),
     ]
     assert comparison.summary() == "changed: RA_SCZ (1 rows: 8), LIVETIME (2 rows: 5, 10)"
+
+
+RENEWED_CARDS = {
+    "CHECKSUM",
+    "DATASUM",
+    "DATE",
+    "FILENAME",
+    "VERSION",
+    "PROC_VER",
+    "CREATOR",
+    "LIVETSRC",
+    "LIVETREF",
+}
+RENEWED_CARDS |= {"COMMENT", "HISTORY"}
+
+
+def test_the_new_headers_keep_every_previous_card_but_those_of_the_new_version(run, tmp_path):
+    _, previous, _ = run
+    _, outputs = carry(run, [], tmp_path)
+    for label, output in zip(("1s", "30s"), outputs, strict=True):
+        old, new = fits.getheader(previous[label], 1), fits.getheader(output, 1)
+        for key in old:
+            if key not in RENEWED_CARDS:
+                assert (new[key], new.comments[key]) == (old[key], old.comments[key]), key
