@@ -144,13 +144,10 @@ REST_FRAMEWORK = {
     # Signed-in reads; every write's role is checked by the service it calls.
     "DEFAULT_PERMISSION_CLASSES": ["l2portal.ledger.api.permissions.SignedInReadsByRole"],
     "EXCEPTION_HANDLER": "l2portal.ledger.api.refusals.refusal_exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "l2portal.ledger.api.parsers.GuardedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies; an endpoint that takes files or forms says so (parser_classes).
+    "DEFAULT_PARSER_CLASSES": ["l2portal.ledger.api.parsers.GuardedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "l2portal.ledger.api.filters.PortalFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -167,6 +164,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "l2portal.ledger.api.schema.document_query_filters",
+    ],
 }
 
 # --- Celery: at-least-once delivery; every task is idempotent. ---

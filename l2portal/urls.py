@@ -24,3 +24,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler400 = "l2portal.web.bad_request"
+handler403 = "l2portal.web.forbidden"
+handler404 = "l2portal.web.not_found"
+handler500 = "l2portal.web.server_error"

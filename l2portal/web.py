@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import connection
 from django.db.models import Count
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -104,5 +104,48 @@ class RefuseNulMiddleware:
     def __call__(self, request):
         query = request.GET.lists()
         if "\x00" in request.path or any("\x00" in "".join([key, *values]) for key, values in query):
-            return HttpResponseBadRequest("NUL characters are not allowed in the path or the query string")
+            return _error(request, 400, "NUL characters are not allowed in the path or the query string.")
         return self.get_response(request)
+
+
+# Errors: JSON under /api/ (what a client parses, as DRF answers), the portal's own page elsewhere.
+ERRORS = {
+    400: ("Bad request", "The request could not be understood; check the address and the form."),
+    403: ("Not allowed", "Your role does not allow this; an operator can grant it or do it for you."),
+    404: ("Not found", "Nothing is at this address: it may have been purged, or the link is wrong."),
+    500: (
+        "Something went wrong",
+        "The error is logged for the operators; try again, or tell them what you did.",
+    ),
+}
+
+
+def _error(request, status: int, explanation: str = ""):
+    title, explanation = ERRORS[status][0], explanation or ERRORS[status][1]
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": f"{title}: {explanation}"}, status=status)
+    try:
+        return render(
+            request,
+            "error.html",
+            {"title": title, "explanation": explanation, "status": status},
+            status=status,
+        )
+    except Exception:  # a broken template must not hide the original error
+        return HttpResponse(f"{status} {title}", status=status, content_type="text/plain")
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400)
+
+
+def forbidden(request, exception=None):
+    return _error(request, 403)
+
+
+def not_found(request, exception=None):
+    return _error(request, 404)
+
+
+def server_error(request):
+    return _error(request, 500)

@@ -3,52 +3,54 @@ runs), shared by pages and API."""
 
 import django_filters
 
+from l2portal.ledger.api.filters import IntegerFilter, IsoDateTimeFilter, PortalFilterSet
+
 from .models import BtiSet, CampaignRun, Chunk, DataRun, Downlink, FsscDelivery
 
 
-class CampaignRunFilter(django_filters.FilterSet):
+class CampaignRunFilter(PortalFilterSet):
     campaign = django_filters.CharFilter(field_name="campaign__name")
-    run_id = django_filters.NumberFilter(field_name="data_run__run_id")
+    run_id = IntegerFilter(field_name="data_run__run_id")
 
     class Meta:
         model = CampaignRun
         fields = ["campaign", "state", "run_id", "qa_passed"]
 
 
-class BtiSetFilter(django_filters.FilterSet):
-    run_id = django_filters.NumberFilter(field_name="data_run__run_id")
+class BtiSetFilter(PortalFilterSet):
+    run_id = IntegerFilter(field_name="data_run__run_id")
 
     class Meta:
         model = BtiSet
         fields = ["run_id", "version"]
 
 
-class FsscProductFilter(django_filters.FilterSet):
+class FsscProductFilter(PortalFilterSet):
     campaign = django_filters.CharFilter(field_name="campaign_run__campaign__name")
     product_type = django_filters.CharFilter(field_name="product__product_type")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = FsscDelivery
         fields = ["campaign", "product_type", "state", "since"]
 
 
-class DownlinkFilter(django_filters.FilterSet):
+class DownlinkFilter(PortalFilterSet):
     class Meta:
         model = Downlink
         fields = ["state", "downlink_id"]
 
 
-class ChunkFilter(django_filters.FilterSet):
-    downlink = django_filters.NumberFilter(field_name="downlink__downlink_id", help_text="downlink id")
+class ChunkFilter(PortalFilterSet):
+    downlink = IntegerFilter(field_name="downlink__downlink_id", help_text="downlink id")
 
     class Meta:
         model = Chunk
         fields = ["downlink", "state", "number"]
 
 
-class DataRunFilter(django_filters.FilterSet):
-    downlink = django_filters.NumberFilter(
+class DataRunFilter(PortalFilterSet):
+    downlink = IntegerFilter(
         field_name="downlinks__downlink_id", distinct=True, help_text="runs a downlink added events to"
     )
 

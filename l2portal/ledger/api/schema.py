@@ -2,8 +2,11 @@
 and the refusal answers every write may give."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
 
+from .filters import BIGINT
 from .refusals import RefusalSerializer
 
 
@@ -48,10 +51,13 @@ def documented_reads(list_summary: str, one_summary: str, name: str, value: dict
 
 
 def refusal_response(status: int, description: str, value: dict) -> OpenApiResponse:
-    """A documented refusal answer with one example body."""
+    """A documented refusal answer with one example body. A 400 may also be the serializer's
+    field errors (``{"field": ["message"]}``), so its body is documented as any object."""
     body = {**value, "detail": value["message"]}
     return OpenApiResponse(
-        RefusalSerializer, description=description, examples=[example(description, body, status_code=status)]
+        OpenApiTypes.OBJECT if status == 400 else RefusalSerializer,
+        description=description,
+        examples=[example(description, body, status_code=status)],
     )
 
 
@@ -76,14 +82,57 @@ CONFLICT = refusal_response(
 )
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="what is wrong")
+
+
+# What any operation may answer besides its own result, documented once for all of them.
+SIGNED_OUT = OpenApiResponse(ErrorSerializer, description="Not signed in: send a session cookie or a token")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object (or no such page of a list)")
+INVALID = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="Invalid request: the fields in error with their messages, `detail`, or a refusal body",
+)
+NOT_READABLE = OpenApiResponse(ErrorSerializer, description="The caller's role may not read this")
+
+
 class PortalAutoSchema(AutoSchema):
-    """Every write may be refused: 403 and 409 with the refusal body, unless the view documents
-    its own."""
+    """Every operation documents the answers the portal gives besides its result, unless the view
+    documents its own: 401 signed out; 404 for an object or a list page that does not exist; 400
+    for invalid filters, pages or bodies; 403 and 409 refusals of writes (the refusal body); 403
+    where reads are limited to some roles."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        if self.method in ("POST", "PUT", "PATCH", "DELETE") and direction == "response":
-            for status, refusal in (("403", NOT_PERMITTED), ("409", CONFLICT)):
-                if status not in responses:
-                    responses[status] = self._get_response_for_code(refusal, status, direction=direction)
+        if direction != "response":
+            return responses
+        write = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        standard = {"401": SIGNED_OUT}
+        if "{" in self.path or self._is_list_view():
+            standard["404"] = NOT_FOUND
+        if write or self.get_filter_backends() or self._is_list_view():
+            standard["400"] = INVALID
+        if write:
+            standard.update({"403": NOT_PERMITTED, "409": CONFLICT})
+        elif getattr(self.view, "read_roles", None):
+            standard["403"] = NOT_READABLE
+        for status, response in standard.items():
+            if status not in responses:
+                responses[status] = self._get_response_for_code(response, status, direction=direction)
         return responses
+
+
+def document_query_filters(result, generator, request, public):
+    """drf-spectacular hook: say what the filters do. A query parameter sent empty (a form's blank
+    field) filters nothing; an integer one holds what PostgreSQL's bigint holds."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") != "query" or parameter.get("required"):
+                    continue
+                parameter["allowEmptyValue"] = True
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "integer":
+                    schema.setdefault("minimum", -BIGINT)
+                    schema.setdefault("maximum", BIGINT)
+    return result
