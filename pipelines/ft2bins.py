@@ -55,6 +55,8 @@ def one_second_bins(
 ) -> OneSecondBins:
     if not stop > start:
         raise BinError(f"stop ({stop}) must be after start ({start})")
+    if max_gap < ONE_SECOND + JITTER:
+        raise BinError(f"the gap limit ({max_gap:g} s) must pass the second between ORB records")
     first = max(int(np.searchsorted(orb_met, start, side="right")) - 1, 0)
     last = int(np.searchsorted(orb_met, stop, side="left"))
     if not np.any((orb_met[first:last] >= start) & (orb_met[first:last] < stop)):

@@ -86,6 +86,8 @@ def test_a_record_less_than_a_second_after_another_starts_a_bin_only_at_a_change
 def test_impossible_spans_are_refused(start, stop, message):
     with pytest.raises(ft2bins.BinError, match=message):
         bins(start=start, stop=stop)
+    with pytest.raises(ft2bins.BinError, match=r"gap limit \(0.5 s\) must pass the second"):
+        bins(max_gap=0.5)
 
 
 def merge(start, stop, mode=None, config=None, qual=None, live=None):
