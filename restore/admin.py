@@ -23,7 +23,18 @@ def cancel_restores(modeladmin, request, queryset):
 
 class StagedFileInline(ReadOnlyInline):
     model = StagedFile
-    fields = ["kind", "relative_path", "expected_size", "size", "sha256", "status", "error", "attempts"]
+    fields = [
+        "kind",
+        "relative_path",
+        "expected_size",
+        "size",
+        "checksum_variant",
+        "checksum",
+        "sha256",
+        "status",
+        "error",
+        "attempts",
+    ]
     readonly_fields = fields
 
 

@@ -1,4 +1,6 @@
-from l2portal.ledger.portal import Card, Nav, PortalApp
+from datetime import timedelta
+
+from l2portal.ledger.portal import Card, Nav, Periodic, PortalApp
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 
 
@@ -12,4 +14,5 @@ class RestoreConfig(PortalApp):
     roles = (SCIENTIST, OPERATOR)
     permissions = {OPERATOR: ("restore",)}
     dashboard = (Card("restore.RestoreRequest", "restore:list"),)
+    periodic = (Periodic("restore watchers", "restore.tasks.send_watchers", timedelta(minutes=1)),)
     demo = "restore.demo.load_demo"

@@ -1,7 +1,9 @@
 """ALMA archive metadata for MOUS restores: parameterised SQL over any DB-API connection.
 
-Every query uses named parameters (``:mous``), which both sqlite3 and oracledb accept, so the same
-SQL runs against the demo archive and the real ALMA Oracle database.
+Every query uses the ALMA archive's own table and column names (restore/ARCHIVE_QUERIES.md lists
+each query with its binds and where each name was read) and named parameters (``:mous``), which
+both sqlite3 and oracledb accept, so the same SQL runs against the demo archive and the real ALMA
+Oracle database.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from restore.layout import safe_component
-from restore.sessions import AquaExecBlock, OusStatus, parse_ous_status
+from restore.sessions import AquaExecBlock, OusStatus, archive_time, parse_ous_status
 
 DATA_DIR = Path(__file__).with_name("data")
 DEMO_ARCHIVE_SQL = DATA_DIR / "demo_archive.sql"
@@ -80,6 +82,47 @@ def _plain(value: Any) -> Any:
     return value.read() if hasattr(value, "read") else value
 
 
+# The queries, by name: ARCHIVE_QUERIES.md shows each one, for the DBA who grants access.
+QUERIES = {
+    "mous_ebs": (
+        "SELECT DISTINCT ASDM_UID FROM ASA_SCIENCE WHERE MEMBER_OUSS_ID = :mous AND ASDM_UID IS NOT NULL "
+        "ORDER BY ASDM_UID"
+    ),
+    "calibration_files": (
+        "SELECT COUNT(*) FROM ASA_PRODUCT_FILES WHERE ASA_OUS_ID = :mous AND FILE_CLASS = 'calibration'"
+    ),
+    "manual_calibration_scripts": (
+        "SELECT NGAS_FILE_ID FROM ASA_PRODUCT_FILES WHERE ASA_OUS_ID = :mous AND FILE_CLASS = 'script' "
+        "AND NGAS_FILE_ID LIKE '%scriptFor%Cal%' ORDER BY NGAS_FILE_ID"
+    ),
+    "project": (
+        "SELECT DISTINCT s.PROJECT_CODE, p.TITLE FROM ASA_SCIENCE s "
+        "LEFT JOIN ASA_PROJECT p ON p.CODE = s.PROJECT_CODE WHERE s.MEMBER_OUSS_ID = :mous"
+    ),
+    "ous_status": (
+        "SELECT OBS_PROJECT_ID, DOMAIN_ENTITY_ID, OBS_PROJECT_STATUS_ID, PARENT_OBS_UNIT_SET_STATUS_ID, XML "
+        "FROM OBS_UNIT_SET_STATUS WHERE STATUS_ENTITY_ID = :ous"
+    ),
+    "sched_blocks": (
+        "SELECT DOMAIN_ENTITY_ID, STATUS_ENTITY_ID, DOMAIN_ENTITY_STATE FROM SCHED_BLOCK_STATUS "
+        "WHERE PARENT_OBS_UNIT_SET_STATUS_ID = :mous ORDER BY DOMAIN_ENTITY_ID"
+    ),
+    # One bind per EB: :eb0, :eb1, ...
+    "aqua_execblocks": (
+        "SELECT EXECBLOCKUID, SCHEDBLOCKUID, QA0STATUS, STARTTIME, ENDTIME FROM AQUA_EXECBLOCK "
+        "WHERE EXECBLOCKUID IN ({ebs}) ORDER BY STARTTIME, EXECBLOCKUID"
+    ),
+    "product_files": (
+        "SELECT NGAS_FILE_ID, FILE_CLASS, STORED_SIZE FROM ASA_PRODUCT_FILES WHERE ASA_OUS_ID = :mous "
+        "ORDER BY NGAS_FILE_ID"
+    ),
+}
+
+
+def query(connection: Any, name: str, **binds: Any) -> list[tuple]:
+    return _rows(connection, QUERIES[name], binds)
+
+
 @dataclass(frozen=True)
 class RestoreVerdict:
     restorable: bool
@@ -87,22 +130,13 @@ class RestoreVerdict:
 
 
 def can_restore(connection: Any, mous_uid: str) -> RestoreVerdict:
-    """Whether the MOUS was calibrated by the pipeline, so a PPR-driven restore makes sense."""
-    if not _rows(connection, "SELECT 1 FROM ASA_SCIENCE WHERE MEMBER_OUSS_ID = :mous", {"mous": mous_uid}):
+    """Whether the MOUS was calibrated by the pipeline, so a pipeline restore makes sense."""
+    if not query(connection, "mous_ebs", mous=mous_uid):
         return RestoreVerdict(False, f"{mous_uid} has no EBs in ASA_SCIENCE (unknown MOUS?)")
-    ((calibration_files,),) = _rows(
-        connection,
-        "SELECT COUNT(*) FROM ASA_PRODUCT_FILES WHERE ASA_OUS_ID = :mous AND FILE_CLASS = 'calibration'",
-        {"mous": mous_uid},
-    )
+    ((calibration_files,),) = query(connection, "calibration_files", mous=mous_uid)
     if not calibration_files:
         return RestoreVerdict(False, f"{mous_uid} has no calibration products: it was never calibrated")
-    manual_scripts = _rows(
-        connection,
-        "SELECT NGAS_FILE_ID FROM ASA_PRODUCT_FILES WHERE ASA_OUS_ID = :mous AND FILE_CLASS = 'script' "
-        "AND NGAS_FILE_ID LIKE '%scriptFor%Cal%' ORDER BY NGAS_FILE_ID",
-        {"mous": mous_uid},
-    )
+    manual_scripts = query(connection, "manual_calibration_scripts", mous=mous_uid)
     if manual_scripts:
         return RestoreVerdict(
             False,
@@ -115,6 +149,7 @@ def can_restore(connection: Any, mous_uid: str) -> RestoreVerdict:
 class ProductFile:
     ngas_file_id: str
     file_class: str
+    stored_size: int | None = None  # bytes, as the archive recorded them
 
 
 @dataclass(frozen=True)
@@ -144,7 +179,7 @@ def _one(rows: list[tuple], what: str) -> tuple:
 def choose_sched_block(candidates: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
     """(SB uid, SB status uid) from (SB uid, SB status uid, DOMAIN_ENTITY_STATE) candidates.
 
-    An MOUS normally has one SB; if ASA_SCIENCE names several, the SB states decide (seeds/004).
+    An MOUS normally has one SB; if it has several, the SB states decide (seeds/004).
     """
     live = [candidate for candidate in candidates if candidate[2] not in DEAD_SB_STATES]
     if len(live) != 1:
@@ -155,68 +190,27 @@ def choose_sched_block(candidates: Sequence[tuple[str, str, str]]) -> tuple[str,
 
 
 def fetch_mous_metadata(connection: Any, mous_uid: str) -> MousMetadata:
-    parameters = {"mous": mous_uid}
-    project_code, project_title = _one(
-        _rows(
-            connection,
-            "SELECT DISTINCT s.PROJECT_CODE, p.TITLE FROM ASA_SCIENCE s "
-            "LEFT JOIN ASA_PROJECT p ON p.PROJECT_CODE = s.PROJECT_CODE WHERE s.MEMBER_OUSS_ID = :mous",
-            parameters,
-        ),
-        f"project for {mous_uid}",
+    project_code, project_title = _one(query(connection, "project", mous=mous_uid), f"project for {mous_uid}")
+    execblocks = tuple(row[0] for row in query(connection, "mous_ebs", mous=mous_uid))
+    obs_project_uid, part_id, project_status_uid, gous_uid, ous_status_xml = _one(
+        query(connection, "ous_status", ous=mous_uid), f"OBS_UNIT_SET_STATUS row for {mous_uid}"
     )
-    execblocks = tuple(
-        row[0]
-        for row in _rows(
-            connection,
-            "SELECT DISTINCT ASDM_UID FROM ASA_SCIENCE WHERE MEMBER_OUSS_ID = :mous ORDER BY ASDM_UID",
-            parameters,
-        )
-    )
-    obs_project_uid, obs_project_part_id = _one(
-        _rows(
-            connection,
-            "SELECT OBSUNITSETUID, OBSUNITSETPARTID FROM AQUA_OUS WHERE OUS_STATUS_ENTITY_ID = :mous",
-            parameters,
-        ),
-        f"AQUA_OUS row for {mous_uid}",
-    )
-    project_status_uid, gous_uid, ous_status_xml = _ous_status_row(connection, mous_uid)
-    _, sous_uid, _ = _ous_status_row(connection, gous_uid)
+    sous_uid = _one(query(connection, "ous_status", ous=gous_uid), f"OBS_UNIT_SET_STATUS row for {gous_uid}")[
+        3
+    ]
     if not (gous_uid and sous_uid):
         raise ArchiveError(f"{mous_uid} has no GOUS/SOUS parents in OBS_UNIT_SET_STATUS")
     if not ous_status_xml:
         raise ArchiveError(f"{mous_uid} has no OUSStatus XML")
     ous_status = parse_ous_status(ous_status_xml)
-
-    sched_blocks = [
-        row[0]
-        for row in _rows(
-            connection,
-            "SELECT DISTINCT SCHEDBLOCK_UID FROM ASA_SCIENCE WHERE MEMBER_OUSS_ID = :mous "
-            "ORDER BY SCHEDBLOCK_UID",
-            parameters,
-        )
-    ]
-    candidates = [
-        (sched_block, status_uid, state)
-        for sched_block in sched_blocks
-        for status_uid, state in _rows(
-            connection,
-            "SELECT STATUS_ENTITY_ID, DOMAIN_ENTITY_STATE FROM SCHED_BLOCK_STATUS "
-            "WHERE DOMAIN_ENTITY_ID = :sb",
-            {"sb": sched_block},
-        )
-    ]
-    sched_block_uid, sb_status_uid = choose_sched_block(candidates)
-
+    sched_block_uid, sb_status_uid = choose_sched_block(query(connection, "sched_blocks", mous=mous_uid))
     session_ebs = [eb for session in ous_status.sessions for eb in session]
     return MousMetadata(
         mous_uid=mous_uid,
         project_code=project_code,
         project_title=project_title or "Undefined",
         obs_project_uid=obs_project_uid,
-        obs_project_part_id=obs_project_part_id,
+        obs_project_part_id=part_id,
         project_status_uid=project_status_uid,
         gous_uid=gous_uid,
         sous_uid=sous_uid,
@@ -226,45 +220,21 @@ def fetch_mous_metadata(connection: Any, mous_uid: str) -> MousMetadata:
         execblocks=execblocks,
         aqua=tuple(aqua_execblocks(connection, dict.fromkeys([*execblocks, *session_ebs]))),
         product_files=tuple(
-            ProductFile(*row)
-            for row in _rows(
-                connection,
-                "SELECT NGAS_FILE_ID, FILE_CLASS FROM ASA_PRODUCT_FILES WHERE ASA_OUS_ID = :mous "
-                "ORDER BY NGAS_FILE_ID",
-                parameters,
-            )
+            ProductFile(name, file_class, None if size is None else int(size))
+            for name, file_class, size in query(connection, "product_files", mous=mous_uid)
         ),
-    )
-
-
-def _ous_status_row(connection: Any, ous_uid: str) -> tuple[str, str, str | None]:
-    return _one(
-        _rows(
-            connection,
-            "SELECT OBS_PROJECT_STATUS_ID, PARENT_OBS_UNIT_SET_STATUS_ID, XML FROM OBS_UNIT_SET_STATUS "
-            "WHERE STATUS_ENTITY_ID = :ous",
-            {"ous": ous_uid},
-        ),
-        f"OBS_UNIT_SET_STATUS row for {ous_uid}",
     )
 
 
 def aqua_execblocks(connection: Any, eb_uids: Iterable[str]) -> list[AquaExecBlock]:
-    """AQUA_EXECBLOCK rows with their session end times, ordered as the sessions were observed."""
-    parameters = {f"eb{index}": uid for index, uid in enumerate(eb_uids)}
-    if not parameters:
+    """AQUA_EXECBLOCK rows of the EBs, in the order they ran."""
+    binds = {f"eb{index}": uid for index, uid in enumerate(eb_uids)}
+    if not binds:
         return []
-    placeholders = ", ".join(f":{name}" for name in parameters)
-    rows = _rows(
-        connection,
-        "SELECT e.EXECBLOCKUID, e.SESSIONID, e.QA0STATUS, s.ENDTIME FROM AQUA_EXECBLOCK e "
-        "LEFT JOIN AQUA_SESSION s ON s.SESSIONID = e.SESSIONID "
-        f"WHERE e.EXECBLOCKUID IN ({placeholders}) ORDER BY s.ENDTIME, e.EXECBLOCKUID",
-        parameters,
-    )
+    sql = QUERIES["aqua_execblocks"].format(ebs=", ".join(f":{name}" for name in binds))
     return [
-        AquaExecBlock(eb, None if session is None else str(session), qa0 or "Unset", end)
-        for eb, session, qa0, end in rows
+        AquaExecBlock(eb, sb, qa0 or "Unset", archive_time(start), archive_time(end))
+        for eb, sb, qa0, start, end in _rows(connection, sql, binds)
     ]
 
 

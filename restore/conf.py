@@ -9,18 +9,24 @@ RESTORE_ROOT             where restores are laid out (default DATA_ROOT/restores
                          plus ``logs/``; that request folder is the pipeline's SCIPIPE_ROOTDIR. The PPR
                          is a registered product of the RUN collection "restores" (DATA_ROOT/restores):
                          with the default root it sits in working/ itself.
-RESTORE_PRODUCT_STORE    the NGAS-style product store: a base URL (``{file_id}`` placeholder allowed,
-                         e.g. ``http://ngas:7777/RETRIEVE?file_id={file_id}``) or a local folder.
-                         Default: the demo store restore/data/demo_products. See restore/productstore.py
-                         for the per-MOUS SHA256SUMS listing the store must publish.
+RESTORE_PRODUCT_STORE    where the product files come from: the base URL of an NGAS server
+                         (``http://ngas.example.org:7777``; the portal sends it STATUS?file_id= and
+                         RETRIEVE?file_id=, and keeps a file only if its CRC is NGAS's), or a folder of
+                         files named by NGAS file id (sites that mount the NGAS volumes; the portal
+                         computes their CRCs). Default: the demo folder restore/data/demo_products;
+                         ``python -m restore.ngas_server`` serves it as NGAS does. A request stages from
+                         the store configured when it was made.
 RESTORE_EXPORT_COMMAND   exports one raw ASDM: the EB uid and the destination folder are appended, or
                          substituted for ``{uid}`` / ``{dest}`` (``asdmExportLight -d {dest} {uid}``).
                          Default ``python -m restore.standin_export`` (with this interpreter).
-RESTORE_PIPELINE_COMMAND runs the pipeline on the PPR: the PPR path is appended or substituted for
-                         ``{ppr}``. Default ``python -m restore.standin_casa``; a real site sets e.g.
-                         ``casa --nogui --pipeline -c runpipeline.py``. The "easy way" (the delivered
-                         restore script) is ``casa --pipeline -c {script}``: ``{script}`` is the staged
-                         ``*casa_piperestorescript.py``, run in working/.
+RESTORE_PIPELINE_COMMAND runs the pipeline on a PPR (the PPR route): the PPR path is appended or
+                         substituted for ``{ppr}``. Default ``python -m restore.standin_casa``; a real
+                         site sets e.g. ``casa --nogui --pipeline -c runpipeline.py``.
+RESTORE_SCRIPT_COMMAND   runs a restore script (the restore-script route, when the delivered restore
+                         script calls more than pipeline tasks): the script path is appended or
+                         substituted for ``{script}``; it runs in working/. Default
+                         ``python -m restore.standin_casa --pipeline -c``; a real site sets
+                         ``casa --nogui --pipeline -c {script}``.
 RESTORE_SCRIPT_DIR       SCIPIPE_SCRIPTDIR for the pipeline (default: the MOUS products/ folder, where the
                          delivered scripts are staged).
 RESTORE_TIME_LIMIT       seconds a pipeline run may take before it is stopped (default: the task time
@@ -73,6 +79,10 @@ def export_command() -> str:
 
 def pipeline_command() -> str:
     return setting("RESTORE_PIPELINE_COMMAND", "") or _python_module("restore.standin_casa")
+
+
+def script_command() -> str:
+    return setting("RESTORE_SCRIPT_COMMAND", "") or f"{_python_module('restore.standin_casa')} --pipeline -c"
 
 
 def script_dir() -> str:

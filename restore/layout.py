@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 SUBDIRECTORIES = ("products", "rawdata", "working")
 
@@ -96,18 +95,3 @@ class RestoreLayout:
         for name in SUBDIRECTORIES:
             (mous_dir / name).mkdir(parents=True, exist_ok=True)
         return mous_dir
-
-    def outputs(self) -> list[dict[str, Any]]:
-        """What a restore left: the top of working/ (MSes, weblog, flag versions) and the logs."""
-        outputs = []
-        for folder, where in ((self.working, "working"), (self.logs, "logs")):
-            for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-                if path.name.startswith("."):
-                    continue
-                entry = {"name": f"{where}/{path.name}", "kind": "folder" if path.is_dir() else "file"}
-                entry["size"] = tree_size(path) if path.is_dir() else path.stat().st_size
-                weblog = sorted(path.glob("html/index.html")) if path.is_dir() else []
-                if weblog:
-                    entry["weblog"] = str(weblog[0].relative_to(self.mous_dir))
-                outputs.append(entry)
-        return outputs

@@ -47,10 +47,21 @@ class RestoreRequest(Tracked):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="restores"
     )
+    force_ppr = models.BooleanField(
+        "PPR route forced",
+        default=False,
+        help_text="an operator asked for the PPR route whatever the script needs",
+    )
+    software = models.JSONField(
+        default=dict, blank=True, help_text="pipeline commands and pipeline task list the restore runs with"
+    )
+    product_store = models.CharField(
+        max_length=1024, blank=True, help_text="NGAS server or folder the products are staged from"
+    )
     # The "can we restore?" answer, recorded before anything is downloaded.
     restorable = models.BooleanField(null=True, blank=True)
     restorable_reason = models.TextField(blank=True)
-    # The restore plan: project, SOUS/GOUS, sessions, DataSet EBs, procedure (see plan.plan_summary).
+    # The restore plan: project, SOUS/GOUS, sessions, DataSet EBs, route, what runs (plan.plan_summary).
     plan = models.JSONField(default=dict, blank=True)
     sessions_table = models.JSONField(default=list, blank=True, help_text="one row per EB")
     warnings = models.JSONField(default=list, blank=True)
@@ -60,10 +71,21 @@ class RestoreRequest(Tracked):
     ppr = models.ForeignKey(
         "ledger.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    restore_script = models.ForeignKey(
+        "ledger.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the restore script generated for the restore-script route",
+    )
     log_path = models.CharField(max_length=1024, blank=True, help_text="pipeline log (absolute)")
     exit_code = models.IntegerField(null=True, blank=True)
     pid = models.PositiveIntegerField(null=True, blank=True, help_text="pipeline process (group) id")
     host = models.CharField(max_length=255, blank=True)
+    watcher_pid = models.PositiveIntegerField(
+        null=True, blank=True, help_text="process of the task watching the pipeline (on host)"
+    )
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="last sign of life of the task watching the pipeline"
     )
@@ -71,7 +93,9 @@ class RestoreRequest(Tracked):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     progress_note = models.CharField(max_length=255, blank=True)
-    outputs = models.JSONField(default=list, blank=True, help_text="files the pipeline wrote in working/")
+    output_products = models.ManyToManyField(
+        "ledger.Product", blank=True, related_name="+", help_text="what the pipeline runs left, registered"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -86,6 +110,11 @@ class RestoreRequest(Tracked):
     @property
     def is_final(self) -> bool:
         return self.state in self.machine.final
+
+    @property
+    def run_file(self):
+        """The PPR or the restore script that runs (once prepared)."""
+        return self.restore_script or self.ppr
 
     @property
     def progress_percent(self) -> int:
@@ -111,10 +140,21 @@ class StagedFile(models.Model):
     name = models.CharField(max_length=256, help_text="NGAS file id, or the EB uid of an ASDM")
     file_class = models.CharField(max_length=16, blank=True, help_text="calibration or script")
     relative_path = models.CharField(max_length=1024, help_text="inside the MOUS folder")
-    expected_size = models.BigIntegerField(null=True, blank=True)
-    expected_sha256 = models.CharField(max_length=64, blank=True)
+    expected_size = models.BigIntegerField(null=True, blank=True, help_text="as the store holds it")
+    checksum_variant = models.CharField(max_length=16, blank=True, help_text="NGAS CRC variant")
+    checksum = models.CharField(
+        max_length=20, blank=True, help_text="the store's CRC, which the file matched"
+    )
     size = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="the portal's own checksum")
+    product = models.ForeignKey(
+        "ledger.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the verified file, registered as an input of the restore",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)

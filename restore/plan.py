@@ -1,4 +1,4 @@
-"""The restore plan: archive rows + pipeline manifest + restore script -> what the PPR must say.
+"""The restore plan: archive rows + pipeline manifest + restore script -> what will run, and how.
 
 Pure orchestration, no I/O except through the archive connection handed in by the caller.
 Rules (seeds/004 and how the pipeline reads a PPR):
@@ -8,7 +8,10 @@ Rules (seeds/004 and how the pipeline reads a PPR):
   the first missing number and silently puts unnamed EBs in session_1.
 * The pipeline manifest decides what restoredata can restore: an EB it omits (a QA0 SemiPass EB, say)
   stays out of the DataSet with a warning, and its session names win over the OUSStatus numbering.
-* A delivered restore script decides the procedure (fixsyscaltimes and friends included).
+* Two routes. The PPR route: executeppr runs the procedure, which may hold pipeline tasks only. The
+  restore-script route: taken when the delivered restore script calls anything else (fixsyscaltimes
+  and friends), it runs a script generated from the delivered one (restore.scriptgen). An operator
+  may force the PPR route; the calls it leaves out are listed.
 """
 
 from __future__ import annotations
@@ -24,19 +27,19 @@ from restore import archive
 from restore.archive import MousMetadata
 from restore.layout import RestoreLayout, disk_name
 from restore.manifest import PipelineManifest, parse_manifest
+from restore.pipeline_tasks import DATASET_TASKS, FRAME_TASKS, PIPELINE_VERSION, is_pipeline_task
 from restore.restorescript import (
-    DATA_FIX_COMMANDS,
-    DATASET_TASKS,
-    NotLiteral,
+    DeliveredScript,
     TaskCall,
-    diff_against_plan,
     parameter_value,
     parse_restore_script,
-    procedure_commands,
-    without_dataset_arguments,
+    session_differences,
 )
+from restore.scriptgen import ScriptGenerationError, carried_calls
 from restore.sessions import cross_check_sessions
 
+PPR_ROUTE = "ppr"
+SCRIPT_ROUTE = "script"
 SESSION_NAME = re.compile(r"session_([1-9][0-9]*)")
 RECIPE_PREFIXES = ("hifa", "hifv", "hsd", "hsdn")
 # The product files a restore stages: the calibration products and the delivered scripts.
@@ -64,12 +67,23 @@ class RestorePlan:
     metadata: MousMetadata
     manifest: PipelineManifest
     sessions: tuple[tuple[str, ...], ...]  # EB uids of SESSION_1, SESSION_2, ... (no gaps)
-    dataset: tuple[str, ...]  # EB uids the PPR DataSet restores, in order
+    dataset: tuple[str, ...]  # EB uids restored, in order
     rows: tuple[SessionRow, ...]
     procedure_title: str
-    procedure: tuple[TaskCall, ...]  # DataSet tasks carry no vis/session: executeppr fills them in
+    procedure: tuple[TaskCall, ...]  # the PPR's commands: pipeline tasks only
     warnings: tuple[str, ...]
     script_differences: tuple[str, ...]
+    route: str  # PPR_ROUTE or SCRIPT_ROUTE
+    route_reason: str
+    script: DeliveredScript | None = None
+    script_name: str | None = None
+    script_calls: tuple[TaskCall, ...] = ()  # what the generated script calls (script route)
+    left_out: tuple[TaskCall, ...] = ()  # delivered calls a forced PPR route does not run
+    forced_ppr: bool = False
+
+    @property
+    def ppr_session_of(self) -> dict[str, str]:
+        return {eb: f"session_{n}" for n, ebs in enumerate(self.sessions, 1) for eb in ebs}
 
     def layout(self, root: str | Path) -> RestoreLayout:
         metadata = self.metadata
@@ -121,36 +135,62 @@ def _recipe_prefix(manifest: PipelineManifest) -> str:
     return prefix if prefix in RECIPE_PREFIXES else "hifa"
 
 
-def _procedure(
-    manifest: PipelineManifest, script_source: str | None
-) -> tuple[list[TaskCall], list[TaskCall], list[str]]:
-    """(script calls, PPR procedure, warnings)."""
-    if script_source is None:
+def _ppr_commands(script: DeliveredScript) -> tuple[list[TaskCall], list[TaskCall]]:
+    """(PPR commands, calls left out) of a delivered script: its pipeline tasks without the context
+    frame (h_init, h_save) that executeppr provides itself, DataSet tasks without vis and session,
+    which executeppr fills in from the DataSet."""
+    commands, left_out = [], []
+    for call in script.calls:
+        if call.name in FRAME_TASKS:
+            continue
+        if not is_pipeline_task(call.name):
+            left_out.append(call)
+            continue
+        arguments = dict(call.arguments)
+        if call.name in DATASET_TASKS:
+            arguments.pop("vis", None)
+            arguments.pop("session", None)
+        commands.append(TaskCall(call.name, arguments, call.line))
+    return commands, left_out
+
+
+@dataclass(frozen=True)
+class _Route:
+    route: str
+    reason: str
+    procedure: list[TaskCall]
+    script_calls: list[TaskCall]
+    left_out: list[TaskCall]
+    warnings: list[str]
+
+
+def _route(
+    manifest: PipelineManifest,
+    script: DeliveredScript | None,
+    dataset: tuple[str, ...],
+    session_of: dict[str, str],
+    force_ppr: bool,
+) -> _Route:
+    if script is None:
         default = TaskCall(f"{_recipe_prefix(manifest)}_restoredata", {}, 0)
-        return [], [default], [f"no restore script delivered: the PPR runs {default.name} alone"]
-    calls = parse_restore_script(script_source)
-    procedure = []
-    for call in procedure_commands(calls):
-        if call.name not in DATASET_TASKS | DATA_FIX_COMMANDS:
-            raise PlanError(
-                f"restore script line {call.line} calls {call.name}, which a restore PPR cannot carry"
-            )
-        expressions = [key for key, value in call.arguments.items() if isinstance(value, NotLiteral)]
-        if expressions:
-            raise PlanError(
-                f"restore script line {call.line}: {call.name} arguments {expressions} are not literals"
-            )
-        procedure.append(without_dataset_arguments(call))
-    if not any(call.name in DATASET_TASKS for call in procedure):
+        warning = f"no restore script delivered: the PPR runs {default.name} alone"
+        return _Route(PPR_ROUTE, warning, [default], [], [], [warning])
+    if not any(call.name in DATASET_TASKS for call in script.calls):
         raise PlanError("the restore script runs no import or restore task")
-    warnings = []
-    fixes = sorted({call.name for call in procedure if call.name in DATA_FIX_COMMANDS})
-    if fixes:
-        warnings.append(
-            f"the restore script needs {', '.join(fixes)} between pipeline tasks: the PPR carries them, "
-            "but the ALMA pipeline's executeppr only runs registered pipeline tasks"
-        )
-    return calls, procedure, warnings
+    commands, left_out = _ppr_commands(script)
+    try:
+        script_calls = carried_calls(script, dataset, session_of)
+    except ScriptGenerationError as error:
+        raise PlanError(f"the restore script cannot be carried over: {error}") from None
+    if not left_out:
+        return _Route(PPR_ROUTE, "the restore script calls pipeline tasks only", commands, [], [], [])
+    forcing = ", ".join(f"{call.name} (line {call.line})" for call in left_out)
+    not_tasks = f"not a pipeline task of pipeline {PIPELINE_VERSION}"
+    if force_ppr:
+        warning = f"PPR route forced by an operator: it leaves out {forcing}, {not_tasks}"
+        return _Route(PPR_ROUTE, warning, commands, [], left_out, [warning])
+    reason = f"the delivered restore script calls {forcing}: {not_tasks}, so executeppr would stop there"
+    return _Route(SCRIPT_ROUTE, reason, commands, script_calls, [], [])
 
 
 def _follow_manifest(
@@ -185,12 +225,19 @@ def _follow_manifest(
     return manifest_session_of, warnings
 
 
-def build_plan(metadata: MousMetadata, manifest: PipelineManifest, script_source: str | None) -> RestorePlan:
+def build_plan(
+    metadata: MousMetadata,
+    manifest: PipelineManifest,
+    script_source: str | None,
+    *,
+    script_name: str | None = None,
+    force_ppr: bool = False,
+) -> RestorePlan:
     if manifest.ous_name != disk_name(metadata.mous_uid):
         raise PlanError(
             f"the pipeline manifest is for {manifest.ous_name}, not {disk_name(metadata.mous_uid)}"
         )
-    warnings = cross_check_sessions(metadata.ous_status.sessions, metadata.aqua)
+    warnings = cross_check_sessions(metadata.ous_status, metadata.aqua, metadata.sched_block_uid)
     warnings += _consistency_warnings(metadata)
 
     sessions = [list(session) for session in metadata.ous_status.sessions]
@@ -224,11 +271,11 @@ def build_plan(metadata: MousMetadata, manifest: PipelineManifest, script_source
         for eb in all_ebs
     )
 
-    calls, procedure, procedure_warnings = _procedure(manifest, script_source)
-    warnings += procedure_warnings
+    script = None if script_source is None else parse_restore_script(script_source)
+    route = _route(manifest, script, dataset, ppr_session_of, force_ppr)
     differences = (
-        diff_against_plan(calls, {disk_name(eb): ppr_session_of[eb] for eb in dataset}, procedure)
-        if calls
+        session_differences(script.calls, {disk_name(eb): ppr_session_of[eb] for eb in dataset})
+        if script
         else []
     )
     return RestorePlan(
@@ -238,20 +285,24 @@ def build_plan(metadata: MousMetadata, manifest: PipelineManifest, script_source
         dataset=dataset,
         rows=rows,
         procedure_title=f"{_recipe_prefix(manifest)}_restore",
-        procedure=tuple(procedure),
-        warnings=tuple(warnings),
+        procedure=tuple(route.procedure),
+        warnings=tuple(warnings + route.warnings),
         script_differences=tuple(differences),
+        route=route.route,
+        route_reason=route.reason,
+        script=script,
+        script_name=script_name,
+        script_calls=tuple(route.script_calls),
+        left_out=tuple(route.left_out),
+        forced_ppr=force_ppr and bool(route.left_out),
     )
 
 
 def load_plan(
-    connection: Any, mous_uid: str, product_store: str | Path | Callable[[str], bytes]
+    connection: Any, mous_uid: str, read: Callable[[str], bytes], *, force_ppr: bool = False
 ) -> RestorePlan:
-    """Query the archive, read the manifest and restore script from the product store, plan.
-
-    ``product_store``: a folder holding files by NGAS file id, or a function reading one file id.
-    """
-    read = product_store if callable(product_store) else partial(archive.read_product, product_store)
+    """Query the archive, read the manifest and restore script with ``read`` (file id -> bytes,
+    from the product store or the staged products), plan."""
     verdict = archive.can_restore(connection, mous_uid)
     if not verdict.restorable:
         raise PlanError(verdict.reason)
@@ -265,11 +316,20 @@ def load_plan(
         metadata.product_files, "casa_piperestorescript.py"
     )
     script = None if script_id is None else read(script_id).decode("utf-8")
-    return build_plan(metadata, manifest, script)
+    return build_plan(metadata, manifest, script, script_name=script_id, force_ppr=force_ppr)
+
+
+def read_folder(folder: str | Path) -> Callable[[str], bytes]:
+    """A ``read`` for load_plan over a folder of files named by NGAS file id (staged products/)."""
+    return partial(archive.read_product, folder)
+
+
+def _call_text(call: TaskCall) -> str:
+    return f"{call.name}({', '.join(f'{key}={value!r}' for key, value in call.arguments.items())})"
 
 
 def format_plan(plan: RestorePlan) -> str:
-    """The sessions table, warnings and script differences, for people."""
+    """The sessions table, the route and what will run, warnings and script differences, for people."""
     header = ("EB", "QA0", "OUSStatus", "manifest", "PPR SESSION", "DataSet")
     table = [header] + [
         (
@@ -284,14 +344,29 @@ def format_plan(plan: RestorePlan) -> str:
     ]
     widths = [max(len(line[column]) for line in table) for column in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in table]
-    lines.append(f"procedure {plan.procedure_title}: {', '.join(call.name for call in plan.procedure)}")
+    lines.append(f"route: {plan.route} ({plan.route_reason})")
+    if plan.route == SCRIPT_ROUTE:
+        lines += [f"  {_call_text(call)}" for call in plan.script_calls]
+    else:
+        lines.append(f"procedure {plan.procedure_title}: {', '.join(call.name for call in plan.procedure)}")
     lines += [f"warning: {warning}" for warning in plan.warnings]
     lines += [f"script differs: {difference}" for difference in plan.script_differences]
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _calls_json(calls) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": call.name,
+            "line": call.line,
+            "arguments": {k: parameter_value(v) for k, v in call.arguments.items()},
+        }
+        for call in calls
+    ]
+
+
 def plan_summary(plan: RestorePlan) -> dict[str, Any]:
-    """The plan as a restore request keeps it (JSON): what staging, the PPR and the pages read."""
+    """The plan as a restore request keeps it (JSON): what staging, preparing and the pages read."""
     metadata = plan.metadata
     return {
         "project_code": metadata.project_code,
@@ -302,16 +377,21 @@ def plan_summary(plan: RestorePlan) -> dict[str, Any]:
         "relative_path": str(plan.relative_path),
         "sessions": [list(session) for session in plan.sessions],
         "dataset": list(plan.dataset),
+        "route": plan.route,
+        "route_reason": plan.route_reason,
+        "forced_ppr": plan.forced_ppr,
         "procedure_title": plan.procedure_title,
-        "procedure": [
-            {"name": call.name, "arguments": {k: parameter_value(v) for k, v in call.arguments.items()}}
-            for call in plan.procedure
-        ],
+        "procedure": _calls_json(plan.procedure),
+        "script_calls": _calls_json(plan.script_calls),
+        "left_out": _calls_json(plan.left_out),
         "script_differences": list(plan.script_differences),
-        "restore_script": plan.manifest.restore_script
-        or archive.product_file_named(metadata.product_files, "casa_piperestorescript.py"),
+        "restore_script": plan.script_name,
         "product_files": [
-            {"name": product.ngas_file_id, "file_class": product.file_class}
+            {
+                "name": product.ngas_file_id,
+                "file_class": product.file_class,
+                "stored_size": product.stored_size,
+            }
             for product in metadata.product_files
             if product.file_class in PRODUCT_CLASSES
         ],

@@ -18,8 +18,9 @@ from lxml import etree
 
 from restore.layout import disk_name
 from restore.manifest import PipelineManifest, strip_ms_suffix
+from restore.pipeline_tasks import is_pipeline_task, not_a_pipeline_task
 from restore.plan import RestorePlan
-from restore.restorescript import DATA_FIX_COMMANDS, DATASET_TASKS, parameter_value
+from restore.restorescript import parameter_value
 from restore.sessions import parse_untrusted_xml
 
 # The namespace declarations of the PPRs the ALMA pipeline is given (seeds/004).
@@ -37,7 +38,6 @@ PPR_NSMAP = {
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 SESSION_SEPARATOR = " | "
 SESSION_KEYWORD = re.compile(r"SESSION_[0-9]+")
-KNOWN_COMMANDS = DATASET_TASKS | DATA_FIX_COMMANDS
 
 
 class PprError(ValueError):
@@ -59,6 +59,11 @@ def build_ppr(
     operator: str = "Undefined",
     processing_site: str = "Undefined",
 ) -> bytes:
+    """The PPR of ``plan``. Refuses a procedure naming anything but pipeline tasks: executeppr
+    would stop at it with an errorexit."""
+    unknown = [not_a_pipeline_task(call.name) for call in plan.procedure if not is_pipeline_task(call.name)]
+    if unknown:
+        raise PprError(f"a PPR can name pipeline tasks only: {'; '.join(unknown)}")
     metadata = plan.metadata
     root = etree.Element("SciPipeRequest", {XSI_TYPE: "SciPipeRequest"}, nsmap=PPR_NSMAP)
     _add(
@@ -275,7 +280,7 @@ def ppr_problems(request: PprRequest, manifest: PipelineManifest) -> list[str]:
         problems.append("the DataSet lists no ASDM")
     if not request.commands:
         problems.append("the procedure has no ProcessingCommand")
-    problems += [f"unknown command {name!r}" for name, _ in request.commands if name not in KNOWN_COMMANDS]
+    problems += [not_a_pipeline_task(name) for name, _ in request.commands if not is_pipeline_task(name)]
     unread = sorted(
         key for key in request.intents if SESSION_KEYWORD.fullmatch(key) and key not in request.sessions
     )

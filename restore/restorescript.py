@@ -1,39 +1,32 @@
 """Read a delivered ``*casa_piperestorescript.py`` without ever executing it.
 
 The pipeline writes these scripts; some carry data fixes that the standard restore lacks
-(seeds/004: ``fixsyscaltimes`` between ``hifa_importdata`` and ``hifa_restoredata``). Parsing the
-script with ``ast`` tells us which commands the PPR procedure must carry.
+(seeds/004: ``fixsyscaltimes`` from CASA's ``recipes.almahelpers`` between ``hifa_importdata`` and
+``hifa_restoredata``). Parsing the script with ``ast`` gives its calls in order and the helpers it
+imports, which decide the route of the restore (restore.plan).
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from restore.manifest import strip_ms_suffix
+from restore.pipeline_tasks import DATASET_TASKS
 
-# Tasks whose vis/session arguments executeppr replaces with the DataSet's ASDMs and sessions.
-DATASET_TASKS = frozenset(
-    {
-        "h_importdata",
-        "h_restoredata",
-        "hifa_importdata",
-        "hifa_restoredata",
-        "hifv_importdata",
-        "hifv_restoredata",
-        "hsd_importdata",
-        "hsd_restoredata",
-        "hsdn_importdata",
-        "hsdn_restoredata",
-    }
-)
-# Helpers the restore scripts call between pipeline tasks (SACM/JAO fixes and weblog restarts).
-DATA_FIX_COMMANDS = frozenset({"fixsyscaltimes", "fixplanets", "h_save", "h_init"})
+# Helpers a restore script may call besides pipeline tasks: name -> (module it comes from, its
+# keyword parameters). fixsyscaltimes(vis, newinterval=2.0) is CASA's recipes/almahelpers.py;
+# fixplanets is a CASA task, global in a ``casa --pipeline`` session.
+HELPERS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "fixsyscaltimes": ("recipes.almahelpers", ("vis", "newinterval")),
+    "fixplanets": (None, ("vis", "field", "fixuvw", "direction", "refant", "reftime")),
+}
+HELPER_MODULE_PREFIX = "recipes."
 
 
 class RestoreScriptError(ValueError):
-    """The restore script is not Python or calls something we cannot represent in a PPR."""
+    """The restore script is not Python, or uses a form the portal cannot carry over."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +43,12 @@ class TaskCall:
     line: int
 
 
+@dataclass(frozen=True)
+class DeliveredScript:
+    calls: tuple[TaskCall, ...]
+    imports: dict[str, str] = field(default_factory=dict)  # imported name -> module
+
+
 def parameter_value(value: Any) -> str:
     """A restore-script argument as PPR text; the pipeline turns the text back into a value."""
     if isinstance(value, str):
@@ -64,14 +63,19 @@ def _argument_value(node: ast.expr, source: str) -> Any:
         return NotLiteral(ast.get_source_segment(source, node) or ast.dump(node))
 
 
-def parse_restore_script(source: str) -> list[TaskCall]:
-    """Statement-level calls of plain names (``task(...)`` or ``x = task(...)``), in source order."""
+def parse_restore_script(source: str) -> DeliveredScript:
+    """Statement-level calls of plain names (``task(...)`` or ``x = task(...)``) in source order,
+    and the names brought in by ``from <module> import <name>``."""
     try:
         module = ast.parse(source, filename="casa_piperestorescript.py")
     except SyntaxError as error:
         raise RestoreScriptError(f"restore script is not valid Python: {error}") from error
     calls = []
+    imports = {}
     for node in ast.walk(module):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imports.update({alias.asname or alias.name: node.module for alias in node.names})
+            continue
         if not isinstance(node, ast.Expr | ast.Assign):
             continue
         call = node.value
@@ -79,95 +83,47 @@ def parse_restore_script(source: str) -> list[TaskCall]:
             continue
         if call.args:
             raise RestoreScriptError(
-                f"line {call.lineno}: {call.func.id} takes positional arguments; a PPR can only pass keywords"
+                f"line {call.lineno}: {call.func.id} takes positional arguments; only keywords can be "
+                "pointed at the staged data"
             )
         arguments = {kw.arg: _argument_value(kw.value, source) for kw in call.keywords if kw.arg}
         calls.append(TaskCall(call.func.id, arguments, call.lineno))
-    return sorted(calls, key=lambda call: call.line)
+    return DeliveredScript(tuple(sorted(calls, key=lambda call: call.line)), imports)
 
 
-def procedure_commands(calls: list[TaskCall]) -> list[TaskCall]:
-    """The commands a PPR must carry to do what the script does.
-
-    The script's outer ``h_init()`` and final ``h_save()`` frame the run the way executeppr already
-    does, so they are dropped; anything in between (fixes, weblog restarts) is kept in order.
-    """
-    commands = list(calls)
-    if commands and commands[0].name == "h_init":
-        commands.pop(0)
-    if commands and commands[-1].name == "h_save":
-        commands.pop()
-    return commands
+def as_list(value: Any) -> list[str]:
+    """A vis or session argument as a list of strings (a script may give one string)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(item) for item in value]
 
 
-def dataset_arguments(call: TaskCall) -> tuple[list[str], list[str]]:
-    """The vis and session lists of a DataSet task call, as lists of strings."""
-
-    def as_list(value: Any) -> list[str]:
-        if value is None:
-            return []
-        return [value] if isinstance(value, str) else [str(item) for item in value]
-
-    return as_list(call.arguments.get("vis")), as_list(call.arguments.get("session"))
-
-
-def _disk_name_of_vis(vis: str) -> str:
+def disk_name_of_vis(vis: str) -> str:
     # The script names ASDMs relative to working/ ('../rawdata/uid___...') and MSes ('uid___....ms').
     return strip_ms_suffix(vis.rstrip("/").rsplit("/", 1)[-1])
 
 
-def diff_against_plan(
-    calls: list[TaskCall], dataset_sessions: dict[str, str], procedure: list[TaskCall]
-) -> list[str]:
-    """Where the restore script and the PPR plan disagree, as human-readable lines.
+def session_differences(calls: tuple[TaskCall, ...], dataset_sessions: dict[str, str]) -> list[str]:
+    """Where the script's DataSet tasks and the plan disagree on ASDMs or sessions, for people.
 
-    ``dataset_sessions`` maps each DataSet ASDM disk name to the session the PPR gives it;
-    ``procedure`` is the plan's command list (DataSet tasks without vis/session).
-    """
+    ``dataset_sessions`` maps each DataSet ASDM disk name to the session the plan gives it."""
     differences = []
     for call in calls:
         if call.name not in DATASET_TASKS:
             continue
-        vis, sessions = dataset_arguments(call)
+        vis, sessions = as_list(call.arguments.get("vis")), as_list(call.arguments.get("session"))
         script_sessions = {
-            _disk_name_of_vis(name): sessions[index] if index < len(sessions) else None
+            disk_name_of_vis(name): sessions[index] if index < len(sessions) else None
             for index, name in enumerate(vis)
         }
         for asdm, session in script_sessions.items():
             if asdm not in dataset_sessions:
-                differences.append(
-                    f"{call.name} (line {call.line}) restores {asdm}, the PPR DataSet does not"
-                )
+                differences.append(f"{call.name} (line {call.line}) restores {asdm}, the plan does not")
             elif session is not None and session != dataset_sessions[asdm]:
                 differences.append(
                     f"{call.name} (line {call.line}) puts {asdm} in {session}, "
-                    f"the PPR puts it in {dataset_sessions[asdm]}"
+                    f"the plan puts it in {dataset_sessions[asdm]}"
                 )
         for asdm in sorted(dataset_sessions.keys() - script_sessions.keys()):
-            differences.append(f"the PPR DataSet holds {asdm}, {call.name} (line {call.line}) does not")
-
-    script_commands = [without_dataset_arguments(call) for call in procedure_commands(calls)]
-    plan_commands = [without_dataset_arguments(call) for call in procedure]
-    script_names = [call.name for call in script_commands]
-    plan_names = [call.name for call in plan_commands]
-    if script_names != plan_names:
-        differences.append(
-            f"script runs {', '.join(script_names) or 'nothing'}; "
-            f"PPR runs {', '.join(plan_names) or 'nothing'}"
-        )
-    else:
-        for script_call, plan_call in zip(script_commands, plan_commands, strict=True):
-            if script_call.arguments != plan_call.arguments:
-                differences.append(
-                    f"{script_call.name}: script arguments {script_call.arguments}, "
-                    f"PPR parameters {plan_call.arguments}"
-                )
+            differences.append(f"the plan restores {asdm}, {call.name} (line {call.line}) does not")
     return differences
-
-
-def without_dataset_arguments(call: TaskCall) -> TaskCall:
-    """The call as a PPR carries it: executeppr supplies vis and session of DataSet tasks itself."""
-    if call.name not in DATASET_TASKS:
-        return call
-    arguments = {key: value for key, value in call.arguments.items() if key not in ("vis", "session")}
-    return TaskCall(call.name, arguments, call.line)

@@ -1,7 +1,13 @@
-"""Running the pipeline as a supervised process: started in its own process group, watched until
-it exits, stopped (with all its children) when asked to or when it runs out of time.
+"""Running the pipeline as a supervised process that outlives its watcher.
 
-No Django: the caller decides what to record while it waits (services/run.py).
+The command runs in a process group of its own under a small wrapper (``python -m restore.runner
+EXIT_FILE -- command...``) that writes the command's exit code to EXIT_FILE when it ends. So when
+the task watching the pipeline dies (a worker killed), the pipeline goes on, and a new watcher can
+adopt it by process group id (``watch_group``) or, once it has ended, read its exit from that file.
+A watched run ends by itself, or is stopped with all its children when no longer wanted or out of
+time.
+
+No Django: the caller decides what to record while it waits (restore/services/run.py).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -38,13 +45,21 @@ def command_line(template: str, positional: list[str], **placeholders: str) -> l
     return words
 
 
+def exit_path_of(log_path: Path) -> Path:
+    """Where the wrapper records the exit code of the run logging to ``log_path``."""
+    return log_path.with_name(log_path.name + ".exit")
+
+
 def launch(args: list[str], *, cwd: Path, env: Mapping[str, str], log_path: Path) -> subprocess.Popen:
-    """Start ``args`` in ``cwd``, its output appended to ``log_path`` after the command line."""
+    """Start ``args`` in ``cwd`` in a process group of its own, under the exit-recording wrapper,
+    its output appended to ``log_path`` after the command line."""
+    exit_path_of(log_path).unlink(missing_ok=True)
+    wrapped = [sys.executable, "-m", "restore.runner", str(exit_path_of(log_path)), "--", *args]
     with open(log_path, "ab") as log_file:
         log_file.write(f"$ {shlex.join(args)}\n".encode())
         log_file.flush()
         return subprocess.Popen(
-            args,
+            wrapped,
             cwd=cwd,
             env=dict(env),
             stdout=log_file,
@@ -54,10 +69,18 @@ def launch(args: list[str], *, cwd: Path, env: Mapping[str, str], log_path: Path
         )
 
 
+def read_exit_code(log_path: Path) -> int | None:
+    """The exit code the wrapper recorded, None if the run has not recorded one (yet)."""
+    try:
+        return int(exit_path_of(log_path).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def watch(process: subprocess.Popen, *, time_limit: float, keep_going: Callable[[], bool]) -> int | Stopped:
-    """Wait for ``process``: its exit code, or why it was stopped. Every POLL_SECONDS while it
-    runs, ``keep_going()`` is asked (the caller's heartbeat); when it says no, or after
-    ``time_limit`` seconds, the process group is stopped."""
+    """Wait for ``process`` (started here): its exit code, or why it was stopped. Every
+    POLL_SECONDS while it runs, ``keep_going()`` is asked (the caller's heartbeat); when it says
+    no, or after ``time_limit`` seconds, the process group is stopped."""
     deadline = time.monotonic() + time_limit
     while True:
         try:
@@ -72,6 +95,21 @@ def watch(process: subprocess.Popen, *, time_limit: float, keep_going: Callable[
             return Stopped.TIMED_OUT
 
 
+def watch_group(pid: int, *, time_limit: float, keep_going: Callable[[], bool]) -> Stopped | None:
+    """Wait for a process group started by another process (a watcher that died): None once it
+    has ended (its exit is in the wrapper's file), or why it was stopped."""
+    deadline = time.monotonic() + time_limit
+    while alive(pid):
+        if not keep_going():
+            stop_process_group(pid)
+            return Stopped.CANCELLED
+        if time.monotonic() > deadline:
+            stop_process_group(pid)
+            return Stopped.TIMED_OUT
+        time.sleep(POLL_SECONDS)
+    return None
+
+
 def alive(pid: int) -> bool:
     """Whether the process group ``pid`` still has a process."""
     try:
@@ -81,6 +119,15 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process ``pid`` runs (a zombie counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def stop_process_group(pid: int, process: subprocess.Popen | None = None) -> None:
@@ -98,3 +145,24 @@ def stop_process_group(pid: int, process: subprocess.Popen | None = None) -> Non
             time.sleep(0.1)
     if process is not None:
         process.wait(timeout=STOP_GRACE_SECONDS)
+
+
+def _wrapper(argv: list[str]) -> int:
+    """``EXIT_FILE -- command...``: run the command, record its exit code, exit with it."""
+    if len(argv) < 3 or argv[1] != "--":
+        print("usage: python -m restore.runner EXIT_FILE -- command...", file=sys.stderr)
+        return 2
+    exit_file = Path(argv[0])
+    try:
+        code = subprocess.call(argv[2:])
+    except OSError as error:
+        print(f"the pipeline could not be started: {error}", flush=True)
+        code = 127
+    partial = exit_file.with_name(exit_file.name + ".part")
+    partial.write_text(f"{code}\n")
+    os.replace(partial, exit_file)
+    return code if code >= 0 else 128 - code
+
+
+if __name__ == "__main__":
+    sys.exit(_wrapper(sys.argv[1:]))

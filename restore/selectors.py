@@ -3,11 +3,12 @@ query that loads one restore with everything its page and API answer show."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from l2portal.ledger.models import Product
 from l2portal.ledger.services import absolute_path
 from restore.layout import RestoreLayout
 
@@ -18,9 +19,12 @@ LOG_TAIL_BYTES = 64 * 1024
 
 
 def with_details(restores: QuerySet[RestoreRequest]) -> QuerySet[RestoreRequest]:
-    """``restores`` with the PPR, the moves and the staged files loaded in a fixed number of queries."""
-    return restores.select_related("requested_by", "ppr").prefetch_related(
-        "transitions", Prefetch("staged_files", queryset=StagedFile.objects.order_by("kind", "name"))
+    """``restores`` with the PPR or script, the moves, the staged files and the outputs loaded in a
+    fixed number of queries."""
+    return restores.select_related("requested_by", "ppr", "restore_script").prefetch_related(
+        "transitions",
+        Prefetch("staged_files", queryset=StagedFile.objects.order_by("kind", "name")),
+        Prefetch("output_products", queryset=Product.objects.order_by("path")),
     )
 
 
@@ -63,22 +67,50 @@ def timeline(request: RestoreRequest) -> list[dict[str, Any]]:
     return steps
 
 
-def log_tail(request: RestoreRequest, lines: int = 200) -> list[str]:
-    """The last ``lines`` lines of the pipeline log (empty before the pipeline started)."""
+def log_text(request: RestoreRequest) -> str:
+    """The last LOG_TAIL_BYTES of the pipeline log ("" before the pipeline started)."""
     if not request.log_path:
-        return []
+        return ""
     path = Path(request.log_path)
     try:
         with open(path, "rb") as handle:
             handle.seek(max(0, path.stat().st_size - LOG_TAIL_BYTES))
-            text = handle.read().decode("utf-8", errors="replace")
+            return handle.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
+        return ""
+
+
+def log_tail(request: RestoreRequest, lines: int = 200) -> list[str]:
+    """The last ``lines`` lines of the pipeline log (empty before the pipeline started)."""
+    return log_text(request).splitlines()[-lines:]
+
+
+def file_bytes(product: Product | None) -> bytes | None:
+    """A registered file's bytes (the PPR, the restore script), or None before it exists."""
+    return None if product is None else absolute_path(product).read_bytes()
+
+
+def weblogs(request: RestoreRequest) -> list[dict[str, Any]]:
+    """The weblogs of the request's runs that can be opened (their html folder is still in working/),
+    newest first; uses the prefetched outputs."""
+    if not request.layout_root or not request.plan:
         return []
-    return text.splitlines()[-lines:]
+    working = layout_of(request).working
+    found = []
+    for product in request.output_products.all():
+        context = product.metadata.get("context") if product.product_type == "restore_weblog" else None
+        if context and (working / context / "html" / "index.html").is_file():
+            found.append({"context": context, "run": product.metadata.get("run"), "archive": product})
+    return sorted(found, key=lambda weblog: weblog["context"], reverse=True)
 
 
-def ppr_bytes(request: RestoreRequest) -> bytes | None:
-    """The registered PPR, or None before the restore is prepared."""
-    if request.ppr is None:
+def weblog_file(request: RestoreRequest, relative: str) -> Path | None:
+    """A file of a weblog (``pipeline-<time>/html/...``) in the request's working/ folder, or None
+    for anything else (other folders, ``..``, links out)."""
+    parts = PurePosixPath(relative).parts
+    if len(parts) < 3 or not parts[0].startswith("pipeline-") or parts[1] != "html" or ".." in parts:
         return None
-    return absolute_path(request.ppr).read_bytes()
+    working = layout_of(request).working
+    path = (working / Path(*parts)).resolve()
+    html = (working / parts[0] / "html").resolve()
+    return path if path.is_file() and path.is_relative_to(html) else None

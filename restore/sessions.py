@@ -6,8 +6,10 @@ pipeline manifest, PPR) comes from the archive or from disk and is treated as un
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from lxml import etree
 
@@ -15,6 +17,8 @@ OUSS_NS = "Alma/Scheduling/OUSStatus"
 PS_NS = "Alma/Scheduling/ProjectStatus"
 VAL_NS = "Alma/ValueTypes"
 NAMESPACES = {"ouss": OUSS_NS, "ps": PS_NS, "val": VAL_NS}
+# A DOCTYPE naming an external DTD only (NGAS status documents carry one); it is never loaded.
+EXTERNAL_DOCTYPE = re.compile(rb'<!DOCTYPE\s+([A-Za-z_][\w.-]*)\s+SYSTEM\s+"[^"<>\[\]]*"\s*>')
 
 
 class UnsafeXMLError(ValueError):
@@ -33,17 +37,23 @@ def _safe_parser() -> etree.XMLParser:
     )
 
 
-def parse_untrusted_xml(data: bytes | str, what: str = "XML document") -> etree._Element:
+def parse_untrusted_xml(
+    data: bytes | str, what: str = "XML document", *, external_doctype: str | None = None
+) -> etree._Element:
     """Parse ``data`` without expanding entities, loading DTDs or touching the network.
 
     Documents that declare a DTD are rejected outright: none of the ALMA documents we read has one,
     and an inline DTD is how entity expansion (billion laughs) and external entities are smuggled in.
+    ``external_doctype`` names a root element whose documents may carry a bare
+    ``<!DOCTYPE root SYSTEM "...">`` (NGAS status documents do); that DTD is not read either.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
     refusal = f"{what} declares a DTD (<!DOCTYPE>/<!ENTITY>); entity declarations are rejected"
+    declared = EXTERNAL_DOCTYPE.findall(data)
+    tolerated = external_doctype is not None and declared == [external_doctype.encode()]
     # Checked before parsing too, so an entity libxml2 refuses still gets this message.
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if b"<!ENTITY" in data or (b"<!DOCTYPE" in data and not tolerated):
         raise UnsafeXMLError(refusal)
     try:
         root = etree.fromstring(data, _safe_parser())
@@ -51,9 +61,15 @@ def parse_untrusted_xml(data: bytes | str, what: str = "XML document") -> etree.
         raise UnsafeXMLError(f"{what} is not well-formed XML: {error}") from error
     # Other encodings (UTF-16) slip past the byte check; the parsed document cannot.
     docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype or docinfo.system_url:
+    internal = docinfo.internalDTD
+    declares = internal is not None and (any(internal.iterelements()) or any(internal.iterentities()))
+    if declares or ((internal is not None or docinfo.doctype or docinfo.system_url) and not tolerated):
         raise UnsafeXMLError(refusal)
     return root
+
+
+class OusStatusError(ValueError):
+    """The OUSStatus document is not one a restore can be planned from."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class OusStatus:
     obs_unit_set_part_id: str
     sb_status_uids: tuple[str, ...]
     sessions: tuple[tuple[str, ...], ...]  # EB uids of each ouss:Session, in document order
+    session_times: tuple[tuple[str, str], ...] = ()  # (StartTime, EndTime) of each session
 
 
 def _attribute(root: etree._Element, path: str, name: str) -> str:
@@ -74,14 +91,28 @@ def _attribute(root: etree._Element, path: str, name: str) -> str:
     return "" if element is None else element.get(name, "")
 
 
+def _text(element: etree._Element, path: str) -> str:
+    found = element.find(path, NAMESPACES)
+    return "" if found is None or found.text is None else found.text.strip()
+
+
+def _session_ebs(session: etree._Element, number: int) -> tuple[str, ...]:
+    ebs = []
+    for eb in session.iterfind("ouss:ExecBlockRef/val:ExecBlockId", NAMESPACES):
+        if not (eb.text or "").strip():
+            raise OusStatusError(
+                f"OUSStatus session {number} has an empty ExecBlockId: the archive's status document is "
+                "incomplete, so its EBs cannot be restored; ask the archive to repair it"
+            )
+        ebs.append(eb.text.strip())
+    return tuple(ebs)
+
+
 def parse_ous_status(data: bytes | str) -> OusStatus:
     root = parse_untrusted_xml(data, "OUSStatus XML")
     if root.tag != f"{{{OUSS_NS}}}OUSStatus":
-        raise ValueError(f"expected an ouss:OUSStatus document, found <{root.tag}>")
-    sessions = tuple(
-        tuple(eb.text.strip() for eb in session.iterfind("ouss:ExecBlockRef/val:ExecBlockId", NAMESPACES))
-        for session in root.iterfind("ouss:Session", NAMESPACES)
-    )
+        raise OusStatusError(f"expected an ouss:OUSStatus document, found <{root.tag}>")
+    session_elements = list(root.iterfind("ouss:Session", NAMESPACES))
     sb_status_uids = tuple(
         dict.fromkeys(ref.get("entityId", "") for ref in root.iterfind(".//ouss:SBStatusRef", NAMESPACES))
     )
@@ -92,52 +123,64 @@ def parse_ous_status(data: bytes | str) -> OusStatus:
         obs_unit_set_uid=_attribute(root, "ouss:ObsUnitSetRef", "entityId"),
         obs_unit_set_part_id=_attribute(root, "ouss:ObsUnitSetRef", "partId"),
         sb_status_uids=sb_status_uids,
-        sessions=sessions,
+        sessions=tuple(_session_ebs(session, n) for n, session in enumerate(session_elements, 1)),
+        session_times=tuple(
+            (_text(session, "ouss:StartTime"), _text(session, "ouss:EndTime")) for session in session_elements
+        ),
     )
 
 
 @dataclass(frozen=True)
 class AquaExecBlock:
-    """One AQUA_EXECBLOCK row joined with its AQUA_SESSION end time."""
+    """One AQUA_EXECBLOCK row: the EB's SB, QA0 status and when it ran."""
 
     eb_uid: str
-    session_id: str | None
+    sched_block_uid: str | None
     qa0_status: str
-    session_end: str | None
+    start: datetime | None
+    end: datetime | None
 
 
-def sessions_from_aqua(rows: Sequence[AquaExecBlock]) -> list[tuple[str, ...]]:
-    """Group EBs by AQUA session, sessions ordered by end time (the OUSStatus numbering)."""
-    by_session: dict[str, list[AquaExecBlock]] = {}
-    for row in rows:
-        if row.session_id is not None:
-            by_session.setdefault(row.session_id, []).append(row)
-    ordered = sorted(by_session.values(), key=lambda ebs: max(eb.session_end or "" for eb in ebs))
-    return [tuple(sorted(eb.eb_uid for eb in ebs)) for ebs in ordered]
+def archive_time(value: datetime | str | None) -> datetime | None:
+    """A time from the archive: a datetime (Oracle) or its text (the OUSStatus XML, SQLite)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
 
 
 def cross_check_sessions(
-    xml_sessions: Sequence[Sequence[str]], aqua_rows: Sequence[AquaExecBlock]
+    status: OusStatus, aqua_rows: Sequence[AquaExecBlock], sched_block_uid: str
 ) -> list[str]:
-    """Disagreements between the OUSStatus sessions and AQUA's, as human-readable warnings."""
+    """Disagreements between the OUSStatus sessions and AQUA, as human-readable warnings: EBs only
+    one of them knows, EBs that ran outside their session's time span or under another SB, and
+    sessions out of time order."""
     warnings = []
     aqua_by_eb = {row.eb_uid: row for row in aqua_rows}
-    xml_ebs = [eb for session in xml_sessions for eb in session]
+    xml_ebs = [eb for session in status.sessions for eb in session]
     for eb in xml_ebs:
         if eb not in aqua_by_eb:
             warnings.append(f"{eb} is in the OUSStatus XML but has no AQUA_EXECBLOCK row")
-        elif aqua_by_eb[eb].session_id is None:
-            warnings.append(f"{eb} has no AQUA session")
-    for eb in aqua_by_eb.keys() - set(xml_ebs):
+    for eb in sorted(aqua_by_eb.keys() - set(xml_ebs)):
         warnings.append(f"{eb} has an AQUA_EXECBLOCK row but is in no OUSStatus session")
-
-    aqua_sessions = sessions_from_aqua(aqua_rows)
-    if len(aqua_sessions) != len(xml_sessions):
-        warnings.append(f"OUSStatus XML has {len(xml_sessions)} session(s), AQUA has {len(aqua_sessions)}")
-    for number, (xml_session, aqua_session) in enumerate(zip(xml_sessions, aqua_sessions, strict=False), 1):
-        if sorted(xml_session) != list(aqua_session):
-            warnings.append(
-                f"session_{number}: OUSStatus XML has {' | '.join(xml_session) or 'no EB'}, "
-                f"AQUA (by session end time) has {' | '.join(aqua_session) or 'no EB'}"
-            )
+    times = [(archive_time(start), archive_time(end)) for start, end in status.session_times]
+    for number, (ebs, (start, end)) in enumerate(zip(status.sessions, times, strict=False), 1):
+        for eb in ebs:
+            row = aqua_by_eb.get(eb)
+            if row is None:
+                continue
+            if row.sched_block_uid and row.sched_block_uid != sched_block_uid:
+                warnings.append(f"{eb} ran under SB {row.sched_block_uid}, not {sched_block_uid}")
+            if start and end and row.start and row.end and not (start <= row.start and row.end <= end):
+                warnings.append(
+                    f"{eb} ran {row.start:%Y-%m-%d %H:%M:%S} to {row.end:%H:%M:%S} (AQUA), outside "
+                    f"OUSStatus session_{number} ({start:%Y-%m-%d %H:%M:%S} to {end:%H:%M:%S})"
+                )
+    starts = [start for start, _ in times if start]
+    if starts != sorted(starts):
+        warnings.append(
+            "the OUSStatus sessions are not in time order: their numbers may not be the pipeline's"
+        )
     return warnings

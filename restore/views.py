@@ -1,19 +1,25 @@
-"""Restore pages: request form and list, and the request page with its live part (htmx).
+"""Restore pages: request form and list, the request page with its live part (htmx), its PPR or
+restore script, its outputs (downloads) and its weblog.
 
-A refused request form (a malformed MOUS uid, a role that may not ask) shows the form again with the
-refusal's message and HTTP status; a refused cancel goes back to the restore's page with the
-message. Nothing changed either way."""
+A refused request form (a malformed MOUS uid, a role that may not ask, an MOUS already restored)
+shows the form again with the refusal's message and HTTP status, and for a duplicate a link to the
+existing restore and a button to restore again; a refused cancel goes back to the restore's page
+with the message. Nothing changed either way."""
+
+import mimetypes
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from l2portal.ledger.downloads import ranged_file_response
 from l2portal.ledger.pages import refusal_redirect
 from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.roles import OPERATOR
+from l2portal.ledger.services import Actor, absolute_path
 
 from . import selectors, services
 from .filtersets import RestoreRequestFilter
@@ -29,18 +35,29 @@ class RestoreForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"placeholder": "uid://A001/X12a3/X80e"}),
     )
+    again = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    force_ppr = forms.BooleanField(
+        label="Force the PPR route",
+        help_text="operators: only pipeline tasks run; the restore script's other calls are left out",
+        required=False,
+    )
 
 
 def restore_list(request):
     actor = Actor.of_user(request.user)
     form = RestoreForm(request.POST or None)
-    status = 200
+    status, duplicate = 200, None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            created = services.request_restore(form.cleaned_data["mous_uid"], actor)
+            created = services.request_restore(
+                data["mous_uid"], actor, again=data["again"], force_ppr=data["force_ppr"]
+            )
         except Refused as error:
             form.add_error(None, error.message)
             status = error.http_status
+            if isinstance(error, services.RestoreDuplicate):
+                duplicate = error.details
         else:
             messages.success(request, f"Restore of {created.mous_uid} requested.")
             return redirect("restore:detail", pk=created.pk)
@@ -50,10 +67,12 @@ def restore_list(request):
     )
     context = {
         "form": form,
+        "duplicate": duplicate,
         "page": page,
         "states": RESTORE_MACHINE.states,
         "state": request.GET.get("state", ""),
         "may_request": actor.has_role(*services.REQUESTER_ROLES),
+        "may_force": actor.has_role(OPERATOR),
     }
     return render(request, "restore/list.html", context, status=status)
 
@@ -63,19 +82,24 @@ def _restore(pk) -> RestoreRequest:
 
 
 def _live_context(request, restore: RestoreRequest) -> dict:
+    actor = Actor.of_user(request.user)
     cancellable = not restore.is_final and restore.state != "error"
     return {
         "restore": restore,
         "timeline": selectors.timeline(restore),
         "log_lines": selectors.log_tail(restore, LOG_LINES),
-        "may_cancel": cancellable and services.may_cancel(Actor.of_user(request.user), restore),
+        "weblogs": selectors.weblogs(restore),
+        "may_cancel": cancellable and services.may_cancel(actor, restore),
+        "may_force": actor.has_role(OPERATOR),
     }
 
 
 def restore_detail(request, pk):
     restore = _restore(pk)
-    ppr = selectors.ppr_bytes(restore)
-    context = _live_context(request, restore) | {"ppr_text": ppr.decode("utf-8") if ppr else ""}
+    run_file = selectors.file_bytes(restore.run_file)
+    context = _live_context(request, restore) | {
+        "run_file_text": run_file.decode("utf-8") if run_file else ""
+    }
     return render(request, "restore/detail.html", context)
 
 
@@ -89,15 +113,45 @@ def restore_live(request, pk):
     return render(request, "restore/_live.html", _live_context(request, restore))
 
 
+def _file(request, product, content_type: str):
+    if product is None:
+        raise Http404("not written yet: the restore is prepared once its files are staged")
+    response = HttpResponse(selectors.file_bytes(product), content_type=content_type)
+    if "download" in request.GET:
+        response["Content-Disposition"] = f'attachment; filename="{product.filename}"'
+    return response
+
+
 def restore_ppr(request, pk):
     restore = get_object_or_404(RestoreRequest.objects.select_related("ppr"), pk=pk)
-    ppr = selectors.ppr_bytes(restore)
-    if ppr is None:
-        raise Http404("no PPR yet: it is built once the files are staged")
-    response = HttpResponse(ppr, content_type="application/xml")
-    if "download" in request.GET:
-        response["Content-Disposition"] = f'attachment; filename="{restore.ppr.filename}"'
-    return response
+    return _file(request, restore.ppr, "application/xml")
+
+
+def restore_script(request, pk):
+    restore = get_object_or_404(RestoreRequest.objects.select_related("restore_script"), pk=pk)
+    return _file(request, restore.restore_script, "text/x-python; charset=utf-8")
+
+
+def restore_output(request, pk, product_id):
+    """An output of the restore's runs, as a download (HTTP ranges supported)."""
+    restore = get_object_or_404(RestoreRequest, pk=pk)
+    product = get_object_or_404(restore.output_products, pk=product_id)
+    path = absolute_path(product)
+    if not path.is_file():
+        raise Http404(f"{product.path} is no longer on disk (purged?)")
+    content_type = mimetypes.guess_type(product.filename)[0] or "application/octet-stream"
+    return ranged_file_response(
+        path, request.headers.get("Range", ""), content_type, product.filename, product.sha256
+    )
+
+
+def restore_weblog(request, pk, path):
+    """A file of a weblog the pipeline wrote in the restore's working/ folder."""
+    restore = get_object_or_404(RestoreRequest, pk=pk)
+    found = selectors.weblog_file(restore, path)
+    if found is None:
+        raise Http404("no such weblog file; the weblog archive stays among the outputs")
+    return FileResponse(open(found, "rb"), content_type=mimetypes.guess_type(found.name)[0])
 
 
 @require_POST

@@ -31,3 +31,16 @@ NOT_A_MOUS_UID = refusal_response(
         "details": {"mous_uid": "X80e"},
     },
 )
+DUPLICATE = refusal_response(
+    409,
+    "Refused: the MOUS is being restored, or was restored with the same route and software; nothing "
+    "was created. Open the existing restore (details.url), or ask again with again=true",
+    {
+        "code": "restore_duplicate",
+        "message": (
+            "uid://A001/X12a3/X80e was already restored as #1, 2 hours ago, with the same route and "
+            "software: open it, or restore again"
+        ),
+        "details": {"existing": 1, "state": "restored", "url": "/api/restores/1/", "page": "/restores/1/"},
+    },
+)

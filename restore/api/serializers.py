@@ -1,9 +1,11 @@
 """Shapes of the restore API's answers and requests."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
+from l2portal.ledger.models import Product
 
 from .. import selectors
 from ..models import RestoreRequest, StagedFile
@@ -19,13 +21,23 @@ class SessionRowSerializer(serializers.Serializer):
     in_dataset = serializers.BooleanField()
 
 
-class OutputSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="relative to the MOUS folder (working/...) or logs/...")
-    kind = serializers.ChoiceField(choices=["file", "folder"])
-    size = serializers.IntegerField()
-    weblog = serializers.CharField(
-        required=False, help_text="the weblog's index.html, for a pipeline-* folder"
-    )
+class OutputSerializer(serializers.ModelSerializer):
+    """A file a pipeline run left, registered as a product (provenance: /api/products/{id}/provenance/)."""
+
+    download = serializers.SerializerMethodField(help_text="GET it (HTTP ranges supported)")
+
+    class Meta:
+        model = Product
+        fields = ["id", "path", "filename", "product_type", "size", "sha256", "metadata", "download"]
+
+    def get_download(self, product) -> str:
+        return reverse("restorerequest-output", args=[product.metadata["restore_request"], product.pk])
+
+
+class WeblogSerializer(serializers.Serializer):
+    context = serializers.CharField(help_text="the pipeline context folder, pipeline-<time>")
+    run = serializers.IntegerField()
+    page = serializers.CharField(help_text="its index.html, served from working/")
 
 
 class TimelineStepSerializer(serializers.Serializer):
@@ -44,7 +56,8 @@ class StagedFileSerializer(serializers.ModelSerializer):
             "file_class",
             "relative_path",
             "expected_size",
-            "expected_sha256",
+            "checksum_variant",
+            "checksum",
             "size",
             "sha256",
             "status",
@@ -75,6 +88,7 @@ class RestoreRequestSerializer(TrackedSerializer):
             "progress_total",
             "progress_note",
             "cancel_requested",
+            "force_ppr",
         ]
 
 
@@ -85,10 +99,14 @@ class RestoreRequestDetailSerializer(RestoreRequestSerializer):
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
     plan = serializers.JSONField(
         read_only=True,
-        help_text="project, SOUS/GOUS, RelativePath, sessions, DataSet EBs, procedure, product files",
+        help_text="project, SOUS/GOUS, RelativePath, sessions, DataSet EBs, route and why, what runs "
+        "(PPR procedure or the generated script's calls), product files",
     )
+    software = serializers.JSONField(read_only=True, help_text="pipeline commands and task list it runs with")
     ppr = ProductRefSerializer(read_only=True, allow_null=True)
-    outputs = OutputSerializer(many=True, read_only=True)
+    restore_script = ProductRefSerializer(read_only=True, allow_null=True)
+    outputs = OutputSerializer(source="output_products", many=True, read_only=True)
+    weblogs = serializers.SerializerMethodField()
     staged_files = StagedFileSerializer(many=True, read_only=True)
     timeline = serializers.SerializerMethodField()
 
@@ -98,14 +116,18 @@ class RestoreRequestDetailSerializer(RestoreRequestSerializer):
             "plan",
             "sessions_table",
             "warnings",
+            "software",
+            "product_store",
             "layout_root",
             "ppr",
+            "restore_script",
             "log_path",
             "exit_code",
             "pid",
             "host",
             "staged_files",
             "outputs",
+            "weblogs",
             "timeline",
         ]
 
@@ -113,9 +135,28 @@ class RestoreRequestDetailSerializer(RestoreRequestSerializer):
     def get_timeline(self, restore):
         return TimelineStepSerializer(selectors.timeline(restore), many=True).data
 
+    @extend_schema_field(WeblogSerializer(many=True))
+    def get_weblogs(self, restore):
+        weblogs = [
+            {
+                "context": weblog["context"],
+                "run": weblog["run"],
+                "page": reverse("restore:weblog", args=[restore.pk, f"{weblog['context']}/html/index.html"]),
+            }
+            for weblog in selectors.weblogs(restore)
+        ]
+        return WeblogSerializer(weblogs, many=True).data
+
 
 class RestoreCreateSerializer(serializers.Serializer):
     mous_uid = serializers.CharField(max_length=64, help_text="member OUS uid, e.g. uid://A001/X12a3/X80e")
+    again = serializers.BooleanField(
+        default=False, help_text="restore even if it is being or was restored the same way (409 otherwise)"
+    )
+    force_ppr = serializers.BooleanField(
+        default=False,
+        help_text="operators: the PPR route even where the restore script calls more than pipeline tasks",
+    )
 
 
 class LogTailSerializer(serializers.Serializer):

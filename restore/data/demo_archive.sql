@@ -1,60 +1,59 @@
--- Demo ALMA archive: the metadata tables (and only the columns) that MOUS restores query.
--- Loaded into an in-memory SQLite by restore.archive.connect(None). Generated once; edit by hand.
+-- Demo ALMA archive: the tables, and only the columns, that MOUS restores query, under the names
+-- they have in the ALMA archive (restore/ARCHIVE_QUERIES.md lists the queries and where each name
+-- was read). Loaded into an in-memory SQLite by restore.archive.connect(None). Edit by hand.
 
 CREATE TABLE ASA_PROJECT (
-    PROJECT_UID VARCHAR(64) PRIMARY KEY,
-    PROJECT_CODE VARCHAR(32) NOT NULL UNIQUE,
+    CODE VARCHAR(32) PRIMARY KEY,
     TITLE VARCHAR(256)
 );
 -- One row per archived EB (ASDM) of a member OUS.
 CREATE TABLE ASA_SCIENCE (
-    ASDM_UID VARCHAR(64) NOT NULL,
+    ASA_OUS_ID VARCHAR(64) NOT NULL,
     MEMBER_OUSS_ID VARCHAR(64) NOT NULL,
     PROJECT_CODE VARCHAR(32) NOT NULL,
-    SCHEDBLOCK_UID VARCHAR(64) NOT NULL
+    ASDM_UID VARCHAR(64)
 );
--- Product files per OUS; NGAS_FILE_ID is the file name in NGAS.
+-- Product files per OUS; NGAS_FILE_ID is the file id in NGAS, STORED_SIZE its size in bytes.
 CREATE TABLE ASA_PRODUCT_FILES (
     ASA_OUS_ID VARCHAR(64) NOT NULL,
     FILE_CLASS VARCHAR(16) NOT NULL CHECK (FILE_CLASS IN ('science', 'calibration', 'script')),
-    NGAS_FILE_ID VARCHAR(256) NOT NULL
+    NGAS_FILE_ID VARCHAR(256) NOT NULL,
+    STORED_SIZE INTEGER
 );
-CREATE TABLE AQUA_OUS (
-    OUS_STATUS_ENTITY_ID VARCHAR(64) PRIMARY KEY,
-    OBSUNITSETUID VARCHAR(64) NOT NULL,
-    OBSUNITSETPARTID VARCHAR(32) NOT NULL
-);
--- OUS status documents; the parent chain leads MOUS -> GOUS -> SOUS.
+-- OUS status documents; the parent chain leads MOUS -> GOUS -> SOUS. OBS_PROJECT_ID and
+-- DOMAIN_ENTITY_ID are the ObsProject uid and the ObsUnitSet part id.
 CREATE TABLE OBS_UNIT_SET_STATUS (
     STATUS_ENTITY_ID VARCHAR(64) PRIMARY KEY,
-    PARENT_OBS_UNIT_SET_STATUS_ID VARCHAR(64),
+    DOMAIN_ENTITY_ID VARCHAR(32) NOT NULL,
+    OBS_PROJECT_ID VARCHAR(64) NOT NULL,
     OBS_PROJECT_STATUS_ID VARCHAR(64) NOT NULL,
+    PARENT_OBS_UNIT_SET_STATUS_ID VARCHAR(64),
     XML TEXT
 );
 CREATE TABLE SCHED_BLOCK_STATUS (
     STATUS_ENTITY_ID VARCHAR(64) PRIMARY KEY,
     DOMAIN_ENTITY_ID VARCHAR(64) NOT NULL,
-    DOMAIN_ENTITY_STATE VARCHAR(32) NOT NULL
-);
-CREATE TABLE AQUA_SESSION (
-    SESSIONID INTEGER PRIMARY KEY,
-    ENDTIME VARCHAR(32)
+    DOMAIN_ENTITY_STATE VARCHAR(32) NOT NULL,
+    PARENT_OBS_UNIT_SET_STATUS_ID VARCHAR(64) NOT NULL
 );
 CREATE TABLE AQUA_EXECBLOCK (
     EXECBLOCKUID VARCHAR(64) PRIMARY KEY,
-    SESSIONID INTEGER REFERENCES AQUA_SESSION (SESSIONID),
-    QA0STATUS VARCHAR(16)
+    SCHEDBLOCKUID VARCHAR(64),
+    QA0STATUS VARCHAR(16),
+    STARTTIME VARCHAR(32),
+    ENDTIME VARCHAR(32)
 );
 
+
 -- seeds/004: uid://A001/X12a3/X80e. The QA0 SemiPass EB Xa33e is in the OUSStatus XML (session 1)
--- but not in the pipeline manifest; the delivered restore script runs fixsyscaltimes.
-INSERT INTO ASA_PROJECT VALUES ('uid://A001/X1221/Xdf8', '2017.1.01347.S', NULL);
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xce574d/Xa33e', 'uid://A001/X12a3/X80e', '2017.1.01347.S', 'uid://A001/X12a3/X804');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xcf92df/X3453', 'uid://A001/X12a3/X80e', '2017.1.01347.S', 'uid://A001/X12a3/X804');
-INSERT INTO AQUA_OUS VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X1221/Xdf8', 'X659301709');
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80c', NULL, 'uid://A001/X1221/Xdfc', NULL);
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80d', 'uid://A001/X12a3/X80c', 'uid://A001/X1221/Xdfc', NULL);
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X12a3/X80d', 'uid://A001/X1221/Xdfc', '<?xml version="1.0" encoding="UTF-8"?>
+-- but not in the pipeline manifest; the delivered restore script runs fixsyscaltimes. EB times
+-- inside each session are invented.
+INSERT INTO ASA_PROJECT VALUES ('2017.1.01347.S', NULL);
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X12a3/X80e', '2017.1.01347.S', 'uid://A002/Xce574d/Xa33e');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X12a3/X80e', '2017.1.01347.S', 'uid://A002/Xcf92df/X3453');
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80c', 'X00001000', 'uid://A001/X1221/Xdf8', 'uid://A001/X1221/Xdfc', NULL, NULL);
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80d', 'X00001001', 'uid://A001/X1221/Xdf8', 'uid://A001/X1221/Xdfc', 'uid://A001/X12a3/X80c', NULL);
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80e', 'X659301709', 'uid://A001/X1221/Xdf8', 'uid://A001/X1221/Xdfc', 'uid://A001/X12a3/X80d', '<?xml version="1.0" encoding="UTF-8"?>
 <ouss:OUSStatus xmlns:val="Alma/ValueTypes" xmlns:orv="Alma/ObsPrep/ObsReview" xmlns:ouss="Alma/Scheduling/OUSStatus" xmlns:oat="Alma/ObsPrep/ObsAttachment" xmlns:ps="Alma/Scheduling/ProjectStatus" xmlns:sbs="Alma/Scheduling/SBStatus" xmlns:prj="Alma/ObsPrep/ObsProject" xmlns:ent="Alma/CommonEntity" xmlns:sbl="Alma/ObsPrep/SchedBlock" xmlns:prp="Alma/ObsPrep/ObsProposal" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" schemaVersion="13" revision="23" almatype="APDM::OUSStatus" xsi:type="ouss:OUSStatus">
   <ps:Status State="Delivered"/>
   <ps:TimeOfUpdate>2018-07-10 11:00:46.672</ps:TimeOfUpdate>
@@ -91,33 +90,30 @@ INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X12
     <ouss:SBStatusRef entityId="uid://A001/X12a3/X80f" entityTypeName="SBStatus"/>
   </ouss:Session>
 </ouss:OUSStatus>');
-INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X12a3/X80f', 'uid://A001/X12a3/X804', 'FullyObserved');
-INSERT INTO AQUA_SESSION VALUES (1001, '2018-06-06 13:07:22.036');
-INSERT INTO AQUA_SESSION VALUES (1002, '2018-07-10 11:00:46.858');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xce574d/Xa33e', 1001, 'SemiPass');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xcf92df/X3453', 1002, 'Pass');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'member.uid___A001_X12a3_X80e.hifa_calimage.auxproducts.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'member.uid___A001_X12a3_X80e.session_2.auxcaltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'member.uid___A001_X12a3_X80e.session_2.caltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'uid___A002_Xcf92df_X3453.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'uid___A002_Xcf92df_X3453.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'uid___A002_Xcf92df_X3453_target.ms.auxcalapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.calimage.pipeline_manifest.xml');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.hifa_calimage.casa_piperestorescript.py');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.hifa_calimage.casa_pipescript.py');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.scriptForPI.py');
+INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X12a3/X80f', 'uid://A001/X12a3/X804', 'FullyObserved', 'uid://A001/X12a3/X80e');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xce574d/Xa33e', 'uid://A001/X12a3/X804', 'SemiPass', '2018-06-06 12:42:10.826', '2018-06-06 13:06:22.036');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xcf92df/X3453', 'uid://A001/X12a3/X804', 'Pass', '2018-07-10 10:35:32.962', '2018-07-10 10:59:46.858');
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'member.uid___A001_X12a3_X80e.hifa_calimage.auxproducts.tgz', 155);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'member.uid___A001_X12a3_X80e.session_2.auxcaltables.tgz', 225);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'member.uid___A001_X12a3_X80e.session_2.caltables.tgz', 231);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'uid___A002_Xcf92df_X3453.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'uid___A002_Xcf92df_X3453.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'calibration', 'uid___A002_Xcf92df_X3453_target.ms.auxcalapply.txt', 52);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.calimage.pipeline_manifest.xml', 1284);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.hifa_calimage.casa_piperestorescript.py', 549);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.hifa_calimage.casa_pipescript.py', 173);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.scriptForPI.py', 62);
 
 -- seeds/004: uid://A001/X1284/X265f and its four EBs. The seed gives nothing else about it:
 -- project, SOUS/GOUS, ObsProject, statuses, SB and sessions below are invented.
-INSERT INTO ASA_PROJECT VALUES ('uid://A001/X1220/X2a7d', '2017.1.00236.S', 'Invented title for the seed MOUS X265f');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xc7111c/X86a7', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A001/X1284/X2659');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xc7111c/X409e', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A001/X1284/X2659');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xc72427/X2dfe', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A001/X1284/X2659');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xc7111c/X3979', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A001/X1284/X2659');
-INSERT INTO AQUA_OUS VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1220/X2a7d', 'X1203576924');
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265d', NULL, 'uid://A001/X1220/X2a81', NULL);
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265e', 'uid://A001/X1284/X265d', 'uid://A001/X1220/X2a81', NULL);
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265e', 'uid://A001/X1220/X2a81', '<?xml version="1.0" encoding="UTF-8"?>
+INSERT INTO ASA_PROJECT VALUES ('2017.1.00236.S', 'Invented title for the seed MOUS X265f');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A002/Xc7111c/X86a7');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A002/Xc7111c/X409e');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A002/Xc72427/X2dfe');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A002/Xc7111c/X3979');
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265d', 'X00001002', 'uid://A001/X1220/X2a7d', 'uid://A001/X1220/X2a81', NULL, NULL);
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265e', 'X00001003', 'uid://A001/X1220/X2a7d', 'uid://A001/X1220/X2a81', 'uid://A001/X1284/X265d', NULL);
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265f', 'X1203576924', 'uid://A001/X1220/X2a7d', 'uid://A001/X1220/X2a81', 'uid://A001/X1284/X265e', '<?xml version="1.0" encoding="UTF-8"?>
 <ouss:OUSStatus xmlns:val="Alma/ValueTypes" xmlns:ouss="Alma/Scheduling/OUSStatus" xmlns:ps="Alma/Scheduling/ProjectStatus" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" schemaVersion="13" revision="7" almatype="APDM::OUSStatus" xsi:type="ouss:OUSStatus">
   <ps:Status State="Delivered"/>
   <ps:ContainingObsUnitSetRef entityId="uid://A001/X1284/X265e" entityTypeName="OUSStatus" documentVersion="1"/>
@@ -148,38 +144,35 @@ INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1
     <ouss:SBStatusRef entityId="uid://A001/X1284/X2660" entityTypeName="SBStatus"/>
   </ouss:Session>
 </ouss:OUSStatus>');
-INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1284/X2660', 'uid://A001/X1284/X2659', 'FullyObserved');
-INSERT INTO AQUA_SESSION VALUES (2001, '2017-12-01 06:02:45.000');
-INSERT INTO AQUA_SESSION VALUES (2002, '2017-12-09 03:44:12.000');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc7111c/X3979', 2001, 'Pass');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc7111c/X409e', 2001, 'Pass');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc7111c/X86a7', 2001, 'Pass');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc72427/X2dfe', 2002, 'Pass');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'member.uid___A001_X1284_X265f.session_1.caltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'member.uid___A001_X1284_X265f.session_2.caltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X3979.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X3979.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X409e.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X409e.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X86a7.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X86a7.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc72427_X2dfe.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc72427_X2dfe.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'script', 'member.uid___A001_X1284_X265f.calimage.pipeline_manifest.xml');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'script', 'member.uid___A001_X1284_X265f.hifa_calimage.casa_piperestorescript.py');
+INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1284/X2660', 'uid://A001/X1284/X2659', 'FullyObserved', 'uid://A001/X1284/X265f');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc7111c/X3979', 'uid://A001/X1284/X2659', 'Pass', '2017-12-01 03:11:11.000', '2017-12-01 04:06:42.333');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc7111c/X409e', 'uid://A001/X1284/X2659', 'Pass', '2017-12-01 04:08:42.333', '2017-12-01 05:04:13.666');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc7111c/X86a7', 'uid://A001/X1284/X2659', 'Pass', '2017-12-01 05:06:13.666', '2017-12-01 06:01:44.999');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xc72427/X2dfe', 'uid://A001/X1284/X2659', 'Pass', '2017-12-09 02:41:00.000', '2017-12-09 03:43:12.000');
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'member.uid___A001_X1284_X265f.session_1.caltables.tgz', 284);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'member.uid___A001_X1284_X265f.session_2.caltables.tgz', 230);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X3979.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X3979.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X409e.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X409e.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X86a7.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc7111c_X86a7.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc72427_X2dfe.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'calibration', 'uid___A002_Xc72427_X2dfe.ms.flagversions.tgz', 261);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'script', 'member.uid___A001_X1284_X265f.calimage.pipeline_manifest.xml', 2504);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1284/X265f', 'script', 'member.uid___A001_X1284_X265f.hifa_calimage.casa_piperestorescript.py', 354);
 
 -- Invented: project 2019.1.00678.S with three MOUSes: one observed in three sessions, one never
 -- calibrated (no calibration products), one calibrated manually (a scriptForCalibration).
-INSERT INTO ASA_PROJECT VALUES ('uid://A001/X1460/X3c1', '2019.1.00678.S', 'Demo project for restore tests');
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2a', NULL, 'uid://A001/X1460/X3c5', NULL);
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2b', 'uid://A001/X1465/X1a2a', 'uid://A001/X1460/X3c5', NULL);
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe0cd4d/X1e27', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A001/X1465/X1a28');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe0cd4d/X2a1f', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A001/X1465/X1a28');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe1d2cb/X7a9', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A001/X1465/X1a28');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe1f219/X10f2', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A001/X1465/X1a28');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe1f219/Xc03', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A001/X1465/X1a28');
-INSERT INTO AQUA_OUS VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1460/X3c1', 'X1588723561');
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1465/X1a2b', 'uid://A001/X1460/X3c5', '<?xml version="1.0" encoding="UTF-8"?>
+INSERT INTO ASA_PROJECT VALUES ('2019.1.00678.S', 'Demo project for restore tests');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A002/Xe0cd4d/X1e27');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A002/Xe0cd4d/X2a1f');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A002/Xe1d2cb/X7a9');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A002/Xe1f219/X10f2');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1465/X1a2c', '2019.1.00678.S', 'uid://A002/Xe1f219/Xc03');
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2a', 'X00001004', 'uid://A001/X1460/X3c1', 'uid://A001/X1460/X3c5', NULL, NULL);
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2b', 'X00001005', 'uid://A001/X1460/X3c1', 'uid://A001/X1460/X3c5', 'uid://A001/X1465/X1a2a', NULL);
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2c', 'X1588723561', 'uid://A001/X1460/X3c1', 'uid://A001/X1460/X3c5', 'uid://A001/X1465/X1a2b', '<?xml version="1.0" encoding="UTF-8"?>
 <ouss:OUSStatus xmlns:val="Alma/ValueTypes" xmlns:ouss="Alma/Scheduling/OUSStatus" xmlns:ps="Alma/Scheduling/ProjectStatus" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" schemaVersion="13" revision="7" almatype="APDM::OUSStatus" xsi:type="ouss:OUSStatus">
   <ps:Status State="Delivered"/>
   <ps:ContainingObsUnitSetRef entityId="uid://A001/X1465/X1a2b" entityTypeName="OUSStatus" documentVersion="1"/>
@@ -218,33 +211,29 @@ INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1a2c', 'uid://A001/X1
     <ouss:SBStatusRef entityId="uid://A001/X1465/X1a2d" entityTypeName="SBStatus"/>
   </ouss:Session>
 </ouss:OUSStatus>');
-INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1465/X1a2d', 'uid://A001/X1465/X1a28', 'FullyObserved');
-INSERT INTO AQUA_SESSION VALUES (3001, '2019-10-20 04:55:01.120');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe0cd4d/X1e27', 3001, 'Pass');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe0cd4d/X2a1f', 3001, 'Pass');
-INSERT INTO AQUA_SESSION VALUES (3002, '2019-11-02 07:12:40.500');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe1d2cb/X7a9', 3002, 'Pass');
-INSERT INTO AQUA_SESSION VALUES (3003, '2019-11-06 01:30:09.998');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe1f219/X10f2', 3003, 'Pass');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe1f219/Xc03', 3003, 'Pass');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'member.uid___A001_X1465_X1a2c.session_1.caltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'member.uid___A001_X1465_X1a2c.session_2.caltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'member.uid___A001_X1465_X1a2c.session_3.caltables.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X1e27.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X1e27.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X2a1f.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X2a1f.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1d2cb_X7a9.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1d2cb_X7a9.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_X10f2.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_X10f2.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_Xc03.ms.calapply.txt');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_Xc03.ms.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'script', 'member.uid___A001_X1465_X1a2c.calimage.pipeline_manifest.xml');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'script', 'member.uid___A001_X1465_X1a2c.hifa_calimage.casa_piperestorescript.py');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe20f5a/X55d1', 'uid://A001/X1465/X1b10', '2019.1.00678.S', 'uid://A001/X1465/X1b0e');
-INSERT INTO AQUA_OUS VALUES ('uid://A001/X1465/X1b10', 'uid://A001/X1460/X3c1', 'X1588723561');
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1b10', 'uid://A001/X1465/X1a2b', 'uid://A001/X1460/X3c5', '<?xml version="1.0" encoding="UTF-8"?>
+INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1465/X1a2d', 'uid://A001/X1465/X1a28', 'FullyObserved', 'uid://A001/X1465/X1a2c');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe0cd4d/X1e27', 'uid://A001/X1465/X1a28', 'Pass', '2019-10-20 02:11:00.000', '2019-10-20 03:31:30.560');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe0cd4d/X2a1f', 'uid://A001/X1465/X1a28', 'Pass', '2019-10-20 03:33:30.560', '2019-10-20 04:54:01.120');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe1d2cb/X7a9', 'uid://A001/X1465/X1a28', 'Pass', '2019-11-02 06:02:00.000', '2019-11-02 07:11:40.500');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe1f219/X10f2', 'uid://A001/X1465/X1a28', 'Pass', '2019-11-05 23:01:00.000', '2019-11-06 00:14:04.999');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe1f219/Xc03', 'uid://A001/X1465/X1a28', 'Pass', '2019-11-06 00:16:04.999', '2019-11-06 01:29:09.998');
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'member.uid___A001_X1465_X1a2c.session_1.caltables.tgz', 258);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'member.uid___A001_X1465_X1a2c.session_2.caltables.tgz', 229);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'member.uid___A001_X1465_X1a2c.session_3.caltables.tgz', 267);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X1e27.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X1e27.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X2a1f.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe0cd4d_X2a1f.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1d2cb_X7a9.ms.calapply.txt', 302);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1d2cb_X7a9.ms.flagversions.tgz', 262);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_X10f2.ms.calapply.txt', 305);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_X10f2.ms.flagversions.tgz', 261);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_Xc03.ms.calapply.txt', 302);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'calibration', 'uid___A002_Xe1f219_Xc03.ms.flagversions.tgz', 263);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'script', 'member.uid___A001_X1465_X1a2c.calimage.pipeline_manifest.xml', 3127);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1a2c', 'script', 'member.uid___A001_X1465_X1a2c.hifa_calimage.casa_piperestorescript.py', 393);
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1b10', 'uid://A001/X1465/X1b10', '2019.1.00678.S', 'uid://A002/Xe20f5a/X55d1');
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1b10', 'X1588723561', 'uid://A001/X1460/X3c1', 'uid://A001/X1460/X3c5', 'uid://A001/X1465/X1a2b', '<?xml version="1.0" encoding="UTF-8"?>
 <ouss:OUSStatus xmlns:val="Alma/ValueTypes" xmlns:ouss="Alma/Scheduling/OUSStatus" xmlns:ps="Alma/Scheduling/ProjectStatus" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" schemaVersion="13" revision="7" almatype="APDM::OUSStatus" xsi:type="ouss:OUSStatus">
   <ps:Status State="Delivered"/>
   <ps:ContainingObsUnitSetRef entityId="uid://A001/X1465/X1a2b" entityTypeName="OUSStatus" documentVersion="1"/>
@@ -261,12 +250,10 @@ INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1b10', 'uid://A001/X1
     <ouss:SBStatusRef entityId="uid://A001/X1465/X1b11" entityTypeName="SBStatus"/>
   </ouss:Session>
 </ouss:OUSStatus>');
-INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1465/X1b11', 'uid://A001/X1465/X1b0e', 'FullyObserved');
-INSERT INTO AQUA_SESSION VALUES (3101, '2019-11-20 10:00:00.000');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe20f5a/X55d1', 3101, 'Pass');
-INSERT INTO ASA_SCIENCE VALUES ('uid://A002/Xe2a4b1/X3f0e', 'uid://A001/X1465/X1c10', '2019.1.00678.S', 'uid://A001/X1465/X1c0e');
-INSERT INTO AQUA_OUS VALUES ('uid://A001/X1465/X1c10', 'uid://A001/X1460/X3c1', 'X1588723561');
-INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1c10', 'uid://A001/X1465/X1a2b', 'uid://A001/X1460/X3c5', '<?xml version="1.0" encoding="UTF-8"?>
+INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1465/X1b11', 'uid://A001/X1465/X1b0e', 'FullyObserved', 'uid://A001/X1465/X1b10');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe20f5a/X55d1', 'uid://A001/X1465/X1b0e', 'Pass', '2019-11-20 09:01:00.000', '2019-11-20 09:59:00.000');
+INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1465/X1c10', 'uid://A001/X1465/X1c10', '2019.1.00678.S', 'uid://A002/Xe2a4b1/X3f0e');
+INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1c10', 'X1588723561', 'uid://A001/X1460/X3c1', 'uid://A001/X1460/X3c5', 'uid://A001/X1465/X1a2b', '<?xml version="1.0" encoding="UTF-8"?>
 <ouss:OUSStatus xmlns:val="Alma/ValueTypes" xmlns:ouss="Alma/Scheduling/OUSStatus" xmlns:ps="Alma/Scheduling/ProjectStatus" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" schemaVersion="13" revision="7" almatype="APDM::OUSStatus" xsi:type="ouss:OUSStatus">
   <ps:Status State="Delivered"/>
   <ps:ContainingObsUnitSetRef entityId="uid://A001/X1465/X1a2b" entityTypeName="OUSStatus" documentVersion="1"/>
@@ -283,9 +270,8 @@ INSERT INTO OBS_UNIT_SET_STATUS VALUES ('uid://A001/X1465/X1c10', 'uid://A001/X1
     <ouss:SBStatusRef entityId="uid://A001/X1465/X1c11" entityTypeName="SBStatus"/>
   </ouss:Session>
 </ouss:OUSStatus>');
-INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1465/X1c11', 'uid://A001/X1465/X1c0e', 'FullyObserved');
-INSERT INTO AQUA_SESSION VALUES (3201, '2019-12-01 12:00:00.000');
-INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe2a4b1/X3f0e', 3201, 'Pass');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1c10', 'calibration', 'uid___A002_Xe2a4b1_X3f0e.ms.split.cal.flagversions.tgz');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1c10', 'script', 'uid___A002_Xe2a4b1_X3f0e.ms.scriptForCalibration.py');
-INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1c10', 'script', 'member.uid___A001_X1465_X1c10.scriptForPI.py');
+INSERT INTO SCHED_BLOCK_STATUS VALUES ('uid://A001/X1465/X1c11', 'uid://A001/X1465/X1c0e', 'FullyObserved', 'uid://A001/X1465/X1c10');
+INSERT INTO AQUA_EXECBLOCK VALUES ('uid://A002/Xe2a4b1/X3f0e', 'uid://A001/X1465/X1c0e', 'Pass', '2019-12-01 11:01:00.000', '2019-12-01 11:59:00.000');
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1c10', 'calibration', 'uid___A002_Xe2a4b1_X3f0e.ms.split.cal.flagversions.tgz', 208);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1c10', 'script', 'uid___A002_Xe2a4b1_X3f0e.ms.scriptForCalibration.py', 53);
+INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X1465/X1c10', 'script', 'member.uid___A001_X1465_X1c10.scriptForPI.py', 36);

@@ -3,21 +3,31 @@
 requested --check--> checked | not_restorable --stage--> staged --prepare--> prepared --run--> running
 --> restored; any step may fail (Error, retried by an operator from the step that failed) and any
 request that has not ended may be cancelled. Each step is a task on the ``restore`` queue
-(restore.tasks) and is idempotent: it acts only from the state it expects.
+(restore.tasks), run through the ledger's step runner, and is idempotent: it acts only from the
+state it expects. A running restore whose watching task died gets a new watcher (send_watchers).
 """
 
 from .check import check
 from .notify import notify_requester
 from .prepare import prepare
-from .request import REQUESTER_ROLES, RestoreRefused, cancel, may_cancel, request_restore
+from .request import (
+    REQUESTER_ROLES,
+    RestoreDuplicate,
+    RestoreRefused,
+    cancel,
+    may_cancel,
+    request_restore,
+    software,
+)
 from .run import run, start_waiting
 from .stage import stage
-from .steps import StepFailed, fail, run_step
+from .steps import fail, run_restore_step
+from .watch import send_watchers, watcher_lost
 
 __all__ = [
     "REQUESTER_ROLES",
+    "RestoreDuplicate",
     "RestoreRefused",
-    "StepFailed",
     "cancel",
     "check",
     "fail",
@@ -26,7 +36,10 @@ __all__ = [
     "prepare",
     "request_restore",
     "run",
-    "run_step",
+    "run_restore_step",
+    "send_watchers",
+    "software",
     "stage",
     "start_waiting",
+    "watcher_lost",
 ]

@@ -1,4 +1,4 @@
-"""The first step: can we restore? Asked before anything is downloaded."""
+"""The first step: can we restore, and how? Asked before anything is downloaded."""
 
 from __future__ import annotations
 
@@ -6,18 +6,19 @@ from django.db import transaction
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError
-from l2portal.ledger.services import Actor
-from restore import archive, conf
+from l2portal.ledger.services import Actor, StepFailed
+from restore import archive
 from restore.plan import PlanError, load_plan, plan_summary, sessions_table
-from restore.productstore import ProductStore, StoreUnreachable
+from restore.productstore import StoreUnreachable
 
 from ..models import RestoreRequest
 from .notify import notify_requester
-from .steps import STEP_ERRORS, StepFailed, open_archive
+from .steps import STEP_ERRORS, open_archive, store_of
 
 
 def check(request: RestoreRequest, actor: Actor) -> None:
-    """Ask the archive, plan from the manifest and restore script, record the answer."""
+    """Ask the archive, plan from the manifest and restore script (the route among them), record
+    the answer."""
     if request.state != "requested":
         return
     connection = open_archive()
@@ -25,9 +26,9 @@ def check(request: RestoreRequest, actor: Actor) -> None:
     try:
         verdict = archive.can_restore(connection, request.mous_uid)
         if verdict.restorable:
-            store = ProductStore(conf.product_store())
+            store = store_of(request)
             try:
-                plan = load_plan(connection, request.mous_uid, store.read)
+                plan = load_plan(connection, request.mous_uid, store.read, force_ppr=request.force_ppr)
             except PlanError as error:
                 verdict = archive.RestoreVerdict(False, str(error))
     except StoreUnreachable as error:
@@ -43,7 +44,8 @@ def check(request: RestoreRequest, actor: Actor) -> None:
         )
     with transaction.atomic():
         RestoreRequest.objects.filter(pk=request.pk).update(**fields)
-        ledger.transition(request, "checked" if plan else "not_restorable", actor, verdict.reason)
+        reason = f"{verdict.reason}; {plan.route} route: {plan.route_reason}" if plan else verdict.reason
+        ledger.transition(request, "checked" if plan else "not_restorable", actor, reason)
         ledger.start_step(request)
     if request.state == "not_restorable":
         request.refresh_from_db()

@@ -1,4 +1,6 @@
-"""Preparing: the PPR built from the staged manifest and restore script, validated and registered."""
+"""Preparing: what will run, built from the staged manifest and restore script and registered: the
+PPR (read back by the pipeline's rules) on the PPR route, the generated restore script on the
+restore-script route."""
 
 from __future__ import annotations
 
@@ -8,59 +10,70 @@ from datetime import UTC, datetime
 from django.db import transaction
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.services import Actor
+from l2portal.ledger.services import Actor, StepFailed
 from restore import conf
-from restore.layout import RestoreLayout
-from restore.plan import load_plan
+from restore.plan import SCRIPT_ROUTE, RestorePlan, load_plan, read_folder
 from restore.ppr import build_ppr, check_ppr
+from restore.scriptgen import generate_script
 
 from ..models import RestoreRequest
 from ..selectors import layout_of
-from .steps import STEP_ERRORS, StepFailed, open_archive
+from .steps import STEP_ERRORS, open_archive
 
 
 def prepare(request: RestoreRequest, actor: Actor) -> None:
-    """Build the PPR from the staged manifest and script, read it back by the pipeline's rules,
-    and register it."""
+    """Build the PPR or the restore script from the staged files and register it."""
     if request.state != "staged":
         return
     layout = layout_of(request)
     connection = open_archive()
     try:
-        plan = load_plan(connection, request.mous_uid, layout.products)
-        ppr = build_ppr(
-            plan,
-            root_directory=request.layout_root,
-            creation_time=datetime.now(UTC),
-            operator=request.requested_by.get_username() if request.requested_by else "Undefined",
-            processing_site=socket.gethostname(),
+        plan = load_plan(
+            connection, request.mous_uid, read_folder(layout.products), force_ppr=request.force_ppr
         )
-        check_ppr(ppr, plan.manifest)
+        name, content = _script(plan, request) if plan.route == SCRIPT_ROUTE else _ppr(plan, request)
     except STEP_ERRORS as error:
-        raise StepFailed(f"the PPR cannot be built: {error}") from None
+        raise StepFailed(
+            f"the {request.plan.get('route', 'PPR')} route cannot be prepared: {error}"
+        ) from None
     finally:
         connection.close()
-    collection = ledger.get_run_collection(conf.COLLECTION, "MOUS restores: PPRs")
+    collection = ledger.get_run_collection(
+        conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
+    )
+    inputs = [staged.product for staged in request.staged_files.select_related("product") if staged.product]
+    relative = ledger.product_path(
+        collection, f"request-{request.pk}", *layout.relative_path.parts, "working", name
+    )
+    field = "restore_script" if plan.route == SCRIPT_ROUTE else "ppr"
     with transaction.atomic():
         product = ledger.write_product(
             collection,
-            ppr_relative_path(collection, request, layout),
-            "restore_ppr",
-            lambda tmp: tmp.write_bytes(ppr),
-            metadata={"mous_uid": request.mous_uid, "restore_request": request.pk},
+            relative,
+            f"restore_{field}",
+            lambda tmp: tmp.write_bytes(content),
+            metadata={"mous_uid": request.mous_uid, "restore_request": request.pk, "route": plan.route},
+            inputs=inputs,
         )
-        RestoreRequest.objects.filter(pk=request.pk).update(ppr=product)
-        ledger.transition(request, "prepared", actor, f"PPR {product.filename} validated and registered")
+        RestoreRequest.objects.filter(pk=request.pk).update(**{field: product})
+        ledger.transition(
+            request, "prepared", actor, f"{product.filename} written and registered ({plan.route} route)"
+        )
         ledger.start_step(request)
 
 
-def ppr_relative_path(collection, request: RestoreRequest, layout: RestoreLayout) -> str:
-    """Where the PPR is registered: the working/ folder of the request's layout, inside the
-    "restores" collection (that is the layout itself when RESTORE_ROOT is the default)."""
-    return ledger.product_path(
-        collection,
-        f"request-{request.pk}",
-        *layout.relative_path.parts,
-        "working",
-        f"PPR_{conf.COLLECTION}_request-{request.pk}.xml",
+def _ppr(plan: RestorePlan, request: RestoreRequest) -> tuple[str, bytes]:
+    ppr = build_ppr(
+        plan,
+        root_directory=request.layout_root,
+        creation_time=datetime.now(UTC),
+        operator=request.requested_by.get_username() if request.requested_by else "Undefined",
+        processing_site=socket.gethostname(),
     )
+    check_ppr(ppr, plan.manifest)
+    return f"PPR_{conf.COLLECTION}_request-{request.pk}.xml", ppr
+
+
+def _script(plan: RestorePlan, request: RestoreRequest) -> tuple[str, bytes]:
+    script = generate_script(plan.script, plan.dataset, plan.ppr_session_of, source_name=plan.script_name)
+    return f"casa_restore_{conf.COLLECTION}_request-{request.pk}.py", script.text.encode()

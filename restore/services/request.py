@@ -1,18 +1,23 @@
-"""Asking for a restore of an MOUS, and cancelling one."""
+"""Asking for a restore of an MOUS (duplicates caught), and cancelling one."""
 
 from __future__ import annotations
 
 import re
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils.timesince import timesince
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.refusals import InvalidRequest, NotPermitted
+from l2portal.ledger.refusals import InvalidRequest, NotPermitted, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.ledger.services import Actor
+from restore import conf
+from restore.pipeline_tasks import PIPELINE_VERSION
 
-from ..models import RestoreRequest
+from ..models import RESTORE_MACHINE, RestoreRequest
 from .notify import notify_requester
+from .watch import watcher_lost
 
 MOUS_UID = re.compile(r"uid://A[0-9]{3}/X[0-9a-fA-F]+/X[0-9a-fA-F]+")
 REQUESTER_ROLES = (OPERATOR, SCIENTIST)
@@ -24,17 +29,111 @@ class RestoreRefused(InvalidRequest):
     code = "restore_refused"
 
 
-def request_restore(mous_uid: str, actor: Actor) -> RestoreRequest:
+class RestoreDuplicate(Refused):
+    """The MOUS is being restored, or was restored with the same plan and software; nothing was
+    created. ``details`` carry the existing request's id, API URL and page."""
+
+    code = "restore_duplicate"
+
+
+def software() -> dict[str, str]:
+    """What a restore runs with; a restore already done with the same is a duplicate."""
+    return {
+        "pipeline_command": conf.pipeline_command(),
+        "script_command": conf.script_command(),
+        "pipeline_tasks": PIPELINE_VERSION,
+    }
+
+
+def _lock_mous(uid: str) -> None:
+    """Serialise requests for one MOUS across web processes (released at commit)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"restore:{uid}"])
+
+
+def _duplicate_of(uid: str, force_ppr: bool, running_with: dict) -> RestoreDuplicate | None:
+    same = RestoreRequest.objects.filter(mous_uid=uid).order_by("-created_at", "-id")
+    existing = same.exclude(state__in=RESTORE_MACHINE.final).first()
+    if existing is not None:
+        message = (
+            f"{uid} is already being restored as #{existing.pk} ({existing.state_label}, requested "
+            f"{timesince(existing.created_at)} ago): open it, or restore again"
+        )
+    else:
+        restored = [
+            r for r in same.filter(state="restored", force_ppr=force_ppr) if r.software == running_with
+        ]
+        if not restored:
+            return None
+        existing = restored[0]
+        message = (
+            f"{uid} was already restored as #{existing.pk}, {timesince(existing.state_changed_at)} ago, with "
+            "the same route and software: open it, or restore again"
+        )
+    return RestoreDuplicate(
+        message,
+        details={
+            "existing": existing.pk,
+            "state": existing.state,
+            "url": reverse("restorerequest-detail", args=[existing.pk]),
+            "page": existing.get_absolute_url(),
+        },
+    )
+
+
+def request_restore(
+    mous_uid: str,
+    actor: Actor,
+    *,
+    again: bool = False,
+    force_ppr: bool = False,
+    product_store: str | None = None,
+) -> RestoreRequest:
     """Accept a restore of ``mous_uid`` for ``actor`` (operators and scientists) and start its
-    archive check."""
+    archive check. An MOUS being restored, or restored with the same route and software, is
+    refused with the existing request unless ``again`` is asked for. ``force_ppr`` (operators):
+    take the PPR route even where the delivered restore script calls more than pipeline tasks.
+    ``product_store``: where to stage from (default RESTORE_PRODUCT_STORE)."""
     ledger.require_role(actor, *REQUESTER_ROLES, to="request restores")
+    if force_ppr:
+        ledger.require_role(actor, OPERATOR, to="force the PPR route of a restore")
     uid = (mous_uid or "").strip()
     if not MOUS_UID.fullmatch(uid):
         message = f"{uid!r} is not a member OUS uid; expected the form uid://A001/X12a3/X80e"
         ledger.refuse(RestoreRefused(message, details={"mous_uid": uid[:100]}), actor)
+    running_with = software()
     with transaction.atomic():
-        request = RestoreRequest.objects.create(mous_uid=uid, requested_by=actor.user)
-        ledger.start_step(request)
+        _lock_mous(uid)
+        duplicate = _duplicate_of(uid, force_ppr, running_with)
+        if duplicate is None or again:
+            request = RestoreRequest.objects.create(
+                mous_uid=uid,
+                requested_by=actor.user,
+                force_ppr=force_ppr,
+                software=running_with,
+                product_store=product_store or conf.product_store(),
+            )
+            if duplicate is not None:
+                ledger.record_event(
+                    "restore_requested_again",
+                    f"{actor.label} asked to restore {uid} again (#{duplicate.details['existing']} exists)",
+                    actor,
+                    subject=request,
+                    existing=duplicate.details["existing"],
+                )
+            if force_ppr:
+                ledger.record_event(
+                    "restore_ppr_route_forced",
+                    f"{actor.label} forced the PPR route: calls of the restore script that are not pipeline "
+                    "tasks will not run",
+                    actor,
+                    subject=request,
+                )
+            ledger.start_step(request)
+    if duplicate is not None and not again:
+        # Refused outside the transaction, which would otherwise roll back the recorded refusal.
+        ledger.refuse(duplicate, actor)
     return request
 
 
@@ -45,8 +144,10 @@ def may_cancel(actor: Actor, request: RestoreRequest) -> bool:
 
 
 def cancel(request: RestoreRequest, actor: Actor) -> RestoreRequest:
-    """Stop a restore. Before it runs it is cancelled at once; while the pipeline runs, the task
-    watching it sees the flag, stops the pipeline's process group and moves it to Cancelled."""
+    """Stop a restore, whatever step it is in. Before it runs it is cancelled at once (a step task
+    still at work sees it and stops); while the pipeline runs, the task watching it stops the
+    pipeline's process group and moves it to Cancelled, and if that task is gone a new one is
+    started to do so."""
     if not may_cancel(actor, request):
         message = f"{request} was requested by someone else; ask an operator to cancel it"
         ledger.refuse(NotPermitted(message, details={"actor": actor.label}), actor, request)
@@ -58,6 +159,8 @@ def cancel(request: RestoreRequest, actor: Actor) -> RestoreRequest:
             if current.state == "running":
                 message = f"{actor.label} asked to stop the pipeline"
                 ledger.record_event("restore_cancel_requested", message, actor, subject=current)
+                if watcher_lost(current):
+                    ledger.enqueue(RestoreRequest.step_tasks["running"], current.pk, waiting=current)
             else:
                 ledger.transition(current, "cancelled", actor, f"cancelled by {actor.label}")
     if refusal is not None:

@@ -1,11 +1,13 @@
-"""Running the pipeline on the PPR: a free slot (at most RESTORE_MAX_CONCURRENT at once), then
-the pipeline watched to its end: time limit, cancellation, heartbeat, outcome."""
+"""Running the pipeline on the PPR or the restore script: a free slot (at most RESTORE_MAX_CONCURRENT
+at once), then the pipeline watched to its end (time limit, cancellation, heartbeat, outcome, outputs).
+A watcher that died leaves the pipeline running; the next one adopts it or records how it ended."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
-from datetime import timedelta
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -13,33 +15,33 @@ from django.utils import timezone
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
 from restore import conf, runner
+from restore.casalog import failure_reason
 from restore.layout import RestoreLayout
+from restore.plan import SCRIPT_ROUTE
 
 from ..models import RestoreRequest
-from ..selectors import layout_of
+from ..selectors import layout_of, log_text
 from .notify import notify_requester
-from .steps import fail
+from .outputs import register_outputs
+from .steps import STEP_ERRORS, fail
+from .watch import watcher_lost
 
-# A running restore whose watching task gave no sign of life for this long has lost its worker.
-HEARTBEAT_STALE = timedelta(minutes=2)
-ERROREXIT_CHARS = 4000
+log = logging.getLogger(__name__)
 
 
 def run(request: RestoreRequest, actor: Actor) -> None:
-    """Run the pipeline on the PPR, watching it: time limit, cancellation, heartbeat, outcome."""
+    """Run the pipeline, watching it: time limit, cancellation, heartbeat, outcome."""
     if request.state == "running":
-        if request.heartbeat_at and timezone.now() - request.heartbeat_at < HEARTBEAT_STALE:
-            return  # a redelivered message: another task is watching this run
-        if request.pid and request.host == socket.gethostname() and runner.alive(request.pid):
-            runner.stop_process_group(request.pid)  # the watcher died; its pipeline is not trusted
-        RestoreRequest.objects.filter(pk=request.pk).update(heartbeat_at=timezone.now())
-    elif request.state != "prepared" or request.cancel_requested:
+        if watcher_lost(request):
+            _adopt(request, actor)
+        return  # otherwise a redelivered message: a live task watches this run
+    if request.state != "prepared" or request.cancel_requested:
         return
-    elif not _take_slot(request, actor):
+    if not _take_slot(request, actor):
         _wait_for_slot(request)
         return
     try:
-        outcome, detail = _run_pipeline(request)
+        outcome, detail = _launch_and_watch(request)
     except OSError as error:
         outcome, detail = "error", f"the pipeline could not be started: {error}"
     _finish(request, actor, outcome, detail)
@@ -67,10 +69,21 @@ def _take_slot(request: RestoreRequest, actor: Actor) -> bool:
             )
             return False
         ledger.transition(request, "running", actor, "pipeline starting")
-        RestoreRequest.objects.filter(pk=request.pk).update(
-            heartbeat_at=timezone.now(), host=socket.gethostname(), pid=None, exit_code=None
-        )
+        _watching(request, pid=None, exit_code=None)
     return True
+
+
+def _watching(request: RestoreRequest, **fields) -> None:
+    """This process watches the request's pipeline from now on."""
+    fields = {
+        "heartbeat_at": timezone.now(),
+        "host": socket.gethostname(),
+        "watcher_pid": os.getpid(),
+        **fields,
+    }
+    RestoreRequest.objects.filter(pk=request.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(request, name, value)
 
 
 def _lock_slots() -> None:
@@ -86,35 +99,105 @@ def _wait_for_slot(request: RestoreRequest) -> None:
         ledger.enqueue(RestoreRequest.step_tasks["prepared"], request.pk, countdown=conf.wait_seconds())
 
 
-def _run_pipeline(request: RestoreRequest) -> tuple[str, str]:
+def _command(request: RestoreRequest) -> list[str]:
+    run_file = str(ledger.absolute_path(request.run_file))
+    if request.plan.get("route") == SCRIPT_ROUTE:
+        return runner.command_line(conf.script_command(), [run_file], script=run_file)
+    return runner.command_line(conf.pipeline_command(), [run_file], ppr=run_file)
+
+
+def _launch_and_watch(request: RestoreRequest) -> tuple[str, str]:
     """Launch the pipeline and watch it to its end; returns (outcome, detail)."""
     layout = layout_of(request)
-    attempt = request.transitions.filter(to_state="running").count()
-    log_path = layout.logs / f"pipeline-request-{request.pk}-{attempt}.log"
+    request.log_path = ""
+    log_path = _log_path(request)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    ppr = str(ledger.absolute_path(request.ppr))
-    script = request.plan.get("restore_script") or ""
-    args = runner.command_line(conf.pipeline_command(), [ppr], ppr=ppr, script=str(layout.products / script))
-    errorexits_before = set(layout.working.glob("errorexit-*.txt"))
-    process = runner.launch(args, cwd=layout.working, env=_environment(layout), log_path=log_path)
-    RestoreRequest.objects.filter(pk=request.pk).update(
-        pid=process.pid, log_path=str(log_path), progress_note=f"pipeline running (pid {process.pid})"
+    process = runner.launch(
+        _command(request), cwd=layout.working, env=_environment(layout), log_path=log_path
+    )
+    _watching(
+        request,
+        pid=process.pid,
+        log_path=str(log_path),
+        progress_note=f"pipeline running (pid {process.pid})",
     )
     ending = runner.watch(process, time_limit=conf.time_limit(), keep_going=lambda: _heartbeat(request))
+    return _outcome(request, ending)
+
+
+def _adopt(request: RestoreRequest, actor: Actor) -> None:
+    """Take over a run whose watcher died: watch its process group if it still runs here, or
+    record how it ended from its exit file, log and errorexit files."""
+    previous = f"pid {request.watcher_pid} on {request.host}" if request.watcher_pid else "unknown"
+    if not request.pid:  # the watcher died before the pipeline started
+        ledger.record_event(
+            "restore_watcher_adopted", f"watcher ({previous}) gone before launch", actor, subject=request
+        )
+        _watching(request)
+        outcome, detail = _launch_and_watch(request)
+        _finish(request, actor, outcome, detail)
+        return
+    here = request.host == socket.gethostname()
+    exit_code = runner.read_exit_code(_log_path(request))
+    if not here and exit_code is None:
+        RestoreRequest.objects.filter(pk=request.pk).update(
+            progress_note=f"the pipeline runs on {request.host}; waiting for its exit to be recorded"[:255]
+        )
+        return  # the next watcher sent (every minute) looks again
+    ledger.record_event(
+        "restore_watcher_adopted",
+        f"the watcher ({previous}) is gone; {socket.gethostname()} pid {os.getpid()} takes over the pipeline "
+        f"(process group {request.pid})",
+        actor,
+        subject=request,
+    )
+    _watching(request, host=request.host)
+    ending = None
+    if here:
+        remaining = conf.time_limit() - (timezone.now() - request.state_changed_at).total_seconds()
+        ending = runner.watch_group(
+            request.pid, time_limit=max(remaining, 0), keep_going=lambda: _heartbeat(request)
+        )
+    _finish(request, actor, *_outcome(request, ending))
+
+
+def _log_path(request: RestoreRequest) -> Path:
+    if request.log_path:
+        return Path(request.log_path)
+    return layout_of(request).logs / f"pipeline-request-{request.pk}-{_attempt(request)}.log"
+
+
+def _attempt(request: RestoreRequest) -> int:
+    return request.transitions.filter(to_state="running").count()
+
+
+def _outcome(request: RestoreRequest, ending: int | runner.Stopped | None) -> tuple[str, str]:
+    """(outcome, detail) from how the watch ended, the exit code, the errorexit files and the log."""
     if ending is runner.Stopped.CANCELLED:
-        return "cancelled", f"pipeline process group {process.pid} stopped"
+        return "cancelled", f"pipeline process group {request.pid} stopped"
     if ending is runner.Stopped.TIMED_OUT:
-        limit = conf.time_limit()
-        return "error", f"the pipeline ran longer than the time limit of {limit:g} s and was stopped"
-    RestoreRequest.objects.filter(pk=request.pk).update(exit_code=ending)
-    errorexits = sorted(set(layout.working.glob("errorexit-*.txt")) - errorexits_before)
-    if ending != 0 or errorexits:
-        reason = f"the pipeline failed with exit code {ending}"
-        if errorexits:
-            text = errorexits[-1].read_text(encoding="utf-8", errors="replace").strip()
-            reason += f"; {errorexits[-1].name}: {text[:ERROREXIT_CHARS]}"
-        return "error", reason
-    return "restored", f"the pipeline finished (exit code {ending})"
+        return (
+            "error",
+            f"the pipeline ran longer than the time limit of {conf.time_limit():g} s and was stopped",
+        )
+    exit_code = ending if isinstance(ending, int) else runner.read_exit_code(_log_path(request))
+    RestoreRequest.objects.filter(pk=request.pk).update(exit_code=exit_code)
+    request.exit_code = exit_code
+    working = layout_of(request).working
+    started = request.state_changed_at.timestamp()
+    errorexits = sorted(
+        path.name for path in working.glob("errorexit-*.txt") if path.stat().st_mtime >= started
+    )
+    if exit_code == 0 and not errorexits:
+        return "restored", f"the pipeline finished (exit code {exit_code})"
+    if exit_code is None:
+        reason = "the pipeline ended without recording its exit code (its process group was killed)"
+    else:
+        reason = f"the pipeline failed with exit code {exit_code}"
+    if errorexits:
+        reason += f" and wrote {errorexits[-1]}"
+    said = failure_reason(log_text(request))
+    return "error", reason + (f": {said}" if said else "")
 
 
 def _environment(layout: RestoreLayout) -> dict[str, str]:
@@ -133,9 +216,13 @@ def _heartbeat(request: RestoreRequest) -> bool:
 
 
 def _finish(request: RestoreRequest, actor: Actor, outcome: str, detail: str) -> None:
-    layout = layout_of(request)
+    try:
+        register_outputs(request, _attempt(request))
+    except STEP_ERRORS as error:  # the outcome is recorded all the same
+        log.exception("outputs of %s not registered", request)
+        detail += f" (its outputs could not be registered: {error})"
     RestoreRequest.objects.filter(pk=request.pk).update(
-        pid=None, heartbeat_at=None, outputs=layout.outputs(), progress_note=detail[:255]
+        pid=None, heartbeat_at=None, watcher_pid=None, progress_note=detail[:255]
     )
     try:
         if outcome == "error":

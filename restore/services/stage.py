@@ -1,9 +1,14 @@
-"""Staging: the raw ASDMs exported into rawdata/, the products fetched into products/, each verified,
-in parallel and resumable (a file verified by an earlier attempt is not fetched again)."""
+"""Staging: the raw ASDMs exported into rawdata/, the products fetched into products/ and verified by
+the store's CRC, in parallel and resumable (a file verified by an earlier attempt is not fetched
+again). Each verified product file is registered as an input of the restore (a product of the
+restores collection, hard-linked to the file the pipeline reads)."""
 
 from __future__ import annotations
 
+import errno
+import os
 import shlex
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -13,15 +18,16 @@ from django.db import transaction
 
 from l2portal.files import atomic_output
 from l2portal.ledger import services as ledger
-from l2portal.ledger.services import Actor
+from l2portal.ledger.execution import TransientError
+from l2portal.ledger.services import Actor, StepFailed
 from restore import conf
 from restore.layout import RestoreLayout, disk_name, tree_size
-from restore.productstore import ProductStore, StoreError
+from restore.productstore import ProductStore, StoreError, StoreUnreachable
 from restore.runner import command_line
 
 from ..models import RestoreRequest, StagedFile
 from ..selectors import layout_of
-from .steps import STEP_ERRORS, StepFailed
+from .steps import STEP_ERRORS, store_of
 
 
 def stage(request: RestoreRequest, actor: Actor) -> None:
@@ -41,26 +47,22 @@ def stage(request: RestoreRequest, actor: Actor) -> None:
     files = _planned_files(request, layout)
     todo = [staged for staged in files if not _still_verified(staged, mous_dir)]
     done = len(files) - len(todo)
-    store = ProductStore(conf.product_store())
-    checksums: dict[str, str] = {}
-    if any(staged.kind == StagedFile.Kind.PRODUCT for staged in todo):
-        try:
-            checksums = store.checksums(request.mous_uid)
-        except StoreError as error:
-            raise StepFailed(f"cannot read the product store's checksum listing: {error}") from None
+    store = store_of(request)
     if _progress(request, done, len(files)):
         return  # cancelled meanwhile
-    failures = []
+    failures, unreachable = [], []
     with ThreadPoolExecutor(max_workers=conf.staging_threads(), thread_name_prefix="restore-stage") as pool:
-        futures = {pool.submit(_stage_one, store, checksums, staged, mous_dir): staged for staged in todo}
+        futures = {pool.submit(_stage_one, store, staged, mous_dir): staged for staged in todo}
         for future in as_completed(futures):
             staged = futures[future]
             staged.attempts += 1
             try:
                 result = future.result()
+                if staged.kind == StagedFile.Kind.PRODUCT:
+                    result["product"] = _register_input(request, mous_dir / staged.relative_path)
             except (StepFailed, *STEP_ERRORS) as error:
                 staged.status, staged.error = StagedFile.Status.FAILED, str(error)
-                failures.append(str(error))
+                (unreachable if isinstance(error, StoreUnreachable) else failures).append(str(error))
             else:
                 staged.status, staged.error = StagedFile.Status.VERIFIED, ""
                 for field, value in result.items():
@@ -74,6 +76,8 @@ def stage(request: RestoreRequest, actor: Actor) -> None:
         raise StepFailed(
             f"staging failed for {len(failures)} of {len(files)} file(s): " + "; ".join(sorted(failures))
         )
+    if unreachable:  # the store is down or busy: the task tries again later, verified files kept
+        raise TransientError("; ".join(sorted(unreachable)))
     with transaction.atomic():
         ledger.transition(request, "staged", actor, f"{len(files)} files staged and verified")
         ledger.start_step(request)
@@ -110,7 +114,7 @@ def _still_verified(staged: StagedFile, mous_dir: Path) -> bool:
         return False
     if staged.kind == StagedFile.Kind.ASDM:
         return (path / "ASDM.xml").is_file()
-    return path.is_file() and path.stat().st_size == staged.size
+    return staged.product_id is not None and path.is_file() and path.stat().st_size == staged.size
 
 
 def _progress(request: RestoreRequest, done: int, total: int) -> bool:
@@ -121,16 +125,24 @@ def _progress(request: RestoreRequest, done: int, total: int) -> bool:
     return RestoreRequest.objects.filter(pk=request.pk, cancel_requested=True).exists()
 
 
-def _stage_one(store: ProductStore, checksums: dict[str, str], staged: StagedFile, mous_dir: Path):
+def _stage_one(store: ProductStore, staged: StagedFile, mous_dir: Path) -> dict[str, Any]:
     """Runs in a staging thread: file work only, no database (the caller records the result)."""
     if staged.kind == StagedFile.Kind.ASDM:
         return _export_asdm(staged.name, (mous_dir / staged.relative_path).parent)
-    sha256 = checksums.get(staged.name)
-    if sha256 is None:
-        raise StepFailed(f"{staged.name}: the store's checksum listing has no entry for it")
+    announced: list[int] = []
+    try:
+        with atomic_output(mous_dir / staged.relative_path, overwrite=True) as tmp:
+            fetched = store.fetch(staged.name, tmp, on_size=announced.append)
+    except StoreUnreachable:
+        raise
+    except StoreError as error:
+        raise StepFailed(str(error)) from None
     return {
-        "expected_sha256": sha256,
-        **_fetch_product(store, staged, mous_dir / staged.relative_path, sha256),
+        "expected_size": announced[0],
+        "size": fetched.size,
+        "sha256": fetched.sha256,
+        "checksum": fetched.checksum,
+        "checksum_variant": fetched.variant,
     }
 
 
@@ -149,11 +161,32 @@ def _export_asdm(eb_uid: str, rawdata: Path) -> dict[str, Any]:
     return {"size": tree_size(asdm), "sha256": ""}
 
 
-def _fetch_product(store: ProductStore, staged: StagedFile, target: Path, sha256: str) -> dict[str, Any]:
-    announced: list[int | None] = []
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` (an empty temporary file) becomes the same file as ``source``, or a copy of it
+    across file systems."""
+    target.unlink()
     try:
-        with atomic_output(target, overwrite=True) as tmp:
-            fetched = store.fetch(staged.name, tmp, sha256, on_size=announced.append)
-    except StoreError as error:
-        raise StepFailed(str(error)) from None
-    return {"size": fetched.size, "sha256": fetched.sha256, "expected_size": announced[0]}
+        os.link(source, target)
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+            raise
+        shutil.copyfile(source, target)
+
+
+def _register_input(request: RestoreRequest, staged_path: Path):
+    collection = ledger.get_run_collection(
+        conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
+    )
+    relative = ledger.product_path(
+        collection,
+        f"request-{request.pk}",
+        "inputs",
+        f"{conf.COLLECTION}_request-{request.pk}_{staged_path.name}",
+    )
+    return ledger.write_product(
+        collection,
+        relative,
+        "restore_input",
+        lambda tmp: _link_or_copy(staged_path, tmp),
+        metadata={"restore_request": request.pk, "ngas_file_id": staged_path.name},
+    )

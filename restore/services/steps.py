@@ -1,4 +1,6 @@
-"""Running one step of a restore (check, stage, prepare, run) for its task, and failing it."""
+"""Running one step of a restore (check, stage, prepare, run) for its task, through the ledger's
+step runner: whatever a step raises moves the request to Error with its reason, and the requester
+is told; a request that moved on meanwhile (cancelled) is left alone."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ import logging
 from collections.abc import Callable
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.execution import TransientError, attach_subject, current_execution
-from l2portal.ledger.services import Actor
+from l2portal.ledger.services import Actor, StepFailed
 from l2portal.ledger.states import TransitionNotAllowed
 from restore import archive, conf
+from restore.ngas import NgasError
 from restore.plan import PlanError
 from restore.ppr import PprError
-from restore.productstore import StoreError
+from restore.productstore import ProductStore, StoreError
+from restore.restorescript import RestoreScriptError
+from restore.scriptgen import ScriptGenerationError
 from restore.sessions import UnsafeXMLError
 
 from ..models import RestoreRequest
@@ -21,33 +25,32 @@ from .notify import notify_requester
 log = logging.getLogger(__name__)
 
 # Errors of the archive, product store and pipeline input that no retry of the same step can fix alone.
-STEP_ERRORS = (archive.ArchiveError, PlanError, PprError, StoreError, UnsafeXMLError, ValueError, OSError)
+STEP_ERRORS = (
+    archive.ArchiveError,
+    PlanError,
+    PprError,
+    StoreError,
+    NgasError,
+    RestoreScriptError,
+    ScriptGenerationError,
+    UnsafeXMLError,
+    ValueError,
+    OSError,
+)
 
 
-class StepFailed(Exception):
-    """The step cannot go on: the request moves to Error with this reason."""
-
-
-def run_step(
-    step: Callable[[RestoreRequest, Actor], None], request_id: int, actor: Actor, last_attempt: bool = True
-) -> None:
-    """Run one step for a request: a StepFailed moves it to Error (the requester is told); a
-    request that moved on meanwhile (cancelled, say) is left alone. A TransientError is raised on
-    for the task to retry later, and moves the request to Error on the ``last_attempt``."""
+def run_restore_step(request_id: int, step: Callable[[RestoreRequest, Actor], None], actor: Actor) -> None:
+    """Run ``step`` for the request (a task calls this with its id)."""
     request = RestoreRequest.objects.get(pk=request_id)
-    execution = current_execution()
-    if execution is not None:
-        attach_subject(execution, request)
-    try:
-        step(request, actor)
-    except StepFailed as error:
-        fail(request, actor, str(error))
-    except TransientError as error:
-        if last_attempt:
-            fail(request, actor, f"gave up after repeated failures: {error}")
-        raise
-    except TransitionNotAllowed as error:
-        log.info("%s moved on while %s ran: %s", request, step.__name__, error)
+    ledger.run_step(request, step, actor, on_error=_failed)
+
+
+def _failed(request: RestoreRequest) -> None:
+    """The request reached Error: its reason in the progress note, the requester told."""
+    reason = request.transitions.order_by("-at", "-id").values_list("reason", flat=True).first() or ""
+    RestoreRequest.objects.filter(pk=request.pk).update(progress_note=reason[:255])
+    request.refresh_from_db()
+    notify_requester(request)
 
 
 def fail(request: RestoreRequest, actor: Actor, reason: str) -> None:
@@ -57,9 +60,7 @@ def fail(request: RestoreRequest, actor: Actor, reason: str) -> None:
     except TransitionNotAllowed as error:
         log.info("%s ended meanwhile, not failing it: %s", request, error)
         return
-    RestoreRequest.objects.filter(pk=request.pk).update(progress_note=reason[:255])
-    request.refresh_from_db()
-    notify_requester(request)
+    _failed(request)
 
 
 def open_archive():
@@ -68,3 +69,8 @@ def open_archive():
         return archive.connect(conf.archive_url())
     except archive.ArchiveError as error:
         raise StepFailed(f"cannot open the archive: {error}") from None
+
+
+def store_of(request: RestoreRequest) -> ProductStore:
+    """The product store the request stages from (the one configured when it was made)."""
+    return ProductStore(request.product_store or conf.product_store())

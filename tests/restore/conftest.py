@@ -1,17 +1,15 @@
-"""Fixtures of the restore tests: running a restore in place, a copy of the demo product store,
-and that store served over real HTTP by http.server in a thread. Role users come from
+"""Fixtures of the restore tests: running a restore in place, a copy of the demo product store, and
+that copy served by the project's NGAS server over real HTTP. Role users come from
 tests/conftest.py."""
 
-import functools
-import http.server
 import shutil
-import threading
 
 import pytest
 
 from l2portal.ledger.services import Actor, transition
 from restore import archive, services
 from restore.models import StagedFile
+from restore.ngas_server import NgasArchive, NgasServer
 
 X80E = "uid://A001/X12a3/X80e"
 
@@ -21,13 +19,30 @@ def run_restore():
     """Request a restore of an MOUS as a person (the portal itself if None) and read it back:
     with tasks run in place, it has gone as far as it goes."""
 
-    def run(mous_uid=X80E, who=None):
+    def run(mous_uid=X80E, who=None, **options):
         actor = Actor.system("test") if who is None else Actor.of_user(who)
-        restore = services.request_restore(mous_uid, actor)
+        restore = services.request_restore(mous_uid, actor, **options)
         restore.refresh_from_db()
         return restore
 
     return run
+
+
+@pytest.fixture
+def store_copy(tmp_path):
+    """A writable copy of the demo product store (tests corrupt or remove files in it)."""
+    copy = tmp_path / "store"
+    shutil.copytree(archive.DEMO_PRODUCTS_DIR, copy)
+    return copy
+
+
+@pytest.fixture
+def ngas(store_copy, settings):
+    """The store copy behind the project's NGAS server, configured as the product store;
+    ``.ngas.requests`` lists what was asked, ``.ngas.inject(...)`` queues faults."""
+    with NgasServer(NgasArchive.from_demo_archive(store_copy)) as server:
+        settings.RESTORE_PRODUCT_STORE = server.url
+        yield server
 
 
 @pytest.fixture
@@ -42,32 +57,3 @@ def with_staged_files():
         transition(restore, "checked", Actor.system("test"))
 
     return add
-
-
-@pytest.fixture
-def store_copy(tmp_path):
-    """A writable copy of the demo product store (tests corrupt or remove files in it)."""
-    copy = tmp_path / "store"
-    shutil.copytree(archive.DEMO_PRODUCTS_DIR, copy)
-    return copy
-
-
-class _RecordingHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        self.server.requested.append(self.path)
-
-
-@pytest.fixture
-def http_store(store_copy):
-    """The store copy behind a real HTTP server; ``.requested`` lists the paths asked for."""
-    handler = functools.partial(_RecordingHandler, directory=str(store_copy))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.requested = []
-    server.directory = store_copy
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)

@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 
 from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.services import Actor, transition
+from restore import services
 from restore.models import RestoreRequest
-from restore.ppr import read_ppr
 from tests.restore.conftest import X80E
 
 SYSTEM = Actor.system("test")
@@ -65,17 +65,37 @@ def test_scientists_and_operators_request_a_restore(role, request):
         "in_dataset",
     }
     assert detail["warnings"] and detail["plan"]["project_code"] == "2017.1.01347.S"
-    assert detail["ppr"]["path"].endswith(f"PPR_restores_request-{restore_id}.xml")
+    assert detail["plan"]["route"] == "script" and "fixsyscaltimes" in detail["plan"]["route_reason"]
+    assert detail["ppr"] is None
+    assert detail["restore_script"]["path"].endswith(f"casa_restore_restores_request-{restore_id}.py")
+    assert detail["software"] == services.software() and detail["product_store"]
     assert [step["state"] for step in detail["timeline"]][-1] == "restored"
     assert all(step["at"] for step in detail["timeline"])
     assert len(detail["staged_files"]) == 11 and detail["exit_code"] == 0
-    assert any(output["name"].startswith("working/pipeline-") for output in detail["outputs"])
+    assert {output["product_type"] for output in detail["outputs"]} == {
+        "restore_ms_listing",
+        "restore_weblog",
+        "restore_log",
+    }
+    assert len(detail["weblogs"]) == 2
+    assert detail["weblogs"][0]["page"].startswith(f"/restores/{restore_id}/weblog/pipeline-")
 
-    ppr = client_for(person).get(f"/api/restores/{restore_id}/ppr/")
-    assert ppr.status_code == 200 and ppr["Content-Type"] == "application/xml"
-    assert read_ppr(ppr.content).proposal_code == "2017.1.01347.S"
-    download = client_for(person).get(f"/api/restores/{restore_id}/ppr/?download=1")
+    assert client_for(person).get(f"/api/restores/{restore_id}/ppr/").status_code == 404
+    script = client_for(person).get(f"/api/restores/{restore_id}/script/")
+    assert script.status_code == 200 and script["Content-Type"].startswith("text/x-python")
+    assert b"fixsyscaltimes(vis='uid___A002_Xcf92df_X3453.ms')" in script.content
+    download = client_for(person).get(f"/api/restores/{restore_id}/script/?download=1")
     assert "attachment" in download["Content-Disposition"]
+
+    listing = next(output for output in detail["outputs"] if output["product_type"] == "restore_ms_listing")
+    assert listing["download"] == f"/api/restores/{restore_id}/outputs/{listing['id']}/"
+    whole = client_for(person).get(listing["download"])
+    assert whole.status_code == 200 and int(whole["Content-Length"]) == listing["size"]
+    part = client_for(person).get(listing["download"], HTTP_RANGE="bytes=0-9")
+    assert (
+        part.status_code == 206 and b"".join(part.streaming_content) == b"".join(whole.streaming_content)[:10]
+    )
+    assert client_for(person).get(f"/api/restores/{restore_id}/outputs/999999/").status_code == 404
 
     log = client_for(person).get(f"/api/restores/{restore_id}/log/?lines=3").json()
     assert len(log["lines"]) == 3 and log["exit_code"] == 0
@@ -146,3 +166,30 @@ def test_list_is_filterable_and_its_query_count_does_not_grow(
     assert client.get(f"/api/restores/?mous_uid={X80E}").json()["count"] == 1
     assert client.get("/api/restores/?requested_by=scientist").json()["count"] == 1
     assert client.get("/api/restores/?restorable=true").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_duplicate_answers_409_with_the_existing_restore(scientist, parked):
+    response = client_for(scientist).post("/api/restores/", {"mous_uid": X80E}, format="json")
+    assert response.status_code == 409
+    body = response.json()
+    assert (
+        body["code"] == "restore_duplicate" and f"already being restored as #{parked.pk}" in body["message"]
+    )
+    assert body["details"]["url"] == f"/api/restores/{parked.pk}/"
+    assert client_for(scientist).get(body["details"]["url"]).json()["id"] == parked.pk
+    assert RestoreRequest.objects.count() == 1
+    again = client_for(scientist).post("/api/restores/", {"mous_uid": X80E, "again": True}, format="json")
+    assert again.status_code == 201 and again.json()["id"] != parked.pk
+
+
+@pytest.mark.django_db
+def test_only_operators_force_the_ppr_route(scientist, operator):
+    refused = client_for(scientist).post(
+        "/api/restores/", {"mous_uid": X80E, "force_ppr": True}, format="json"
+    )
+    assert refused.status_code == 403 and "force the PPR route" in refused.json()["message"]
+    accepted = client_for(operator).post(
+        "/api/restores/", {"mous_uid": X80E, "force_ppr": True}, format="json"
+    )
+    assert accepted.status_code == 201 and accepted.json()["force_ppr"] is True

@@ -1,11 +1,36 @@
 """Archive queries against the demo archive, and the connection URLs."""
 
+import re
 import sqlite3
 import sys
+from pathlib import Path
 
 import pytest
 
 from restore import archive
+
+QUERIES_DOC = Path(archive.__file__).with_name("ARCHIVE_QUERIES.md")
+# The ALMA archive's names, as public code that queries it uses them (ARCHIVE_QUERIES.md says where).
+ALMA_COLUMNS = {
+    "ASA_SCIENCE": {"MEMBER_OUSS_ID", "ASDM_UID", "PROJECT_CODE", "ASA_OUS_ID"},
+    "ASA_PROJECT": {"CODE", "TITLE"},
+    "ASA_PRODUCT_FILES": {"ASA_OUS_ID", "FILE_CLASS", "NGAS_FILE_ID", "STORED_SIZE"},
+    "OBS_UNIT_SET_STATUS": {
+        "STATUS_ENTITY_ID",
+        "DOMAIN_ENTITY_ID",
+        "OBS_PROJECT_ID",
+        "OBS_PROJECT_STATUS_ID",
+        "PARENT_OBS_UNIT_SET_STATUS_ID",
+        "XML",
+    },
+    "SCHED_BLOCK_STATUS": {
+        "STATUS_ENTITY_ID",
+        "DOMAIN_ENTITY_ID",
+        "DOMAIN_ENTITY_STATE",
+        "PARENT_OBS_UNIT_SET_STATUS_ID",
+    },
+    "AQUA_EXECBLOCK": {"EXECBLOCKUID", "SCHEDBLOCKUID", "QA0STATUS", "STARTTIME", "ENDTIME"},
+}
 
 X80E = "uid://A001/X12a3/X80e"
 
@@ -43,6 +68,40 @@ def test_parameters_are_bound_not_interpolated(connection):
     assert not verdict.restorable
 
 
+def test_the_demo_archive_has_the_alma_tables_and_names(connection):
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == set(ALMA_COLUMNS)
+    for table, columns in ALMA_COLUMNS.items():
+        assert {row[1] for row in connection.execute(f"PRAGMA table_info({table})")} == columns
+
+
+def test_every_query_uses_alma_names_and_is_on_the_dba_page():
+    page = QUERIES_DOC.read_text()
+    known = set(ALMA_COLUMNS) | {name for columns in ALMA_COLUMNS.values() for name in columns}
+    keywords = {
+        "SELECT",
+        "DISTINCT",
+        "FROM",
+        "WHERE",
+        "AND",
+        "IS",
+        "NOT",
+        "NULL",
+        "ORDER",
+        "BY",
+        "LEFT",
+        "JOIN",
+    }
+    keywords |= {"ON", "IN", "LIKE", "COUNT"}
+    for name, sql in archive.QUERIES.items():
+        assert f"```sql\n{sql}\n```" in page, f"query {name} is not on ARCHIVE_QUERIES.md as it runs"
+        words = set(re.findall(r"\b[A-Z][A-Z0-9_]+\b", re.sub(r"'[^']*'|:\w+|\{\w+\}", "", sql)))
+        assert words - keywords <= known, f"{name} names {sorted(words - keywords - known)}"
+    assert "PROJECT_CODE FROM ASA_PROJECT" not in page and "ASA_PROJECT.PROJECT_CODE" not in " ".join(
+        archive.QUERIES.values()
+    )
+
+
 def test_seed_mous_metadata(connection):
     metadata = archive.fetch_mous_metadata(connection, X80E)
     assert metadata.project_code == "2017.1.01347.S"
@@ -54,11 +113,15 @@ def test_seed_mous_metadata(connection):
         "uid://A001/X12a3/X80f",
     )
     assert metadata.execblocks == ("uid://A002/Xce574d/Xa33e", "uid://A002/Xcf92df/X3453")
-    assert [(row.eb_uid, row.qa0_status) for row in metadata.aqua] == [
-        ("uid://A002/Xce574d/Xa33e", "SemiPass"),
-        ("uid://A002/Xcf92df/X3453", "Pass"),
+    assert [(row.eb_uid, row.qa0_status, row.sched_block_uid) for row in metadata.aqua] == [
+        ("uid://A002/Xce574d/Xa33e", "SemiPass", "uid://A001/X12a3/X804"),
+        ("uid://A002/Xcf92df/X3453", "Pass", "uid://A001/X12a3/X804"),
     ]
     assert len(metadata.product_files) == 10
+    caltables = {p.ngas_file_id: p for p in metadata.product_files}[
+        "member.uid___A001_X12a3_X80e.session_2.caltables.tgz"
+    ]
+    assert caltables.stored_size == (archive.DEMO_PRODUCTS_DIR / caltables.ngas_file_id).stat().st_size
 
 
 def test_seed_mous_x265f_has_four_ebs(connection):

@@ -1,5 +1,6 @@
-"""Cancelling a restore: at once before it runs, through the watching task while the pipeline
-runs; operators cancel any restore, scientists their own."""
+"""Cancelling a restore from any state it can be in before it ends: at once before it runs (a step
+task still at work sees it and stops), through the watching task while the pipeline runs; operators
+cancel any restore, scientists their own."""
 
 import os
 import threading
@@ -10,7 +11,7 @@ from django.db import connection
 
 from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
-from l2portal.ledger.services import Actor
+from l2portal.ledger.services import Actor, transition
 from l2portal.ledger.states import TransitionNotAllowed
 from restore import selectors, services
 from restore.models import RestoreRequest
@@ -25,7 +26,7 @@ def test_cancel_before_the_run_stops_at_once(scientist):
     restore = RestoreRequest.objects.create(mous_uid=X80E, requested_by=scientist)  # its check is queued
     services.cancel(restore, Actor.of_user(scientist))
     assert restore.state == "cancelled" and restore.cancel_requested
-    services.run_step(services.check, restore.pk, ACTOR)  # the queued check finds nothing to do
+    services.run_restore_step(restore.pk, services.check, ACTOR)  # the queued check finds nothing to do
     restore.refresh_from_db()
     assert restore.state == "cancelled" and restore.restorable is None
     assert "Cancelled" in mail.outbox[-1].subject
@@ -44,14 +45,14 @@ def test_cancel_stops_the_running_pipeline(scientist, run_restore, settings, mon
 
     def watch():
         try:
-            services.run_step(services.run, restore.pk, ACTOR)
+            services.run_restore_step(restore.pk, services.run, ACTOR)
         finally:
             connection.close()  # this thread's own connection
 
     watcher = threading.Thread(target=watch)
     watcher.start()
     started = wait_for(lambda: RestoreRequest.objects.filter(pk=restore.pk, pid__isnull=False).first())
-    wait_for(lambda: any("Executing command" in line for line in selectors.log_tail(started)))
+    wait_for(lambda: any("Creating new pipeline context" in line for line in selectors.log_tail(started)))
     services.cancel(started, Actor.of_user(scientist))
     assert started.state == "running"  # the watching task stops it
     watcher.join(timeout=60)
@@ -74,3 +75,23 @@ def test_scientists_cancel_only_their_own_restores(scientist, other_scientist, o
     assert services.may_cancel(Actor.of_user(other_scientist), theirs)
     assert services.may_cancel(Actor.of_user(operator), theirs)
     assert services.cancel(theirs, Actor.of_user(operator)).state == "cancelled"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("state", "step"),
+    [
+        ("checked", services.stage),
+        ("staged", services.prepare),
+        ("prepared", services.run),
+    ],
+)
+def test_cancel_from_every_step_before_the_run_and_the_step_task_stops(scientist, state, step):
+    restore = RestoreRequest.objects.create(mous_uid=X80E, requested_by=scientist)
+    for move in ("checked", "staged", "prepared")[: ("checked", "staged", "prepared").index(state) + 1]:
+        transition(restore, move, ACTOR)
+    services.cancel(restore, Actor.of_user(scientist))
+    assert restore.state == "cancelled"
+    services.run_restore_step(restore.pk, step, ACTOR)  # its task, still queued, does nothing
+    restore.refresh_from_db()
+    assert restore.state == "cancelled" and restore.run_file is None and not restore.staged_files.exists()

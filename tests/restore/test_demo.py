@@ -1,5 +1,6 @@
-"""`manage.py load_demo` for restores: the seed MOUS restored and an uncalibrated one stopped at
-Not restorable, through the services; loading again changes nothing."""
+"""`manage.py load_demo` for restores: the seed MOUS restored (its products fetched from the project's
+NGAS server over HTTP) and an uncalibrated one stopped at Not restorable, through the services;
+loading again changes nothing."""
 
 import io
 
@@ -18,6 +19,9 @@ def test_demo_restores_are_requested_once():
     load_demo(SYSTEM, written)
     states = dict(RestoreRequest.objects.values_list("mous_uid", "state"))
     assert states == {SEED_MOUS: "restored", UNCALIBRATED_MOUS: "not_restorable"}
-    assert f"restore of {SEED_MOUS}: Restored" in written.getvalue()
+    assert f"restore of {SEED_MOUS}: Restored (products from http://127.0.0.1:" in written.getvalue()
+    seed = RestoreRequest.objects.get(mous_uid=SEED_MOUS)
+    assert seed.product_store.startswith("http://") and seed.plan["route"] == "script"
+    assert {staged.checksum_variant for staged in seed.staged_files.filter(kind="product")} == {"crc32c"}
     load_demo(SYSTEM, io.StringIO())
     assert RestoreRequest.objects.count() == 2

@@ -20,16 +20,39 @@ def test_request_form_runs_a_restore_and_the_page_shows_it(client, scientist):
     assert response.status_code == 302 and response["Location"] == f"/restores/{restore.pk}/"
     page = client.get(f"/restores/{restore.pk}/").content.decode()
     assert "Can we restore?" in page and "pipeline calibration product" in page
+    assert "Route: restore script" in page and "fixsyscaltimes (line 6)" in page  # which route, why
+    assert '<code>fixsyscaltimes</code> <span class="argument">vis=uid___A002_Xcf92df_X3453.ms</span>' in page
     assert "uid://A002/Xce574d/Xa33e" in page and "SemiPass" in page  # sessions table
     assert "left out of the DataSet" in page  # warnings
-    assert "&lt;SciPipeRequest" in page and f"/restores/{restore.pk}/ppr.xml?download=1" in page
-    assert "Terminating procedure execution" in page  # the log
-    assert "working/uid___A002_Xcf92df_X3453.ms" in page  # outputs
+    assert "from recipes.almahelpers import fixsyscaltimes" in page  # the script that ran
+    assert f"/restores/{restore.pk}/script.py?download=1" in page
+    assert "Restoring calibration state" in page  # the log
+    assert "ms_listing.json" in page and f"/restores/{restore.pk}/outputs/" in page  # outputs
+    assert f"/restores/{restore.pk}/weblog/pipeline-" in page  # the weblog opens from the page
     assert 'class="timeline"' in page and "hx-trigger" not in page  # finished: no more polling
-    download = client.get(f"/restores/{restore.pk}/ppr.xml?download=1")
-    assert download["Content-Type"] == "application/xml" and "attachment" in download["Content-Disposition"]
+    assert "Restore again with the PPR route" not in page  # operators only
+    download = client.get(f"/restores/{restore.pk}/script.py?download=1")
+    assert (
+        download["Content-Type"].startswith("text/x-python")
+        and "attachment" in download["Content-Disposition"]
+    )
     listing = client.get("/restores/").content.decode()
     assert X80E in listing and "Restored" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_request_links_the_existing_restore_and_offers_to_restore_again(client, scientist):
+    client.force_login(scientist)
+    client.post("/restores/", {"mous_uid": X80E})
+    first = RestoreRequest.objects.get()
+    refused = client.post("/restores/", {"mous_uid": X80E})
+    page = refused.content.decode()
+    assert refused.status_code == 409 and f"already restored as #{first.pk}" in page
+    assert f'href="/restores/{first.pk}/"' in page and f"Restore {X80E} again" in page
+    assert RestoreRequest.objects.count() == 1
+    again = client.post("/restores/", {"mous_uid": X80E, "again": "true"})
+    second = RestoreRequest.objects.exclude(pk=first.pk).get()
+    assert again["Location"] == f"/restores/{second.pk}/"
 
 
 @pytest.mark.django_db

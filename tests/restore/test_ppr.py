@@ -9,8 +9,9 @@ from lxml import etree
 
 from restore import archive
 from restore.manifest import parse_manifest
-from restore.plan import PlanError, build_plan, format_plan, load_plan
+from restore.plan import PPR_ROUTE, SCRIPT_ROUTE, PlanError, build_plan, format_plan, load_plan, read_folder
 from restore.ppr import PPR_NSMAP, PprError, build_ppr, check_ppr, ppr_problems, read_ppr
+from restore.restorescript import TaskCall
 from restore.sessions import AquaExecBlock, OusStatus
 
 X80E = "uid://A001/X12a3/X80e"
@@ -121,8 +122,8 @@ def connection():
     connection.close()
 
 
-def demo_plan(connection, mous=X80E):
-    return load_plan(connection, mous, archive.DEMO_PRODUCTS_DIR)
+def demo_plan(connection, mous=X80E, **options):
+    return load_plan(connection, mous, read_folder(archive.DEMO_PRODUCTS_DIR), **options)
 
 
 def render(plan):
@@ -161,17 +162,42 @@ def test_seed_plan_warns_about_the_semipass_eb(connection):
     assert any(SEMIPASS_EB in warning and "SemiPass" in warning for warning in plan.warnings)
     table = format_plan(plan)
     assert "uid://A002/Xce574d/Xa33e  SemiPass  session_1  -          session_1    no" in table
+    assert "route: script (the delivered restore script calls fixsyscaltimes (line 6)" in table
+    assert "  fixsyscaltimes(vis='uid___A002_Xcf92df_X3453.ms')" in table
 
 
-def test_seed_procedure_follows_the_restore_script(connection):
-    request = read_ppr(render(demo_plan(connection)))
+def test_the_ppr_procedure_holds_the_script_pipeline_tasks_only(connection):
+    """executeppr opens and saves the context itself (h_init, h_save); fixsyscaltimes is no task."""
+    request = read_ppr(render(demo_plan(connection, force_ppr=True)))
     assert request.commands == [
         ("hifa_importdata", {"dbservice": "False", "bdfflags": "False", "ocorr_mode": "ca"}),
-        ("fixsyscaltimes", {"vis": "uid___A002_Xcf92df_X3453.ms"}),
-        ("h_save", {}),
-        ("h_init", {}),
         ("hifa_restoredata", {"ocorr_mode": "ca"}),
     ]
+
+
+def test_routes_of_the_seed_and_a_pipeline_only_script(connection):
+    plan = demo_plan(connection)
+    assert (plan.route, plan.forced_ppr, plan.left_out) == (SCRIPT_ROUTE, False, ())
+    assert [call.name for call in plan.script_calls][2] == "fixsyscaltimes"
+    forced = demo_plan(connection, force_ppr=True)
+    assert (forced.route, forced.forced_ppr) == (PPR_ROUTE, True)
+    assert any(
+        "PPR route forced by an operator: it leaves out fixsyscaltimes (line 6)" in w for w in forced.warnings
+    )
+    plain = demo_plan(connection, "uid://A001/X1465/X1a2c", force_ppr=True)
+    assert (plain.route, plain.forced_ppr) == (PPR_ROUTE, False)  # nothing to leave out
+    assert plain.route_reason == "the restore script calls pipeline tasks only"
+
+
+def test_a_ppr_is_never_built_with_anything_but_pipeline_tasks(connection):
+    plan = dataclasses.replace(
+        demo_plan(connection),
+        procedure=(TaskCall("hifa_importdata", {}, 1), TaskCall("fixsyscaltimes", {}, 2)),
+    )
+    with pytest.raises(
+        PprError, match="a PPR can name pipeline tasks only: fixsyscaltimes is not a pipeline task"
+    ):
+        render(plan)
 
 
 def test_ppr_has_the_seed_element_order_and_namespaces(connection):
@@ -242,7 +268,7 @@ def test_unknown_commands_and_empty_path_are_problems(connection):
         "jls_ous_restore_v1_myppr", ""
     )
     problems = ppr_problems(read_ppr(broken), demo_plan(connection).manifest)
-    assert "unknown command 'rm_rf'" in problems
+    assert any(problem.startswith("rm_rf is not a pipeline task") for problem in problems)
     assert "RelativePath is empty: the pipeline has no working or rawdata directory" in problems
 
 
@@ -260,7 +286,7 @@ def test_seed_x265f_restores_all_four_ebs(connection):
     plan = demo_plan(connection, "uid://A001/X1284/X265f")
     request = check_ppr(render(plan), plan.manifest)
     assert len(request.asdms) == 4
-    assert plan.script_differences == ()
+    assert plan.script_differences == () and plan.route == PPR_ROUTE
 
 
 def test_manifest_session_wins_and_numbering_stays_gap_free(connection):
@@ -286,11 +312,18 @@ def test_without_a_restore_script_the_default_procedure_is_used(connection):
 
 def test_archive_disagreements_are_warnings(connection):
     metadata = archive.fetch_mous_metadata(connection, X80E)
-    status = dataclasses.replace(metadata.ous_status, sessions=((SEMIPASS_EB, PASS_EB),))
-    aqua = (*metadata.aqua, AquaExecBlock("uid://A002/X1/X2", "1003", "Pass", "2018-08-01"))
+    status = dataclasses.replace(
+        metadata.ous_status,
+        sessions=((SEMIPASS_EB, PASS_EB),),
+        session_times=metadata.ous_status.session_times[:1],
+    )
+    aqua = (*metadata.aqua, AquaExecBlock("uid://A002/X1/X2", metadata.sched_block_uid, "Pass", None, None))
     changed = dataclasses.replace(metadata, ous_status=status, aqua=aqua, sb_status_uid="uid://A001/X1/X9")
     plan = build_plan(changed, demo_plan(connection).manifest, None)
-    assert "OUSStatus XML has 1 session(s), AQUA has 3" in plan.warnings
+    assert any(
+        warning.startswith(f"{PASS_EB} ran 2018-07-10") and "outside OUSStatus session_1" in warning
+        for warning in plan.warnings
+    )
     assert "uid://A002/X1/X2 has an AQUA_EXECBLOCK row but is in no OUSStatus session" in plan.warnings
     assert any(warning.startswith("SBStatus uid://A001/X1/X9 is not among") for warning in plan.warnings)
     assert any("the manifest in session_2; following the manifest" in warning for warning in plan.warnings)
@@ -307,7 +340,7 @@ def test_plan_refuses_what_cannot_be_restored(connection):
         )
     with pytest.raises(PlanError, match="manifest is for"):
         build_plan(metadata, dataclasses.replace(manifest, ous_name="uid___A001_X1_X2"), None)
-    with pytest.raises(PlanError, match="cannot carry"):
+    with pytest.raises(PlanError, match="cannot be carried over: line 2: import_everything is neither"):
         build_plan(metadata, manifest, "h_init()\nimport_everything(x=1)\nhifa_restoredata(vis=['a'])\n")
     with pytest.raises(PlanError, match="no import or restore task"):
         build_plan(metadata, manifest, "fixsyscaltimes(vis='a.ms')\n")

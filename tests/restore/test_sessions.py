@@ -1,5 +1,7 @@
 """Sessions from the OUSStatus XML, the AQUA cross-check, and the safe XML parser."""
 
+from datetime import datetime
+
 import pytest
 
 from restore import archive
@@ -7,11 +9,11 @@ from restore.manifest import parse_manifest
 from restore.ppr import read_ppr
 from restore.sessions import (
     AquaExecBlock,
+    OusStatusError,
     UnsafeXMLError,
     cross_check_sessions,
     parse_ous_status,
     parse_untrusted_xml,
-    sessions_from_aqua,
 )
 
 X80E = "uid://A001/X12a3/X80e"
@@ -69,32 +71,80 @@ def test_other_documents_are_refused():
         parse_ous_status("<OUSStatus/>")
 
 
-def aqua(eb, session, end, qa0="Pass"):
-    return AquaExecBlock(eb, session, qa0, end)
+SB = "uid://A001/X12a3/X804"
 
 
-def test_aqua_sessions_are_ordered_by_end_time():
-    rows = [aqua("B", "2", "2018-07-10"), aqua("A", "1", "2018-06-06"), aqua("C", "2", "2018-07-10")]
-    assert sessions_from_aqua(rows) == [("A",), ("B", "C")]
+def aqua(eb, start, end, qa0="Pass", sb=SB):
+    return AquaExecBlock(eb, sb, qa0, datetime.fromisoformat(start), datetime.fromisoformat(end))
+
+
+def seed_status():
+    return parse_ous_status(ous_status_xml(X80E))
+
+
+def test_session_times_are_read():
+    assert seed_status().session_times == (
+        ("2018-06-06 12:41:10.826", "2018-06-06 13:07:22.036"),
+        ("2018-07-10 10:34:32.962", "2018-07-10 11:00:46.858"),
+    )
 
 
 def test_agreeing_sources_give_no_warning():
-    rows = [aqua(SEMIPASS_EB, "1001", "2018-06-06", "SemiPass"), aqua(PASS_EB, "1002", "2018-07-10")]
-    assert cross_check_sessions([(SEMIPASS_EB,), (PASS_EB,)], rows) == []
+    rows = [
+        aqua(SEMIPASS_EB, "2018-06-06 12:45:00", "2018-06-06 13:00:00", "SemiPass"),
+        aqua(PASS_EB, "2018-07-10 10:40:00", "2018-07-10 10:59:00"),
+    ]
+    assert cross_check_sessions(seed_status(), rows, SB) == []
 
 
 def test_disagreements_are_returned_as_warnings():
-    rows = [aqua("A", "1", "2019-01-01"), aqua("B", "1", "2019-01-01"), aqua("D", "2", "2019-02-01")]
-    warnings = cross_check_sessions([("A",), ("B", "C")], rows)
-    assert "C is in the OUSStatus XML but has no AQUA_EXECBLOCK row" in warnings
-    assert "D has an AQUA_EXECBLOCK row but is in no OUSStatus session" in warnings
-    assert "session_1: OUSStatus XML has A, AQUA (by session end time) has A | B" in warnings
-    assert any(warning.startswith("session_2:") for warning in warnings)
+    rows = [
+        aqua(
+            SEMIPASS_EB, "2018-07-10 10:40:00", "2018-07-10 10:50:00", "SemiPass"
+        ),  # ran in session 2's time
+        aqua("uid://A002/X1/X2", "2018-07-10 10:50:00", "2018-07-10 10:55:00", sb="uid://A001/X9/X9"),
+    ]
+    warnings = cross_check_sessions(seed_status(), rows, SB)
+    assert f"{PASS_EB} is in the OUSStatus XML but has no AQUA_EXECBLOCK row" in warnings
+    assert "uid://A002/X1/X2 has an AQUA_EXECBLOCK row but is in no OUSStatus session" in warnings
+    assert (
+        f"{SEMIPASS_EB} ran 2018-07-10 10:40:00 to 10:50:00 (AQUA), outside OUSStatus session_1 "
+        "(2018-06-06 12:41:10 to 13:07:22)"
+    ) in warnings
 
 
-def test_session_count_mismatch_and_missing_session():
-    warnings = cross_check_sessions([("A", "B")], [aqua("A", "1", "x"), aqua("B", None, None)])
-    assert "B has no AQUA session" in warnings
+def test_an_eb_of_another_sb_and_sessions_out_of_order_are_warned_about():
+    status = seed_status()
+    reversed_status = status.__class__(**{**status.__dict__, "session_times": status.session_times[::-1]})
+    rows = [aqua(PASS_EB, "2018-07-10 10:40:00", "2018-07-10 10:59:00", sb="uid://A001/X9/X9")]
+    warnings = cross_check_sessions(reversed_status, rows, SB)
+    assert f"{PASS_EB} ran under SB uid://A001/X9/X9, not {SB}" in warnings
+    assert any("not in time order" in warning for warning in warnings)
+
+
+def test_an_empty_exec_block_id_is_a_clear_error():
+    document = ous_status_xml(X80E).replace(
+        "<val:ExecBlockId>uid://A002/Xcf92df/X3453</val:ExecBlockId>", "<val:ExecBlockId/>"
+    )
+    with pytest.raises(OusStatusError, match="session 2 has an empty ExecBlockId"):
+        parse_ous_status(document)
+
+
+def test_an_external_doctype_is_tolerated_only_where_asked_and_never_read():
+    document = (
+        b'<?xml version="1.0" ?>\n<!DOCTYPE NgamsStatus SYSTEM "http://127.0.0.1:9/ngamsStatus.dtd">\n'
+        b"<NgamsStatus><Status/></NgamsStatus>"
+    )
+    assert parse_untrusted_xml(document, external_doctype="NgamsStatus").tag == "NgamsStatus"
+    with pytest.raises(UnsafeXMLError, match="DTD"):
+        parse_untrusted_xml(document)
+    with pytest.raises(UnsafeXMLError, match="DTD"):
+        parse_untrusted_xml(
+            document.replace(b"NgamsStatus SYSTEM", b"Other SYSTEM"), external_doctype="NgamsStatus"
+        )
+    smuggled = document.replace(b'ngamsStatus.dtd">', b'ngamsStatus.dtd" [<!ENTITY e "x">]>')
+    with pytest.raises(UnsafeXMLError, match="DTD"):
+        parse_untrusted_xml(smuggled, external_doctype="NgamsStatus")
 
 
 @pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD])

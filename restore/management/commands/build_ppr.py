@@ -7,21 +7,26 @@ from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.files import OutputExists, atomic_output
 from restore import archive, conf
-from restore.plan import PlanError, format_plan, load_plan
+from restore.ngas import NgasError
+from restore.plan import SCRIPT_ROUTE, PlanError, format_plan, load_plan
 from restore.ppr import PprError, build_ppr, check_ppr
 from restore.productstore import ProductStore, StoreError
+from restore.restorescript import RestoreScriptError
+from restore.scriptgen import ScriptGenerationError, generate_script
 from restore.sessions import UnsafeXMLError
 
 
 class Command(BaseCommand):
     help = (
         "Query the archive for MOUS_UID, read its pipeline manifest and restore script, print the "
-        "sessions table and warnings, and write the validated PPR to --output."
+        "sessions table, the route and warnings, and write the validated PPR (pipeline tasks only) to "
+        "--output; --script writes the restore script the restore-script route would run."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("mous_uid", help="member OUS uid, e.g. uid://A001/X12a3/X80e")
         parser.add_argument("--output", required=True, help="where to write the PPR")
+        parser.add_argument("--script", help="where to write the generated restore script (script route)")
         parser.add_argument(
             "--root",
             default=getattr(settings, "RESTORE_ROOT", "") or "Undefined",
@@ -30,12 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--products",
             default=conf.product_store(),
-            help="product store: a folder of files by NGAS file id, or an NGAS-style URL "
-            "(default: RESTORE_PRODUCT_STORE, else the demo store)",
+            help="product store: an NGAS server's base URL, or a folder of files by NGAS file id "
+            "(default: RESTORE_PRODUCT_STORE, else the demo folder)",
         )
-        parser.add_argument("--force", action="store_true", help="replace an existing, different PPR")
+        parser.add_argument("--force", action="store_true", help="replace existing, different files")
 
-    def handle(self, mous_uid, output, root, products, force, **options):
+    def handle(self, mous_uid, output, script, root, products, force, **options):
         try:
             connection = archive.connect(conf.archive_url())
         except archive.ArchiveError as error:
@@ -46,11 +51,20 @@ class Command(BaseCommand):
             check_ppr(ppr, plan.manifest)
             with atomic_output(output, overwrite=force) as tmp:
                 tmp.write_bytes(ppr)
+            if script and plan.route == SCRIPT_ROUTE:
+                generated = generate_script(
+                    plan.script, plan.dataset, plan.ppr_session_of, source_name=plan.script_name
+                )
+                with atomic_output(script, overwrite=force) as tmp:
+                    tmp.write_text(generated.text)
         except (
             archive.ArchiveError,
             PlanError,
             PprError,
             StoreError,
+            NgasError,
+            RestoreScriptError,
+            ScriptGenerationError,
             UnsafeXMLError,
             OutputExists,
             OSError,
@@ -60,3 +74,6 @@ class Command(BaseCommand):
             connection.close()
         self.stdout.write(format_plan(plan))
         self.stdout.write(self.style.SUCCESS(f"PPR for {mous_uid} written to {output}"))
+        if plan.route == SCRIPT_ROUTE:
+            where = f"written to {script}" if script else "not written (give --script PATH)"
+            self.stdout.write(f"a restore runs the generated restore script instead: {where}")
