@@ -95,5 +95,11 @@ def after_migrate(sender, using="default", **kwargs) -> None:
         return
     install_history_guards(using)
     role = setting("L2PORTAL_DATABASE_APP_ROLE", "")
-    if role:
+    if role and role_exists(role, using):  # the first migrate runs before `database_roles` made it
         grant_app_role(role, using)
+
+
+def role_exists(role: str, using: str = "default") -> bool:
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        return cursor.fetchone() is not None
