@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from .portal import Periodic, PortalApp
+from .portal import Nav, Periodic, PortalApp
 from .roles import OPERATOR
 
 
@@ -8,14 +8,18 @@ class LedgerConfig(PortalApp):
     name = "l2portal.ledger"
     label = "ledger"
     verbose_name = "Ledger: history, products, provenance"
+    url_prefix = "registry/"
+    navigation = (Nav("Registry", "ledger:collections"),)
     api = "l2portal.ledger.api.urls"
     roles = (OPERATOR,)
     # Operators steer everything in the admin, including the FSSC's API token.
     permissions = {OPERATOR: ("ledger", "authtoken")}
     periodic = (
+        # Retention rules (and collections past their expiry): files go, rows and provenance stay.
         Periodic("purge-expired-collections", "l2portal.ledger.tasks.purge_expired", timedelta(hours=1)),
         Periodic("recover-lost-work", "l2portal.ledger.tasks.recover", timedelta(minutes=1)),
     )
+    demo = "l2portal.ledger.demo.load_demo"
 
     def ready(self):
         super().ready()
@@ -29,3 +33,11 @@ class LedgerConfig(PortalApp):
         current_app.conf.beat_schedule = beat_schedule()
         worker.connect()
         post_migrate.connect(database.after_migrate, sender=self, dispatch_uid="ledger-history-guards")
+        post_migrate.connect(seed_instruments, sender=self, dispatch_uid="ledger-seed-instruments")
+
+
+def seed_instruments(sender, using="default", **kwargs) -> None:
+    """post_migrate (also after a test flush): the instruments the domains ingest from."""
+    from .services import seed_instruments
+
+    seed_instruments(using)

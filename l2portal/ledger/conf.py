@@ -7,11 +7,20 @@ L2PORTAL_RESEND_AFTER_SECONDS     a sent task neither started nor in the broker 
                                   sent again (default 120)
 L2PORTAL_RELAY_SECONDS            how often worker and beat processes send work queued while the
                                   broker was down (default 10)
+L2PORTAL_SITE_ID                  this site's id, recorded on every collection, product, execution,
+                                  tag change and event it creates, so two sites' registries merge
+                                  without renumbering (lower-case letters, digits and '-'; default
+                                  "local": give every real site its own)
 """
 
+import re
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+
 from l2portal.appsettings import setting
+
+SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def heartbeat_seconds() -> float:
@@ -28,3 +37,12 @@ def resend_after() -> timedelta:
 
 def relay_seconds() -> float:
     return float(setting("L2PORTAL_RELAY_SECONDS", 10))
+
+
+def site_id() -> str:
+    site = str(setting("L2PORTAL_SITE_ID", "local"))
+    if not SITE_ID.fullmatch(site):
+        raise ImproperlyConfigured(
+            f"L2PORTAL_SITE_ID {site!r} is not a site id: use 1-32 lower-case letters, digits or '-'"
+        )
+    return site

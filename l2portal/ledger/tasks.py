@@ -36,7 +36,9 @@ def verify_product(product_id: int) -> bool:
 
 @shared_task(ignore_result=True)
 def purge_expired() -> dict:
-    return services.purge_expired(services.Actor.system("scheduled purge"))
+    """Every hour: the retention rules applied (ledger.services.purge_expired)."""
+    plan = services.purge_expired(services.Actor.system("scheduled purge"))
+    return {reason: len(paths) for reason, paths in plan.by_reason.items()}
 
 
 @shared_task(ignore_result=True)

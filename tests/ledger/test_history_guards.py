@@ -78,8 +78,8 @@ def test_the_portals_role_reads_and_appends_history_and_writes_rows(portal_role)
         cursor.execute("SELECT count(*) FROM ledger_ledgerevent")
         assert cursor.fetchone()[0] >= 1
         cursor.execute(
-            "INSERT INTO ledger_ledgerevent (at, kind, subject_id, actor, message, details) "
-            "VALUES (now(), 'note', '', 'portal', 'appended', '{}')"
+            "INSERT INTO ledger_ledgerevent (at, kind, subject_id, actor, message, details, site) "
+            "VALUES (now(), 'note', '', 'portal', 'appended', '{}', 'local')"
         )
         cursor.execute("UPDATE ledger_collection SET description = 'changed' WHERE name = 'P999'")
     portal_role.commit()

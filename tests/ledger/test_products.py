@@ -135,7 +135,7 @@ def test_a_step_that_fails_its_subject_is_a_failed_execution():
     assert execution.error == "checksum mismatch on frame 12"
 
 
-def test_export_is_deterministic_and_import_registers_as_is(data_root, tmp_path):
+def test_export_is_deterministic_and_named_by_its_content(data_root):
     run = services.get_run_collection("P310")
     for name in ("P310_a.txt", "P310_b.txt"):
         services.write_product(run, services.product_path(run, name), "notes", write_text(name))
@@ -144,26 +144,28 @@ def test_export_is_deterministic_and_import_registers_as_is(data_root, tmp_path)
     assert first.pk == second.pk and first.product_type == "export"
     document = json.loads((data_root / first.path).read_text())
     assert [p["path"] for p in document["products"]] == ["P310/P310_a.txt", "P310/P310_b.txt"]
-
-    Product.objects.exclude(pk=first.pk).delete()
-    imported = services.import_collection(document, SYSTEM)
-    assert sorted(p.path for p in imported) == ["P310/P310_a.txt", "P310/P310_b.txt"]
-    assert all(p.metadata["imported"] for p in imported)
+    assert document["version"] == "1.0.0" and document["selection"] == ["P310"]
+    services.write_product(run, services.product_path(run, "P310_c.txt"), "notes", write_text("c"))
+    assert services.export_collection(run).pk != first.pk  # a changed collection exports to a new file
 
 
 def test_import_with_a_wrong_checksum_registers_nothing(data_root):
     run = services.get_run_collection("P310")
-    product = services.write_product(run, services.product_path(run, "P310_a.txt"), "notes", write_text("a"))
+    services.write_product(run, services.product_path(run, "P310_a.txt"), "notes", write_text("a"))
     document = services.export_document(run)
-    product.delete()
+    for record in document["products"]:
+        record["uuid"] = "5d0c6a56-2a3b-4b7e-9a55-0e5b2c1f9a01"  # another product, same path
     (data_root / "P310/P310_a.txt").write_text("tampered")
-    with pytest.raises(services.ImportRefused, match="size or sha256 differs"):
+    with pytest.raises(services.ImportRefused, match="a present product here has that path") as refused:
         services.import_collection(document, SYSTEM)
-    assert not Product.objects.exists()
+    assert "its file differs" not in refused.value.message  # files are checked once records are
+    assert Product.objects.count() == 1
     assert LedgerEvent.objects.filter(kind="import_refused").exists()
 
 
-def test_purge_expired_deletes_files_and_keeps_rows(data_root):
+def test_purge_of_an_expired_collection_deletes_files_and_keeps_rows(
+    data_root, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -178,12 +180,15 @@ def test_purge_expired_deletes_files_and_keeps_rows(data_root):
     kept = services.write_product(
         keep, services.product_path(keep, "P310_keep.txt"), "notes", write_text("k")
     )
-    assert services.purge_expired(SYSTEM) == {"SCRATCH1": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        plan = services.purge_expired(SYSTEM)
+    assert plan.by_reason == {"collection expired": ["SCRATCH1/SCRATCH1_tmp.txt"]}
     product.refresh_from_db()
     assert product.status == Product.Status.PURGED and product.purged_at
+    assert product.purge_reason == "collection expired"
     assert not (data_root / product.path).exists()
     assert (data_root / kept.path).exists()
-    assert services.purge_expired(SYSTEM) == {}
+    assert services.purge_expired(SYSTEM).count == 0
 
 
 def test_chained_collection_resolves_to_its_runs_in_order():

@@ -1,6 +1,6 @@
 """The ledger's API routes (read through PortalApp.api)."""
 
-from . import views
+from . import registry, views
 
 
 def register(router) -> None:
@@ -8,3 +8,6 @@ def register(router) -> None:
     router.register("products", views.ProductViewSet)
     router.register("executions", views.ExecutionViewSet)
     router.register("events", views.LedgerEventViewSet)
+    router.register("instruments", registry.InstrumentViewSet)
+    router.register("tag-changes", registry.TagChangeViewSet)
+    router.register("registry", registry.RegistryViewSet, basename="registry")

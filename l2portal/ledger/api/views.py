@@ -1,15 +1,24 @@
-import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from .. import services
-from ..models import Collection, Execution, LedgerEvent, Product
+from ..downloads import AnyMediaRenderer, ranged_file_response
+from ..filtersets import ProductFilter, parse_data_id
+from ..models import Collection, CollectionChild, Execution, LedgerEvent, Product, TagMembership
+from ..selectors import MAX_DEPTH, graph_nodes, provenance_graph
+from . import examples
+from .schema import INVALID, ErrorSerializer, example
 from .serializers import (
+    ChainSerializer,
     CollectionSerializer,
     ExecutionSerializer,
+    GraphSerializer,
     LedgerEventSerializer,
     ProductSerializer,
     ProvenanceSerializer,
@@ -38,23 +47,52 @@ class TrackedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 class CollectionViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Collection.objects.prefetch_related("children")
+    """RUN, TAGGED and CHAINED collections, by name (a name may hold '/', as "FT2/current")."""
+
+    queryset = Collection.objects.prefetch_related(
+        Prefetch("child_links", queryset=CollectionChild.objects.select_related("child").order_by("position"))
+    ).order_by("name")
     serializer_class = CollectionSerializer
-    filterset_fields = ["kind", "name"]
+    filterset_fields = ["kind", "name", "site"]
     lookup_field = "name"
+    lookup_value_regex = r"[^?#]+?"
+
+    @extend_schema(
+        request=ChainSerializer,
+        responses=CollectionSerializer,
+        summary="Define a CHAINED collection's search path (operators); cycles are refused",
+        examples=[example("FT2/current", examples.CHAIN, request=True)],
+    )
+    @action(detail=False, methods=["post"])
+    def chain(self, request):
+        body = ChainSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        chain = services.set_chain(
+            body.validated_data["name"],
+            body.validated_data["children"],
+            services.Actor.of_user(request.user),
+            body.validated_data["description"],
+        )
+        return Response(CollectionSerializer(self.get_queryset().get(pk=chain.pk)).data)
 
 
-class ProductFilter(django_filters.FilterSet):
-    collection = django_filters.CharFilter(field_name="collection__name")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-
-    class Meta:
-        model = Product
-        fields = ["collection", "product_type", "status", "sha256", "since"]
+DEPTH = OpenApiParameter(
+    "depth",
+    {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH},
+    description=f"generations each way, 1 to {MAX_DEPTH} (default 5)",
+)
+DIRECTION = OpenApiParameter(
+    "direction",
+    str,
+    enum=["up", "down", "both"],
+    description="up: made from; down: made from it (default both)",
+)
 
 
 class ProductViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Product.objects.select_related("collection")
+    queryset = Product.objects.select_related(
+        "collection", "instrument", "replaces", "produced_by"
+    ).prefetch_related(Prefetch("memberships", queryset=TagMembership.objects.select_related("collection")))
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     ordering_fields = ["created_at", "path", "size"]
@@ -70,9 +108,99 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=ProductSerializer(many=True), summary="What was made from this input?")
     @action(detail=True, methods=["get"])
     def derived(self, request, pk=None):
-        products = services.derived_from(self.get_object()).select_related("collection")
-        page = self.paginate_queryset(products)
+        products = services.derived_from(self.get_object()).select_related("collection", "instrument")
+        page = self.paginate_queryset(products.prefetch_related("memberships__collection"))
         return self.get_paginated_response(ProductSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[DEPTH, DIRECTION],
+        responses={200: GraphSerializer, 400: INVALID},
+        summary="Provenance graph: the executions and products it was made from and made into",
+        examples=[example("FT2 of a run", examples.GRAPH)],
+    )
+    @action(detail=True, methods=["get"])
+    def graph(self, request, pk=None):
+        product = self.get_object()
+        try:
+            depth = int(request.query_params.get("depth", 5))
+        except ValueError:
+            depth = 0
+        direction = request.query_params.get("direction", "both")
+        if not 1 <= depth <= MAX_DEPTH or direction not in ("up", "down", "both"):
+            raise ValidationError(
+                {
+                    "detail": f"depth is 1 to {MAX_DEPTH}, direction one of up, down, both; "
+                    f"got depth={request.query_params.get('depth')!r}, direction={direction!r}"
+                }
+            )
+        graph = provenance_graph(product, depth, direction)
+        nodes, edges = graph_nodes(graph)
+        root = f"product:{product.uuid}"
+        body = {"root": root, "depth": depth, "direction": direction, "truncated": graph.truncated}
+        return Response(GraphSerializer({**body, "nodes": nodes, "edges": edges}).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "collection", str, required=True, description='a collection or chain, e.g. "FT2/current"'
+            ),
+            OpenApiParameter("product_type", str, required=True),
+            OpenApiParameter("instrument", str, required=True, description="short name, e.g. LAT"),
+            OpenApiParameter("data_id", str, required=True, description="e.g. run=545208791"),
+        ],
+        responses={
+            200: ProductSerializer,
+            400: INVALID,
+            404: OpenApiResponse(ErrorSerializer, description="no collection of the path holds one"),
+        },
+        summary="The product a search path finds first for a type and data id",
+    )
+    @action(detail=False, methods=["get"])
+    def lookup(self, request):
+        params = request.query_params
+        missing = [n for n in ("collection", "product_type", "instrument", "data_id") if not params.get(n)]
+        data_id = parse_data_id(params.get("data_id", ""))
+        if missing or data_id is None:
+            raise ValidationError(
+                {
+                    "detail": "give collection, product_type, instrument and data_id (key=value pairs); "
+                    f"missing {missing}"
+                }
+            )
+        found = services.find_product(
+            params["collection"], params["product_type"], params["instrument"], data_id
+        )
+        if found is None:
+            raise NotFound(
+                f"no collection searched by {params['collection']} holds {params['product_type']} "
+                f"of {data_id}"
+            )
+        return Response(ProductSerializer(self.get_queryset().get(pk=found.pk)).data)
+
+    @extend_schema(
+        responses={
+            (200, "*/*"): OpenApiTypes.BINARY,
+            (206, "*/*"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(ErrorSerializer, description="purged, or its file is missing"),
+            416: OpenApiResponse(description="the range is beyond the end of the file"),
+        },
+        summary="The product's file (a single HTTP range supported)",
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[AnyMediaRenderer])
+    def download(self, request, pk=None):
+        product = self.get_object()
+        path = services.absolute_path(product)
+        if product.status != Product.Status.PRESENT or not path.is_file():
+            raise Http404(
+                f"{product.path} is {'purged' if product.status == 'purged' else 'missing on disk'}"
+            )
+        return ranged_file_response(
+            path,
+            request.headers.get("Range", ""),
+            "application/octet-stream",
+            product.filename,
+            product.sha256,
+        )
 
 
 class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -83,11 +211,11 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         ),
     )
     serializer_class = ExecutionSerializer
-    filterset_fields = ["task_name", "status", "host", "task_id"]
+    filterset_fields = ["task_name", "status", "host", "task_id", "uuid", "site"]
     ordering_fields = ["started_at", "finished_at"]
 
 
 class LedgerEventViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = LedgerEvent.objects.select_related("subject_type")
     serializer_class = LedgerEventSerializer
-    filterset_fields = ["kind"]
+    filterset_fields = ["kind", "site"]

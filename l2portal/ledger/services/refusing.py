@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import NoReturn
+
+from django.db import transaction
 
 from ..models import LedgerEvent
 from ..refusals import NotPermitted, Refused
@@ -41,3 +45,15 @@ def require_role(actor: Actor, *roles: str, to: str, subject=None) -> None:
             actor,
             subject,
         )
+
+
+@contextlib.contextmanager
+def atomic_refusing(actor: Actor) -> Iterator[None]:
+    """A transaction whose refusals stay recorded: the event of a refusal raised inside rolls back
+    with the transaction, so it is recorded again once outside."""
+    try:
+        with transaction.atomic():
+            yield
+    except Refused as error:
+        record_refusal(error, actor)
+        raise
