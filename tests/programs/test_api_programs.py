@@ -13,6 +13,7 @@ from tests.programs.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
+JSON = "application/json"  # the API's bodies
 
 
 @pytest.mark.parametrize("url", ["/api/programs/", "/api/programs/?instrument=VISP&ordering=-priority"])
@@ -36,9 +37,9 @@ def test_api_actions_check_roles(preprocessed, scientist, operator, other_scient
     client.force_login(operator)
     assert client.post(f"{url}/claim/").status_code == 403
     client.force_login(scientist)
-    assert client.post(f"{url}/reassign/", {"username": "marie"}).status_code == 403
+    assert client.post(f"{url}/reassign/", {"username": "marie"}, content_type=JSON).status_code == 403
     assert client.post(f"{url}/publish/").status_code == 403
-    assert client.post(f"{url}/priority/", {"priority": 5}).status_code == 403
+    assert client.post(f"{url}/priority/", {"priority": 5}, content_type=JSON).status_code == 403
     response = client.post(f"{url}/claim/")
     assert response.status_code == 200 and response.json()["owner"] == "scientist"
     assert response.json()["state"] == "working"
@@ -46,8 +47,10 @@ def test_api_actions_check_roles(preprocessed, scientist, operator, other_scient
     assert client.post(f"{url}/claim/").status_code == 409
     assert client.post(f"{url}/release/").status_code == 403
     client.force_login(operator)
-    assert client.post(f"{url}/reassign/", {"username": "marie"}).json()["owner"] == "marie"
-    assert client.post(f"{url}/priority/", {"priority": 7}).json()["priority"] == 7
+    assert (
+        client.post(f"{url}/reassign/", {"username": "marie"}, content_type=JSON).json()["owner"] == "marie"
+    )
+    assert client.post(f"{url}/priority/", {"priority": 7}, content_type=JSON).json()["priority"] == 7
     assert client.post(f"{url}/publish/").status_code == 409
     history = client.get(f"{url}/history/")
     assert history.json()["results"][-1]["to_state"] == "working"
