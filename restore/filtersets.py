@@ -2,13 +2,18 @@
 
 import django_filters
 
+from l2portal.ledger.api.filters import BooleanFilter, IsoDateTimeFilter, PortalFilterSet
+
 from .models import RestoreRequest
 
 
-class RestoreRequestFilter(django_filters.FilterSet):
+class RestoreRequestFilter(PortalFilterSet):
     requested_by = django_filters.CharFilter(field_name="requested_by__username")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    restorable = BooleanFilter()
+    cancel_requested = BooleanFilter()
+    force_ppr = BooleanFilter()
 
     class Meta:
         model = RestoreRequest
-        fields = ["state", "mous_uid", "requested_by", "restorable", "cancel_requested", "since"]
+        fields = ["state", "mous_uid", "requested_by", "restorable", "cancel_requested", "force_ppr", "since"]

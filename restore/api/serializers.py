@@ -70,7 +70,7 @@ class StagedFileSerializer(serializers.ModelSerializer):
 class RestoreRequestSerializer(TrackedSerializer):
     """A restore request as listed."""
 
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta(TrackedSerializer.Meta):
         model = RestoreRequest

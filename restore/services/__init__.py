@@ -21,11 +21,12 @@ from .request import (
 )
 from .run import run, start_waiting
 from .stage import stage
-from .steps import fail, run_restore_step
+from .steps import STEP_ERRORS, fail, run_restore_step
 from .watch import send_watchers, watcher_lost
 
 __all__ = [
     "REQUESTER_ROLES",
+    "STEP_ERRORS",
     "RestoreDuplicate",
     "RestoreRefused",
     "cancel",

@@ -30,9 +30,9 @@ def parked(db, scientist):
 
 @pytest.mark.django_db
 def test_anonymous_gets_401_and_fssc_403(fssc):
-    assert APIClient().post("/api/restores/", {"mous_uid": X80E}).status_code == 401
+    assert APIClient().post("/api/restores/", {"mous_uid": X80E}, format="json").status_code == 401
     assert APIClient().get("/api/restores/").status_code == 401
-    response = client_for(fssc, token=True).post("/api/restores/", {"mous_uid": X80E})
+    response = client_for(fssc, token=True).post("/api/restores/", {"mous_uid": X80E}, format="json")
     assert response.status_code == 403
     assert not RestoreRequest.objects.exists()
     assert client_for(fssc, token=True).get("/api/restores/").status_code == 200

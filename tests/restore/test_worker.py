@@ -1,11 +1,12 @@
 """Restores through a real Celery worker (restore queue) on the test database and Redis."""
 
 import os
+import signal
 
 import pytest
 from rest_framework.test import APIClient
 
-from l2portal.ledger.models import Execution
+from l2portal.ledger.models import Execution, LedgerEvent
 from l2portal.ledger.services import Actor
 from restore import selectors, services
 from restore.models import RestoreRequest
@@ -33,7 +34,8 @@ def test_a_full_restore_through_a_real_worker(scientist, celery_worker_process):
     assert {execution.status for execution in executions} == {"succeeded"}
     assert {execution.subject_id for execution in executions} == {str(restore.pk)}
     assert restore.host and restore.exit_code == 0
-    assert any(line.startswith("Terminating procedure execution") for line in selectors.log_tail(restore))
+    assert any("Restoring calibration state" in line for line in selectors.log_tail(restore))
+    assert restore.output_products.filter(product_type="restore_weblog").exists()
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_cancel_stops_the_pipeline_run_by_the_worker(slow_pipeline, scientist, c
         lambda: RestoreRequest.objects.filter(pk=restore.pk, state="running", pid__isnull=False).first(),
         timeout=120,
     )
-    wait_for(lambda: any("Executing command" in line for line in selectors.log_tail(running)))
+    wait_for(lambda: any("Creating new pipeline context" in line for line in selectors.log_tail(running)))
     os.killpg(running.pid, 0)  # the pipeline's process group is alive
 
     client = APIClient()
@@ -82,3 +84,28 @@ def test_over_the_cap_a_restore_waits_and_tries_again(no_free_slot, scientist, c
     services.cancel(restore, Actor.of_user(scientist))
     wait_for(lambda: runs.count() >= 3, timeout=60)
     assert state_of(restore) == "cancelled"
+
+
+@pytest.fixture
+def pipeline_of_some_seconds(monkeypatch):
+    monkeypatch.setenv("STANDIN_CASA_SLEEP", "8")
+
+
+def test_a_pipeline_whose_watcher_is_killed_is_adopted_and_its_end_recorded(
+    pipeline_of_some_seconds, scientist, celery_worker_process
+):
+    restore = services.request_restore(X80E, Actor.of_user(scientist))
+    running = wait_for(
+        lambda: RestoreRequest.objects.filter(
+            pk=restore.pk, state="running", pid__isnull=False, watcher_pid__isnull=False
+        ).first(),
+        timeout=120,
+    )
+    os.kill(running.watcher_pid, signal.SIGKILL)  # the worker process running the run task dies
+    wait_for(lambda: state_of(restore) in {"restored", "error", "cancelled"}, timeout=120)
+    restore.refresh_from_db()
+    assert restore.state == "restored", restore.progress_note
+    assert restore.exit_code == 0 and restore.transitions.filter(to_state="running").count() == 1
+    adopted = LedgerEvent.objects.get(kind="restore_watcher_adopted", subject_id=str(restore.pk))
+    assert f"(process group {running.pid})" in adopted.message  # the same pipeline, not a new one
+    assert restore.output_products.filter(product_type="restore_weblog").count() == 2

@@ -5,15 +5,13 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from l2portal.files import OutputExists, atomic_output
+from l2portal.files import atomic_output
 from restore import archive, conf
-from restore.ngas import NgasError
-from restore.plan import SCRIPT_ROUTE, PlanError, format_plan, load_plan
-from restore.ppr import PprError, build_ppr, check_ppr
-from restore.productstore import ProductStore, StoreError
-from restore.restorescript import RestoreScriptError
-from restore.scriptgen import ScriptGenerationError, generate_script
-from restore.sessions import UnsafeXMLError
+from restore.plan import SCRIPT_ROUTE, format_plan, load_plan
+from restore.ppr import build_ppr, check_ppr
+from restore.productstore import ProductStore
+from restore.scriptgen import generate_script
+from restore.services import STEP_ERRORS
 
 
 class Command(BaseCommand):
@@ -57,18 +55,7 @@ class Command(BaseCommand):
                 )
                 with atomic_output(script, overwrite=force) as tmp:
                     tmp.write_text(generated.text)
-        except (
-            archive.ArchiveError,
-            PlanError,
-            PprError,
-            StoreError,
-            NgasError,
-            RestoreScriptError,
-            ScriptGenerationError,
-            UnsafeXMLError,
-            OutputExists,
-            OSError,
-        ) as error:
+        except STEP_ERRORS as error:  # OutputExists too: an OSError
             raise CommandError(str(error)) from error
         finally:
             connection.close()
