@@ -173,14 +173,40 @@ def _check_grid(report: _Report) -> None:
         )
 
 
+def _structure_problem(path: Path) -> str | None:
+    """What is wrong with the primary header's structure, read on its own: astropy, given a
+    negative axis length, computes the next HDU's place before this one and reads forever."""
+    with open(path, "rb") as handle:
+        header = fits.Header.fromfile(handle)
+    bitpix, naxis = header.get("BITPIX"), header.get("NAXIS")
+    if bitpix not in (8, 16, 32, 64, -32, -64) or not isinstance(naxis, int) or not 0 <= naxis <= 999:
+        return f"BITPIX {bitpix!r} and NAXIS {naxis!r} are not a FITS array's"
+    lengths = [header.get(f"NAXIS{axis}") for axis in range(1, naxis + 1)]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in lengths):
+        return f"axis lengths {lengths} must be whole numbers, none negative"
+    return None
+
+
 def _inspect(report: _Report, profile: bool, program_id: str | None) -> None:
-    try:
-        with warnings.catch_warnings():  # a truncated file is reported below, with its numbers
-            warnings.simplefilter("ignore", AstropyUserWarning)
-            hdus = fits.open(report.path, memmap=True, lazy_load_hdus=False)
-    except (OSError, ValueError, TypeError, IndexError) as error:
-        report.problem(f"not a readable FITS file ({error})")
-        return
+    with warnings.catch_warnings():  # a truncated file is reported with its numbers, not warned of
+        warnings.simplefilter("ignore", AstropyUserWarning)
+        try:
+            structure = _structure_problem(report.path)
+            if structure is not None:
+                report.problem(f"not a readable FITS file: {structure}")
+                return
+            hdus = fits.open(report.path, memmap=True)
+        except Exception as error:  # astropy raises many kinds on a file that is not FITS
+            report.problem(f"not a readable FITS file ({error})")
+            return
+        try:
+            _read(report, hdus, profile, program_id)
+        except Exception as error:  # whatever a malformed file makes astropy raise is the file's problem
+            report.problem(f"unreadable content ({type(error).__name__}: {error})")
+            report.shape = None
+
+
+def _read(report: _Report, hdus: fits.HDUList, profile: bool, program_id: str | None) -> None:
     with hdus:
         primary = hdus[0]
         report.header = primary.header
@@ -226,7 +252,9 @@ def _inspect(report: _Report, profile: bool, program_id: str | None) -> None:
 
 
 def _inspect_wavelength_extensions(report: _Report, hdus: fits.HDUList, n_wavelengths: int) -> bool:
-    if len(hdus) < 3:
+    try:
+        hdus[2]  # loaded as far as needed: a file with more HDUs is not read beyond them
+    except IndexError:
         report.problem(f"needs 2 extensions (wavelength offsets, line ids), has {len(hdus) - 1}")
         return False
     ok = True

@@ -156,3 +156,17 @@ def test_unreadable_and_missing_files_are_named(files, tmp_path):
     assert problems[0].startswith("fitted profiles file absent.fits: not a readable FITS file")
     assert problems[1].startswith("original profiles file per_ori.fits: not a readable FITS file")
     assert "inversion results rejected" in str(InversionFileError(problems))
+
+
+def test_malformed_headers_are_problems_not_crashes(files):
+    for path, card in (
+        (files.quantities, b"NAXIS1  =                   -5"),
+        (files.fit_profiles, b"BITPIX  = 'abc'"),
+    ):
+        raw = bytearray(path.read_bytes())
+        start = raw.find(card[:9])
+        raw[start : start + 30] = card.ljust(30)
+        path.write_bytes(bytes(raw))
+    problems = problems_of(files)
+    assert problems[0].startswith("inverted quantities file inv_res_mod.fits: not a readable FITS file")
+    assert problems[1].startswith("fitted profiles file inv_res_pre.fits: not a readable FITS file")
