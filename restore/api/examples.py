@@ -19,6 +19,7 @@ RESPONSE_EXAMPLE = example(
         "progress_total": 0,
         "progress_note": "",
         "cancel_requested": False,
+        "force_ppr": False,
     },
     status_code=201,
 )

@@ -24,7 +24,7 @@ def notify_requester(request: RestoreRequest) -> None:
         f"Your restore of {request.mous_uid} (request #{request.pk}) is now: {request.state_label}.\n\n"
         f"{reason}\n\n"
         + ("An operator can retry it from the step that failed.\n\n" if request.state == "error" else "")
-        + f"Details, the PPR, the log and the outputs: {page}\n"
+        + f"Details, what ran (PPR or restore script), the log and the outputs: {page}\n"
     )
     try:
         send_mail(
