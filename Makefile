@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 CELERY := $(VENV)/bin/celery
 HOST ?= 127.0.0.1
 PORT ?= 8000
+METADATA_PORT ?= 8765
 # The queues the apps declare (PortalApp.queues), read when a worker starts.
 QUEUES = $$($(PY) manage.py queues)
 
@@ -18,14 +19,19 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The portal with a Celery worker (and beat) beside it; without DATABASE_URL / CELERY_BROKER_URL on
-# SQLite and a broker folder under var/ (no server needed). Ctrl-C stops both.
+# SQLite and a broker folder under var/ (no server needed); without METADATA_STORE_URL with the
+# local demo metadata store (DKIST's GraphQL store stand-in) too. Ctrl-C stops them all.
 run: venv var/secret_key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)}" \
 	  DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}"; \
+	if [ -z "$$METADATA_STORE_URL" ]; then \
+	  $(PY) -m l2portal.programs.metadata_server --port $(METADATA_PORT) --demo & store=$$!; \
+	  export METADATA_STORE_URL=http://127.0.0.1:$(METADATA_PORT)/graphql; \
+	fi; \
 	$(CELERY) -A l2portal worker -B -s var/celerybeat-schedule -Q $(QUEUES) -l info --concurrency 2 & \
-	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	worker=$$!; trap 'kill $$worker $$store 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # A secret key of this installation for `make run` (production sets DJANGO_SECRET_KEY).
