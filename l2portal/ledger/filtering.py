@@ -3,6 +3,8 @@ are whole numbers the database can hold, booleans are true or false, times are r
 Every filter set of the portal derives from PortalFilterSet (automatic ones too, through
 PortalFilterBackend), and explicit integer filters use IntegerFilter."""
 
+from datetime import UTC
+
 from django import forms
 from django.db import models
 from django_filters import rest_framework as filters
@@ -55,7 +57,9 @@ class CheckedIsoDateTimeField(IsoDateTimeField):
 
     def to_python(self, value):
         try:
-            return super().to_python(value)
+            value = super().to_python(value)
+            # In UTC: PostgreSQL holds offsets up to 15:59 only, Python up to 23:59.
+            return value.astimezone(UTC) if value is not None and value.tzinfo else value
         except OverflowError as error:
             raise forms.ValidationError(f"not a time: {error}", code="invalid") from None
 
