@@ -42,3 +42,13 @@ def test_nul_in_a_path_or_query_is_a_400(operator_client, url):
 def test_malformed_json_is_a_400(operator_client):
     response = operator_client.post("/api/campaigns/", "{not json", content_type="application/json")
     assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("since", ["2026-01-01T00:00:00+17:29", "2026-01-01T00:00:00-23:59"])
+def test_a_time_with_an_offset_postgresql_cannot_hold_is_read_into_utc(operator_client, since):
+    assert operator_client.get("/api/products/", {"since": since}).status_code == 200
+
+
+@pytest.mark.parametrize("since", ["2026-01-01T00:00:00+99:00", "9999-12-31T23:59:59-23:00", "yesterday"])
+def test_a_time_no_calendar_holds_is_a_400(operator_client, since):
+    assert operator_client.get("/api/products/", {"since": since}).status_code == 400
