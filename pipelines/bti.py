@@ -3,34 +3,27 @@
 DATA_QUAL values: 1 good, 2 waiting review, 3 good with bad parts, 0 bad, negative special
 (-1 solar flare). A bin takes an interval's value when it overlaps the interval's [start, stop).
 
-Two ways of applying a set, each named for what it follows:
+A set is applied as the L1 processing's flagFT2 step applies it (public Fermi L1 processing code,
+``flagFT2.py``): intervals apply in their listed order, later ones overwriting earlier ones; each
+flags the 30-s bins it overlaps, then the 1-s bins overlapping the span of those 30-s bins, and the
+1-s span flagged must equal the 30-s span (else "1-second ranges did not correctly aggregate to
+30-second ranges"); an interval overlapping no bin is an error. The spans flagged are returned
+(flagFT2 records them as the interval's FT2 start and end).
 
-- ``flag_like_flagft2``: the L1 processing's flagFT2 step (public Fermi L1 processing code,
-  ``flagFT2.py``): intervals apply in their listed order, later ones overwriting earlier ones; each
-  flags the 30-s bins it overlaps, then the 1-s bins overlapping the span of those 30-s bins, and
-  the 1-s span flagged must equal the 30-s span (else "1-second ranges did not correctly aggregate
-  to 30-second ranges"); an interval overlapping no bin is an error. The spans flagged are returned
-  (flagFT2 records them as the interval's FT2 start and end).
-- ``apply_intervals`` / ``flag_run``: the portal's campaign rule, independent of the listing:
-  positive values ascending, then zero and negative values by increasing magnitude (1, 3, 0, -1, -7),
-  so the most severe flag wins.
-
-Flagging writes a new file; the input is never modified. The 1-s and 30-s files of a run are
-flagged together and must cover the same span.
+Flagging writes new files; the inputs are never modified. A run's 1-s and 30-s files are flagged
+together (``flag_run``), so that each interval's spans can be checked against each other.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from astropy.io import fits
 
 from pipelines.ft2 import EXTNAME
-
-SPAN_TOLERANCE = 1e-6  # s
 
 
 class BtiError(ValueError):
@@ -50,11 +43,6 @@ class BadTimeInterval:
             raise BtiError(f"DATA_QUAL value must be an integer, not {self.value!r}")
 
 
-def precedence(value: int) -> tuple[int, int]:
-    """Sort key giving the application order 1, 2, 3, ..., 0, -1, -2, ... (later overwrites)."""
-    return (0, value) if value > 0 else (1, -value)
-
-
 def intervals_from_document(document: list | dict) -> list[BadTimeInterval]:
     """Intervals of a BTI document: {"intervals": [{"start", "stop", "value"}, ...]} or the bare list."""
     items = document.get("intervals", []) if isinstance(document, dict) else document
@@ -67,23 +55,6 @@ def intervals_from_document(document: list | dict) -> list[BadTimeInterval]:
                 f"interval {number} ({item!r}) needs numbers start, stop and value: {error}"
             ) from None
     return intervals
-
-
-def apply_in_order(
-    start: np.ndarray, stop: np.ndarray, data_qual: np.ndarray, intervals: Iterable[BadTimeInterval]
-) -> np.ndarray:
-    """New DATA_QUAL array with the intervals applied in the order given, later ones overwriting."""
-    flagged = np.array(data_qual, copy=True)
-    for interval in intervals:
-        flagged[(start < interval.stop) & (stop > interval.start)] = interval.value
-    return flagged
-
-
-def apply_intervals(
-    start: np.ndarray, stop: np.ndarray, data_qual: np.ndarray, intervals: Iterable[BadTimeInterval]
-) -> np.ndarray:
-    """New DATA_QUAL array with the intervals applied in precedence order."""
-    return apply_in_order(start, stop, data_qual, sorted(intervals, key=lambda i: precedence(i.value)))
 
 
 @dataclass(frozen=True)
@@ -129,48 +100,6 @@ def flag_like_flagft2(
     return flagged_1s, flagged_30s, tuple(ranges)
 
 
-def span(path: str | os.PathLike) -> tuple[float, float]:
-    with fits.open(path) as hdul:
-        data = hdul[EXTNAME].data
-        return float(data["START"][0]), float(data["STOP"][-1])
-
-
-def flag_file(
-    intervals: Sequence[BadTimeInterval],
-    input_path: str | os.PathLike,
-    output_path: str | os.PathLike,
-    filename: str | None = None,
-) -> int:
-    """Write a flagged copy of ``input_path`` to ``output_path``; return the number of bins changed.
-
-    ``filename`` (the product's name, as ``output_path`` may be a temporary file) replaces FILENAME.
-    CHECKSUM and DATASUM are recomputed for the new content.
-    """
-    if os.path.abspath(input_path) == os.path.abspath(output_path):
-        raise BtiError("flagging writes a new file; input and output must differ")
-    # Read fully into memory (no memmap): the edit below must never reach the input file.
-    with fits.open(input_path, mode="readonly", memmap=False) as hdul:
-        table = hdul[EXTNAME]
-        before = np.array(table.data["DATA_QUAL"])
-        flagged = apply_intervals(table.data["START"], table.data["STOP"], before, intervals)
-        table.data["DATA_QUAL"] = flagged
-        if filename is not None:
-            for hdu in hdul:
-                hdu.header["FILENAME"] = filename
-        hdul.writeto(output_path, overwrite=True, checksum=True)
-    return int(np.count_nonzero(flagged != before))
-
-
-def require_same_span(one_second_path: str | os.PathLike, thirty_second_path: str | os.PathLike) -> None:
-    """Raise BtiError unless a run's 1-s and 30-s files cover the same time."""
-    span_1s, span_30s = span(one_second_path), span(thirty_second_path)
-    if not np.allclose(span_1s, span_30s, rtol=0, atol=SPAN_TOLERANCE):
-        raise BtiError(
-            f"1-s file covers {span_1s[0]:.6f}..{span_1s[1]:.6f} but 30-s file covers "
-            f"{span_30s[0]:.6f}..{span_30s[1]:.6f}; they must span the same run"
-        )
-
-
 @dataclass(frozen=True)
 class FlagJob:
     input_path: str | os.PathLike
@@ -178,12 +107,36 @@ class FlagJob:
     filename: str | None = None  # FILENAME of the flagged product, when output_path is a temp file
 
 
-def flag_run(
-    intervals: Sequence[BadTimeInterval], one_second: FlagJob, thirty_second: FlagJob
-) -> tuple[int, int]:
-    """Flag a run's 1-s and 30-s files; both must span the same time, else nothing is written."""
-    require_same_span(one_second.input_path, thirty_second.input_path)
-    return (
-        flag_file(intervals, one_second.input_path, one_second.output_path, one_second.filename),
-        flag_file(intervals, thirty_second.input_path, thirty_second.output_path, thirty_second.filename),
-    )
+@dataclass(frozen=True)
+class FlaggedRun:
+    changed: dict[str, int]  # bins whose DATA_QUAL changed, per file ("1s", "30s")
+    ranges: tuple[BadTimeInterval, ...]  # the FT2 span each interval flagged, in order
+
+
+def flag_run(intervals: Sequence[BadTimeInterval], one_second: FlagJob, thirty_second: FlagJob) -> FlaggedRun:
+    """Flag a run's 1-s and 30-s files as flagFT2 does, into new files (the inputs are never
+    modified; CHECKSUM and DATASUM are recomputed). Nothing is written when an interval fails."""
+    jobs = {"1s": one_second, "30s": thirty_second}
+    if any(os.path.abspath(j.input_path) == os.path.abspath(j.output_path) for j in jobs.values()):
+        raise BtiError("flagging writes a new file; input and output must differ")
+    # Read fully into memory (no memmap): the edit below must never reach the input files.
+    with (
+        fits.open(one_second.input_path, memmap=False) as one,
+        fits.open(thirty_second.input_path, memmap=False) as thirty,
+    ):
+        hduls = {"1s": one, "30s": thirty}
+        tables = {label: hdul[EXTNAME].data for label, hdul in hduls.items()}
+        bins = {
+            label: Bins(np.asarray(t["START"]), np.asarray(t["STOP"]), np.asarray(t["DATA_QUAL"]))
+            for label, t in tables.items()
+        }
+        flagged_1s, flagged_30s, ranges = flag_like_flagft2(intervals, bins["1s"], bins["30s"])
+        changed = {}
+        for label, flagged in (("1s", flagged_1s), ("30s", flagged_30s)):
+            changed[label] = int(np.count_nonzero(flagged != bins[label].data_qual))
+            tables[label]["DATA_QUAL"] = flagged
+            if jobs[label].filename is not None:
+                for hdu in hduls[label]:
+                    hdu.header["FILENAME"] = jobs[label].filename
+            hduls[label].writeto(jobs[label].output_path, overwrite=True, checksum=True)
+    return FlaggedRun(changed, ranges)

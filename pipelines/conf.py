@@ -11,6 +11,17 @@ PIPELINES_LAT_CONFIG         LAT_CONFIG written in every bin (default 1, nominal
 PIPELINES_PROC_VER           PROC_VER for a campaign whose name does not carry one (P310 -> 310;
                              default 310).
 PIPELINES_VELOCITY_TOLERANCE largest allowed velocity-check deviation, m/s (default 5).
+PIPELINES_FT2_DEFINITIONS    definition set a new campaign computes FT2 columns with (default
+                             "fermi-2019"; ``manage.py make_ft2 --definitions list`` names them).
+PIPELINES_FT2_CHAIN          CHAINED collection through which a run's current (previous) FT2 files
+                             are found (default "FT2/current"); register_ft2_inputs adds the
+                             production collections it registers to it, a completed switchover
+                             puts its campaign first.
+PIPELINES_LIVETIME_SOURCE    LIVETIME source of a new campaign's generated files when the request
+                             names none: "previous-ft2", "table", "command" or "none" (default:
+                             "command" when PIPELINES_LIVETIME_COMMAND is set, else "table").
+PIPELINES_LIVETIME_COMMAND   command writing a run's livetime table: ``{output}`` (required),
+                             ``{run}``, ``{start}``, ``{stop}`` are replaced (pipelines.livetime).
 
 Downlink processing (HalfPipe). Every folder is a setting, checked by `manage.py check --deploy`:
 PIPELINES_INCOMING_ROOT      where downlink folders arrive (read only; default DATA_ROOT/incoming).
@@ -41,7 +52,7 @@ from django.conf import settings
 
 from l2portal.appsettings import setting
 
-from .ft2 import DEFAULT_DATA_QUAL, DEFAULT_LAT_CONFIG
+from .ft2 import DEFAULT_DATA_QUAL, DEFAULT_DEFINITIONS, DEFAULT_LAT_CONFIG
 from .ft2qa import DEFAULT_VELOCITY_TOLERANCE
 
 
@@ -59,6 +70,22 @@ def data_qual() -> int:
 
 def lat_config() -> int:
     return int(setting("PIPELINES_LAT_CONFIG", DEFAULT_LAT_CONFIG))
+
+
+def ft2_definitions() -> str:
+    return str(setting("PIPELINES_FT2_DEFINITIONS", DEFAULT_DEFINITIONS))
+
+
+def ft2_chain() -> str:
+    return str(setting("PIPELINES_FT2_CHAIN", "FT2/current"))
+
+
+def livetime_command() -> str:
+    return str(setting("PIPELINES_LIVETIME_COMMAND", "") or "")
+
+
+def livetime_source() -> str:
+    return str(setting("PIPELINES_LIVETIME_SOURCE", "") or ("command" if livetime_command() else "table"))
 
 
 def velocity_tolerance() -> float:

@@ -62,7 +62,10 @@ def load_demo(actor, stdout) -> None:
     _downlinks(actor, stdout)
     # Registering a run's magic7 file registers the run.
     have_magic7 = set(Magic7Input.objects.values_list("data_run__run_id", flat=True))
-    services.generate_demo_magic7([r for r in DEMO_RUNS if r not in have_magic7], DEMO_SECONDS, actor)
+    services.generate_demo_magic7(
+        [r for r in DEMO_RUNS if r not in have_magic7], DEMO_SECONDS, actor, livetime=False
+    )
+    services.generate_demo_livetime(DEMO_RUNS, actor)  # registering it again changes nothing
     _bti_sets(actor)
     campaign = ReprocessingCampaign.objects.filter(name="P310").first()
     if campaign is None:
@@ -76,11 +79,14 @@ def load_demo(actor, stdout) -> None:
         result = services.start_campaign(campaign, actor)
         stdout.write(f"  campaign P310 started: {result['queued']} runs queued")
     if not Switchover.objects.filter(campaign=campaign).exists():
+        switch = timezone.localdate() + datetime.timedelta(days=14)
         services.propose_switchover(
             campaign,
-            timezone.localdate() + datetime.timedelta(days=14),
+            switch,
             actor,
             "FSSC serves the P310 FT2 files from this date",
+            l1_software="GlastRelease 20-10-04 (fitsGen with SC_VELOCITY)",
+            l1_from=datetime.datetime.combine(switch, datetime.time(), tzinfo=datetime.UTC),
         )
     collection = campaign.collection
     readme = ledger.product_path(collection, "docs", "P310_README.txt")

@@ -10,6 +10,7 @@ final TSTART/TSTOP, NAXIS2 and checksums rewritten once the rows are out.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import re
@@ -184,6 +185,16 @@ def met_to_isot(met: float) -> str:
     year, month, day, fraction = erfa.d2dtf("UTC", 3, *erfa.taiutc(*tai))
     hours, minutes, seconds, millis = fraction
     return f"{year:04d}-{month:02d}-{day:02d}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def utc_to_met(moment: dt.datetime) -> float:
+    """A UTC moment (aware, or naive meaning UTC) as MET, leap seconds counted."""
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
+    seconds = utc.second + utc.microsecond / 1e6
+    tt = erfa.taitt(
+        *erfa.utctai(*erfa.dtf2d("UTC", utc.year, utc.month, utc.day, utc.hour, utc.minute, seconds))
+    )
+    return ((tt[0] - 2400000.5 - MJDREF[0]) + (tt[1] - MJDREF[1])) * 86400.0
 
 
 def time_span(gti: np.ndarray, first_time: float | None, last_time: float | None) -> tuple[float, float]:

@@ -109,8 +109,6 @@ def met_to_time(met: np.ndarray | float, mjdref: tuple[int, float]) -> Time:
 
 
 def _bins(data: Magic7Data, start: float, stop: float, config: Ft2Config) -> ft2bins.OneSecondBins:
-    if float(config.bin_seconds) not in BIN_SIZES:
-        raise Ft2Error(f"bin size must be one of {BIN_SIZES} s, not {config.bin_seconds}")
     try:
         ft2science.describe(config.definitions)
         bins = ft2bins.one_second_bins(
@@ -150,36 +148,52 @@ def compute_ft2(
 
     ``template`` is accepted for callers that hold one; the columns do not depend on it.
     """
-    source = livetime
-    bins = _bins(data, start, stop, config)
-    one_start, one_stop = bins.start, bins.stop
-    orb_record = ft2state.last_orb_record(data, one_start)
-    mode, in_saa = data.orb_mode[orb_record], data.orb_in_saa[orb_record]
-    lat_config = np.full(len(one_start), config.lat_config)
-    data_qual = np.full(len(one_start), config.data_qual)
-    live = _livetime(source, one_start, one_stop)
+    if float(config.bin_seconds) not in BIN_SIZES:
+        raise Ft2Error(f"bin size must be one of {BIN_SIZES} s, not {config.bin_seconds}")
+    one_second = _one_second_product(data, start, stop, config, livetime)
     if float(config.bin_seconds) == ft2bins.THIRTY_SECONDS:
-        merged = ft2bins.merge_bins(one_start, one_stop, mode, lat_config, data_qual, live)
-        rows, stops, live = merged.first, merged.stop, merged.livetime
-    else:
-        rows, stops = np.arange(len(one_start)), one_stop
-    starts = one_start[rows]
+        return thirty_second_product(one_second)
+    return one_second
+
+
+def compute_ft2_pair(
+    data: Magic7Data,
+    start: float,
+    stop: float,
+    config: Ft2Config,
+    livetime: livetime_sources.LivetimeTable | None = None,
+) -> tuple[Ft2Product, Ft2Product]:
+    """A run's 1-s and 30-s tables, the 30-s one merged from the 1-s one (computed once)."""
+    one_second = _one_second_product(data, start, stop, config, livetime)
+    return one_second, thirty_second_product(one_second)
+
+
+def _one_second_product(
+    data: Magic7Data,
+    start: float,
+    stop: float,
+    config: Ft2Config,
+    source: livetime_sources.LivetimeTable | None,
+) -> Ft2Product:
+    bins = _bins(data, start, stop, config)
+    starts, stops = bins.start, bins.stop
+    orb_record = ft2state.last_orb_record(data, starts)
     position, velocity = ft2state.orbit_state(data, starts)
     quaternion = ft2state.attitude(data, starts)
     later = ft2state.position_one_second_later(data, starts, position, velocity, config.max_gap_seconds)
     derived = ft2science.derive(config.definitions, starts, stops, position, quaternion, later)
-    if rows[-1] == len(one_start) - 1 and len(one_start) > 1:
-        _pole_of_the_row_before(derived, data, one_start[-2], config.max_gap_seconds)
+    if len(starts) > 1:
+        _pole_of_the_row_before(derived, data, starts[-2], config.max_gap_seconds)
     columns = {
         "START": starts,
         "STOP": stops,
         "SC_POSITION": position,
         **derived,
-        "IN_SAA": in_saa[rows],
-        "LAT_MODE": mode[rows],
-        "LAT_CONFIG": lat_config[rows],
-        "DATA_QUAL": data_qual[rows],
-        "LIVETIME": live,
+        "IN_SAA": data.orb_in_saa[orb_record],
+        "LAT_MODE": data.orb_mode[orb_record],
+        "LAT_CONFIG": np.full(len(starts), config.lat_config),
+        "DATA_QUAL": np.full(len(starts), config.data_qual),
+        "LIVETIME": _livetime(source, starts, stops),
         "QSJ_1": quaternion[:, 0],
         "QSJ_2": quaternion[:, 1],
         "QSJ_3": quaternion[:, 2],
@@ -188,7 +202,7 @@ def compute_ft2(
     }
     metadata = {
         **ft2science.versions(config.definitions),
-        "bin_seconds": float(config.bin_seconds),
+        "bin_seconds": ft2bins.ONE_SECOND,
         "rows": len(starts),
         "livetime_source": source.source if source else livetime_sources.NONE,
         "livetime_input": source.reference if source else "",
@@ -197,6 +211,19 @@ def compute_ft2(
     }
     comments = [] if source else ["LIVETIME is 0 in every bin: no livetime source was given"]
     return Ft2Product(columns=columns, comments=comments, metadata=metadata, gaps=bins.gaps)
+
+
+def thirty_second_product(one_second: Ft2Product) -> Ft2Product:
+    """mergeFT2: each 30-s row takes every column of its first 1-s row, the STOP of its last and
+    the sum of their livetimes (every derived column is at START, so nothing is computed again)."""
+    one = one_second.columns
+    merged = ft2bins.merge_bins(
+        one["START"], one["STOP"], one["LAT_MODE"], one["LAT_CONFIG"], one["DATA_QUAL"], one["LIVETIME"]
+    )
+    columns = {name: values[merged.first] for name, values in one.items()}
+    columns["STOP"], columns["LIVETIME"] = merged.stop, merged.livetime
+    metadata = {**one_second.metadata, "bin_seconds": ft2bins.THIRTY_SECONDS, "rows": len(merged.first)}
+    return Ft2Product(columns, list(one_second.comments), metadata, one_second.gaps)
 
 
 def _pole_of_the_row_before(derived: dict, data: Magic7Data, before: float, max_gap: float) -> None:

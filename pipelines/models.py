@@ -9,6 +9,8 @@ from django.utils import timezone
 from l2portal.ledger.models import Collection, Product, Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
 
+from .ft2 import DEFAULT_DEFINITIONS
+
 # HalfPipe (seeds/003): a downlink's chunks are decoded in parallel; the last one to finish plans
 # one merge per run it touched; the downlink is done once each of those runs has its Level-1.
 DOWNLINK_MACHINE = StateMachine(
@@ -126,6 +128,7 @@ SWITCHOVER_MACHINE = StateMachine(
         ("operator_agreed", "Agreed by operator"),
         ("fssc_agreed", "Agreed by FSSC"),
         ("agreed", "Agreed by both"),
+        ("l1_switched", "L1 software switched"),
         ("done", "Done"),
         ("cancelled", "Cancelled"),
         ("error", "Error"),
@@ -135,7 +138,9 @@ SWITCHOVER_MACHINE = StateMachine(
         "proposed": ("operator_agreed", "fssc_agreed", "cancelled"),
         "operator_agreed": ("agreed", "cancelled"),
         "fssc_agreed": ("agreed", "cancelled"),
-        "agreed": ("done", "cancelled"),
+        # The L1 software switch agreed with the date is made, then the FSSC's switch completes it.
+        "agreed": ("l1_switched", "cancelled"),
+        "l1_switched": ("done", "cancelled"),
     },
     final=frozenset({"done", "cancelled"}),
 )
@@ -264,6 +269,16 @@ class MergeVersion(models.Model):
 class ReprocessingCampaign(Tracked):
     machine = CAMPAIGN_MACHINE
 
+    class Mode(models.TextChoices):
+        CARRY_FORWARD = "carry-forward", "Carry forward the previous version (generate where there is none)"
+        GENERATE = "generate", "Generate from magic7"
+
+    class LivetimeSource(models.TextChoices):
+        PREVIOUS_FT2 = "previous-ft2", "The previous FT2 version of the run"
+        TABLE = "table", "A livetime table registered for the run"
+        COMMAND = "command", "The configured livetime command"
+        NONE = "none", "None: LIVETIME 0, never released"
+
     name = models.CharField(max_length=32, unique=True, help_text="processing name, e.g. P310")
     collection = models.OneToOneField(Collection, on_delete=models.PROTECT, related_name="campaign")
     first_run = models.BigIntegerField(null=True, blank=True)
@@ -276,6 +291,20 @@ class ReprocessingCampaign(Tracked):
     proc_ver = models.PositiveIntegerField(default=310)
     current_pass = models.PositiveIntegerField(default=0, help_text="how many times it was started")
     started_at = models.DateTimeField(null=True, blank=True)
+    definitions = models.CharField(
+        max_length=32, default=DEFAULT_DEFINITIONS, help_text="FT2 definition set of the derived columns"
+    )
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.GENERATE)
+    livetime_source = models.CharField(
+        max_length=16,
+        choices=LivetimeSource.choices,
+        default=LivetimeSource.NONE,
+        help_text="where generated files take LIVETIME from (carried-forward files keep their own)",
+    )
+    backfills = models.PositiveIntegerField(default=0, help_text="backfill passes made")
+    backfilled_to = models.BigIntegerField(
+        null=True, blank=True, help_text="last run the latest backfill reached"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -339,6 +368,23 @@ class CampaignRun(Tracked):
     qa_passed = models.BooleanField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    mode = models.CharField(max_length=16, blank=True, help_text="carry-forward or generate, once generated")
+    previous_1s = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="the registered previous version (FT2/current) carried forward or compared with",
+    )  # fmt: skip
+    previous_30s = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provenance = models.JSONField(
+        default=dict, blank=True, help_text="definition set, IGRF, library versions, livetime source"
+    )
+    livetime_source = models.CharField(max_length=16, blank=True, help_text="LIVETSRC of its files")
+    comparison_details = models.JSONField(default=list, blank=True, help_text="differences by column and row")
+    joined_pass = models.PositiveIntegerField(
+        default=1, help_text="the pass it joined in (backfills: 2, ...)"
+    )
+    queued_pass = models.PositiveIntegerField(default=0, help_text="the pass it was last queued in")
 
     class Meta:
         ordering = ["campaign", "data_run__run_id"]
@@ -355,6 +401,27 @@ class CampaignRun(Tracked):
             for p in (self.ft2_1s_unflagged, self.ft2_30s_unflagged, self.ft2_1s, self.ft2_30s)
             if p is not None
         ]
+
+    @property
+    def without_livetime(self) -> bool:
+        return self.livetime_source == "none"
+
+
+class FsscHeldFile(models.Model):
+    """One run file the FSSC says it holds for a campaign (its latest list replaces the one before)."""
+
+    campaign = models.ForeignKey(ReprocessingCampaign, on_delete=models.PROTECT, related_name="fssc_files")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    listed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["campaign", "filename"]
+        verbose_name = "file held at the FSSC"
+        constraints = [models.UniqueConstraint(fields=["campaign", "filename"], name="fssc_file_once")]
+
+    def __str__(self):
+        return f"{self.filename} at the FSSC"
 
 
 class BtiSetImmutable(Exception):
@@ -444,6 +511,12 @@ class Switchover(Tracked):
     proposed_date = models.DateField()
     proposed_by = models.CharField(max_length=255)
     note = models.TextField(blank=True)
+    l1_software = models.CharField(
+        max_length=128, blank=True, help_text="ground software release L1 switches to, e.g. GR 20-10-04"
+    )
+    l1_from = models.DateTimeField(
+        null=True, blank=True, help_text="UTC from which L1 makes new files with it (the backfill ends here)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

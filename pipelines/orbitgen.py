@@ -10,6 +10,7 @@ line the parser must report.
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 from dataclasses import dataclass
 
@@ -213,3 +214,12 @@ def write_magic7(
     with opener(path, "wb") as handle:
         handle.write(payload)
     return injected
+
+
+def write_livetime_table(path: str | os.PathLike, start: float, stop: float, fraction: float = 0.9) -> None:
+    """A livetime table (pipelines.livetime's CSV layout) of 1-s rows over [start, stop), each live
+    for ``fraction`` of its length, as the LAT's own tools would write for a quiet run."""
+    edges = np.append(np.arange(float(start), float(stop), 1.0), float(stop))
+    rows = (f"{a!r},{b!r},{fraction * (b - a)!r}" for a, b in itertools.pairwise(edges.tolist()))
+    with open(path, "w") as handle:
+        handle.write("START,STOP,LIVETIME\n" + "\n".join(rows) + "\n")

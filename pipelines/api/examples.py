@@ -24,16 +24,28 @@ CAMPAIGN_EXAMPLE = {
     "lat_config": 1,
     "current_pass": 1,
     "started_at": "2026-11-21T12:00:00Z",
+    "definitions": "fermi-2019",
+    "mode": "carry-forward",
+    "livetime_source": "table",
+    "backfills": 0,
+    "backfilled_to": None,
     "runs_total": 14,
     "runs_done": 9,
     "runs_failed": 1,
+    "runs_without_livetime": 0,
     "state": "running",
     "state_label": "Running",
     "state_changed_at": "2026-11-21T12:00:00Z",
     "created_at": "2026-11-21T11:58:00Z",
 }
 CAMPAIGN_BY_RANGE = {"name": "P310", "first_run": RUN, "last_run": 546407418}
-CAMPAIGN_BY_LIST = {"name": "P311", "run_ids": [RUN, 545294791]}
+CAMPAIGN_BY_LIST = {
+    "name": "P311",
+    "run_ids": [RUN, 545294791],
+    "definitions": "fermi-2019",
+    "mode": "generate",
+    "livetime_source": "command",
+}
 CAMPAIGN_CREATED = CAMPAIGN_EXAMPLE | {"state": "defined", "current_pass": 0}
 CAMPAIGN_REFUSED = {
     "code": "campaign_refused",
@@ -41,6 +53,30 @@ CAMPAIGN_REFUSED = {
     "details": {"name": "P311"},
 }
 START_RESULT_EXAMPLE = {"pass_number": 2, "queued": 1, "retried": 1, "skipped": 12}
+BACKFILL_REQUEST = {"last_run": 546407418}
+BACKFILL_RESULT = {"pass_number": 2, "queued": 3, "retried": 0, "skipped": 0, "added": 3}
+BACKFILL_REFUSED = {
+    "code": "campaign_refused",
+    "message": f"backfill of P310 to run {RUN} refused: the campaign already reaches run 546407418; "
+    "give a later run",
+    "details": {"last_run": 546407418},
+}
+NO_LIVETIME = {
+    "code": "no_livetime_source",
+    "message": f"campaign P310 cannot be released: 1 runs have FT2 files made without a livetime source "
+    f"(LIVETIME 0): r0{RUN}; make its files again with a livetime source: register the run's livetime "
+    "table (manage.py register_ft2_inputs) or set PIPELINES_LIVETIME_COMMAND, and process it in a "
+    "campaign whose livetime source is table, command or previous-ft2",
+    "details": {"runs": [f"r0{RUN}"]},
+}
+FSSC_FILE_LIST = {"files": [{"filename": FT2_1S, "sha256": SHA}]}
+FSSC_FILE_LIST_RESULT = {"listed": 1, "missing": 27, "unknown": 0, "disagreeing": 0}
+FSSC_DIFFERENCES = {
+    "reported": True,
+    "missing": {"count": 1, "files": [f"gll_pt_p310_r0{RUN}_v001.fit"]},
+    "unknown": {"count": 1, "files": ["gll_pt1s_p310_r0545294791_v009.fit"]},
+    "disagreeing": {"count": 1, "files": [{"filename": FT2_1S, "fssc": "00ff" + SHA[4:], "ours": SHA}]},
+}
 RELEASED_EXAMPLE = {
     "id": 7,
     "from_state": "validated",
@@ -90,7 +126,38 @@ CAMPAIGN_RUN_EXAMPLE = {
     "velocity_passed": True,
     "fitsverify": "ok",
     "comparison": "same",
-    "comparison_summary": "1s vs P300: no column other than the allowed ones changed",
+    "comparison_summary": f"1s vs the registered previous version (gll_pt1s_p202_r0{RUN}_v001.fit): "
+    "no column other than the allowed ones changed",
+    "comparison_details": [
+        {
+            "file": "1s",
+            "against": f"gll_pt1s_p202_r0{RUN}_v001.fit",
+            "same": True,
+            "rows_new": 5700,
+            "rows_previous": 5700,
+            "columns": [],
+            "changed_without_rows": [],
+            "missing": [],
+            "added": [],
+        }
+    ],
+    "mode": "carry-forward",
+    "previous_1s": _ref(5, f"P202/gll_pt1s_p202_r0{RUN}_v001.fit", "ft2_1s"),
+    "previous_30s": _ref(6, f"P202/gll_pt_p202_r0{RUN}_v001.fit", "ft2_30s"),
+    "provenance": {
+        "mode": "carry-forward",
+        "definitions": "kept from the previous version",
+        "igrf": "kept from the previous version",
+        "numpy": "2.3.1",
+        "astropy": "7.1.0",
+        "pyerfa": "2.0.1.5",
+        "erfa": "2.0.1",
+        "iers": "0.2025.6.30.0.39.40",
+        "livetime_source": "previous-ft2",
+        "livetime_input": f"gll_pt1s_p202_r0{RUN}_v001.fit",
+    },
+    "livetime_source": "previous-ft2",
+    "joined_pass": 1,
     "qa_passed": True,
     "started_at": "2026-11-21T12:00:01Z",
     "finished_at": "2026-11-21T12:00:04Z",
@@ -154,12 +221,41 @@ SWITCHOVER_EXAMPLE = {
     "proposed_date": "2026-12-01",
     "proposed_by": "operator",
     "note": "FSSC switches the public FT2 files to P310",
+    "l1_software": "GlastRelease 20-10-04",
+    "l1_from": "2026-12-01T00:00:00Z",
     "state": "operator_agreed",
     "state_label": "Agreed by operator",
     "state_changed_at": "2026-11-21T12:00:00Z",
     "created_at": "2026-11-21T11:00:00Z",
 }
-SWITCHOVER_PROPOSAL = {"campaign": "P310", "proposed_date": "2026-12-01", "note": ""}
+SWITCHOVER_PROPOSAL = {
+    "campaign": "P310",
+    "proposed_date": "2026-12-01",
+    "note": "",
+    "l1_software": "GlastRelease 20-10-04",
+    "l1_from": "2026-12-01T00:00:00Z",
+}
+SWITCHOVER_CONDITIONS = [
+    {"name": "campaign validated", "met": True, "detail": "campaign P310 is Validated"},
+    {
+        "name": "L1 software switched",
+        "met": False,
+        "detail": "L1 switches to GlastRelease 20-10-04 from 2026-12-01 00:00:00+00:00: not made yet "
+        "(record it once agreed)",
+    },
+    {
+        "name": "backfill done",
+        "met": True,
+        "detail": "backfill reached run 546407418: every run before the L1 switch is in",
+    },
+    {"name": "every run ingested at the FSSC", "met": False, "detail": f"1 runs not ingested yet: r0{RUN}"},
+]
+SWITCHOVER_NOT_READY = {
+    "code": "switchover_not_ready",
+    "message": "the switchover to P310 on 2026-12-01 cannot be completed: L1 software switched: ...; "
+    f"every run ingested at the FSSC: 1 runs not ingested yet: r0{RUN}",
+    "details": {"missing": ["L1 software switched", "every run ingested at the FSSC"]},
+}
 
 # --- downlinks and data runs ------------------------------------------------------------------
 

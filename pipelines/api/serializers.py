@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
 
+from .. import ft2science
 from ..models import BtiSet, CampaignRun, FsscDelivery, ReprocessingCampaign, Switchover
 
 # --- campaigns --------------------------------------------------------------------------------
@@ -14,6 +15,9 @@ class ReprocessingCampaignSerializer(TrackedSerializer):
     runs_total = serializers.IntegerField(read_only=True)
     runs_done = serializers.IntegerField(read_only=True)
     runs_failed = serializers.IntegerField(read_only=True)
+    runs_without_livetime = serializers.IntegerField(
+        read_only=True, help_text="runs whose files have no livetime source: the campaign cannot be released"
+    )
 
     class Meta(TrackedSerializer.Meta):
         model = ReprocessingCampaign
@@ -29,9 +33,15 @@ class ReprocessingCampaignSerializer(TrackedSerializer):
             "lat_config",
             "current_pass",
             "started_at",
+            "definitions",
+            "mode",
+            "livetime_source",
+            "backfills",
+            "backfilled_to",
             "runs_total",
             "runs_done",
             "runs_failed",
+            "runs_without_livetime",
             "state",
             "state_label",
             "state_changed_at",
@@ -50,6 +60,74 @@ class CampaignCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     lat_config = serializers.IntegerField(required=False, help_text="LAT_CONFIG (default from settings)")
     data_qual = serializers.IntegerField(required=False, help_text="DATA_QUAL before BTIs (default 2)")
+    definitions = serializers.ChoiceField(
+        choices=ft2science.available(), required=False, help_text="FT2 definition set (default from settings)"
+    )
+    mode = serializers.ChoiceField(
+        choices=ReprocessingCampaign.Mode.choices,
+        required=False,
+        help_text="default: carry-forward where runs have a previous FT2 registered, else generate",
+    )
+    livetime_source = serializers.ChoiceField(
+        choices=ReprocessingCampaign.LivetimeSource.choices,
+        required=False,
+        help_text="where generated files take LIVETIME from (default from settings)",
+    )
+
+
+class BackfillSerializer(serializers.Serializer):
+    last_run = serializers.IntegerField(
+        min_value=0,
+        max_value=2**62,
+        help_text="the run (MET) the backfill reaches, after the campaign's last",
+    )
+
+
+class BackfillResultSerializer(serializers.Serializer):
+    pass_number = serializers.IntegerField(source="pass")
+    queued = serializers.IntegerField()
+    retried = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    added = serializers.IntegerField(help_text="runs that joined the campaign")
+
+
+class HeldFileSerializer(serializers.Serializer):
+    filename = serializers.RegexField(r"^[A-Za-z0-9_.+-]{1,255}$", help_text="a run file's name")
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$")
+
+
+class FsscFileListSerializer(serializers.Serializer):
+    files = HeldFileSerializer(many=True, help_text="every run file of the campaign the FSSC holds")
+
+
+class FsscFileListResultSerializer(serializers.Serializer):
+    listed = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="files of ours the FSSC does not hold")
+    unknown = serializers.IntegerField(help_text="files the FSSC holds that we did not make")
+    disagreeing = serializers.IntegerField(help_text="files both hold with different sha256")
+
+
+class NamedFilesSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    files = serializers.ListField(child=serializers.CharField(), help_text="the first ones")
+
+
+class DisagreementSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    fssc = serializers.CharField(help_text="sha256 the FSSC listed")
+    ours = serializers.CharField(help_text="sha256 registered here")
+
+
+class DisagreementsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    files = DisagreementSerializer(many=True)
+
+
+class FsscDifferencesSerializer(serializers.Serializer):
+    reported = serializers.BooleanField(help_text="whether the FSSC has sent a list")
+    missing = NamedFilesSerializer(help_text="files of ours the FSSC does not hold")
+    unknown = NamedFilesSerializer(help_text="files the FSSC holds that we did not make")
+    disagreeing = DisagreementsSerializer(help_text="files both hold with different sha256")
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -79,6 +157,8 @@ class CampaignRunSerializer(TrackedSerializer):
     ft2_1s = ProductRefSerializer(read_only=True)
     ft2_30s = ProductRefSerializer(read_only=True)
     bti_version = serializers.IntegerField(source="bti_set.version", read_only=True, allow_null=True)
+    previous_1s = ProductRefSerializer(read_only=True, allow_null=True)
+    previous_30s = ProductRefSerializer(read_only=True, allow_null=True)
 
     class Meta(TrackedSerializer.Meta):
         model = CampaignRun
@@ -102,6 +182,13 @@ class CampaignRunSerializer(TrackedSerializer):
             "fitsverify",
             "comparison",
             "comparison_summary",
+            "comparison_details",
+            "mode",
+            "previous_1s",
+            "previous_30s",
+            "provenance",
+            "livetime_source",
+            "joined_pass",
             "qa_passed",
             "started_at",
             "finished_at",
@@ -216,12 +303,24 @@ class SwitchoverSerializer(TrackedSerializer):
             "proposed_date",
             "proposed_by",
             "note",
+            "l1_software",
+            "l1_from",
             "state",
             "state_label",
             "state_changed_at",
             "created_at",
         ]
         read_only_fields = ["proposed_by", "state", "state_changed_at", "created_at"]
+        extra_kwargs = {
+            "l1_software": {"required": True, "allow_blank": False},
+            "l1_from": {"required": True, "allow_null": False},
+        }
+
+
+class ConditionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    met = serializers.BooleanField()
+    detail = serializers.CharField(help_text="what holds, or what is missing")
 
 
 class NoteSerializer(serializers.Serializer):

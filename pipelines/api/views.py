@@ -24,10 +24,16 @@ from ..filtersets import BtiSetFilter, CampaignRunFilter, FsscProductFilter
 from ..models import CampaignRun, FsscDelivery, Switchover
 from . import examples as ex
 from .serializers import (
+    BackfillResultSerializer,
+    BackfillSerializer,
     BtiSetSerializer,
     BtiSubmitSerializer,
     CampaignCreateSerializer,
     CampaignRunSerializer,
+    ConditionSerializer,
+    FsscDifferencesSerializer,
+    FsscFileListResultSerializer,
+    FsscFileListSerializer,
     FsscProductSerializer,
     MissingSerializer,
     NoteSerializer,
@@ -88,14 +94,70 @@ class ReprocessingCampaignViewSet(mixins.CreateModelMixin, TrackedViewSet):
 
     @extend_schema(
         request=None,
-        responses={200: TransitionSerializer},
-        summary="Release a validated campaign (operators)",
+        responses={
+            200: TransitionSerializer,
+            409: refusal_response(
+                409, "Refused: not validated, or runs have files without a livetime source", ex.NO_LIVETIME
+            ),
+        },
+        summary="Release a validated campaign (operators); never with runs lacking livetime",
         examples=[example("Released", ex.RELEASED_EXAMPLE)],
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         row = services.release_campaign(self.get_object(), Actor.of_user(request.user))
         return Response(TransitionSerializer(row).data)
+
+    @extend_schema(
+        request=BackfillSerializer,
+        responses={
+            202: BackfillResultSerializer,
+            400: refusal_response(
+                400, "Refused: the run is not after the campaign's last", ex.BACKFILL_REFUSED
+            ),
+        },
+        summary="Backfill: the runs registered up to a later run join the campaign as a new pass (operators)",
+        examples=[
+            example("Backfill", ex.BACKFILL_REQUEST, request=True),
+            example("Added", ex.BACKFILL_RESULT, status_code=202),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def backfill(self, request, pk=None):
+        form = BackfillSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        result = services.backfill_campaign(
+            self.get_object(), form.validated_data["last_run"], Actor.of_user(request.user)
+        )
+        return Response(BackfillResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=FsscFileListSerializer,
+        responses={200: FsscFileListResultSerializer},
+        summary="The FSSC's list of the run files it holds for this campaign; replaces its previous list "
+        "(FSSC, operators)",
+        examples=[
+            example("Files held", ex.FSSC_FILE_LIST, request=True),
+            example("Compared", ex.FSSC_FILE_LIST_RESULT),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="fssc-files")
+    def fssc_files(self, request, pk=None):
+        form = FsscFileListSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        result = services.record_fssc_files(
+            self.get_object(), form.validated_data["files"], Actor.of_user(request.user)
+        )
+        return Response(FsscFileListResultSerializer(result).data)
+
+    @extend_schema(
+        responses=FsscDifferencesSerializer,
+        summary="The FSSC's list against our files: missing there, unknown to us, other checksums",
+        examples=[example("Differences", ex.FSSC_DIFFERENCES)],
+    )
+    @action(detail=True, methods=["get"], url_path="fssc-differences")
+    def fssc_differences(self, request, pk=None):
+        return Response(FsscDifferencesSerializer(selectors.fssc_differences(self.get_object())).data)
 
     @extend_schema(
         responses=ProgressSerializer,
@@ -129,6 +191,8 @@ class CampaignRunViewSet(TrackedViewSet):
     queryset = CampaignRun.objects.select_related(
         "campaign",
         "data_run",
+        "previous_1s",
+        "previous_30s",
         "magic7",
         "ft2_1s_unflagged",
         "ft2_30s_unflagged",
@@ -138,6 +202,21 @@ class CampaignRunViewSet(TrackedViewSet):
     )
     serializer_class = CampaignRunSerializer
     filterset_class = CampaignRunFilter
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: FsscProductSerializer(many=True),
+            409: refusal_response(
+                409, "Refused: not ready, or its files have no livetime source", ex.NO_LIVETIME
+            ),
+        },
+        summary="Offer a ready run's files to the FSSC (operators); never without livetime",
+    )
+    @action(detail=True, methods=["post"])
+    def offer(self, request, pk=None):
+        deliveries = services.offer_run_to_fssc(self.get_object(), Actor.of_user(request.user))
+        return Response(FsscProductSerializer(deliveries, many=True, context={"request": request}).data)
 
 
 # --- BTI sets ---------------------------------------------------------------------------------
@@ -279,6 +358,8 @@ class SwitchoverViewSet(mixins.CreateModelMixin, TrackedViewSet):
             form.validated_data["proposed_date"],
             Actor.of_user(request.user),
             form.validated_data.get("note", ""),
+            l1_software=form.validated_data["l1_software"],
+            l1_from=form.validated_data["l1_from"],
         )
         return Response(self.get_serializer(switchover).data, status=201)
 
@@ -310,7 +391,40 @@ class SwitchoverViewSet(mixins.CreateModelMixin, TrackedViewSet):
     @extend_schema(
         request=NoteSerializer,
         responses={200: SwitchoverSerializer},
-        summary="The switch is made (operators); a validated campaign is released",
+        summary="The L1 software switch was made as agreed (operators)",
+        examples=[
+            example(
+                "L1 switched",
+                ex.SWITCHOVER_EXAMPLE | {"state": "l1_switched", "state_label": "L1 software switched"},
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="l1-switch")
+    def l1_switch(self, request, pk=None):
+        return self._step(request, services.record_l1_switch, note=self._note(request))
+
+    @extend_schema(
+        responses=ConditionSerializer(many=True),
+        summary="What completing the switchover waits for, each condition met or not",
+        examples=[example("Conditions", ex.SWITCHOVER_CONDITIONS)],
+    )
+    @action(detail=True, methods=["get"])
+    def conditions(self, request, pk=None):
+        return Response(
+            ConditionSerializer(selectors.switchover_conditions(self.get_object()), many=True).data
+        )
+
+    @extend_schema(
+        request=NoteSerializer,
+        responses={
+            200: SwitchoverSerializer,
+            409: refusal_response(
+                409,
+                "Refused: each condition not met is named (validated, L1 switched, backfill, ingested)",
+                ex.SWITCHOVER_NOT_READY,
+            ),
+        },
+        summary="The switch is made (operators): the campaign is released and becomes FT2/current",
         examples=[
             example("Note", {"note": "FSSC serves P310 since 09:00 UTC"}, request=True),
             example("Done", ex.SWITCHOVER_EXAMPLE | {"state": "done", "state_label": "Done"}),

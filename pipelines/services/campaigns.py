@@ -1,5 +1,6 @@
-"""Reprocessing campaigns: define one over a range or list of data runs, start (or re-run) a
-pass with one task per run not yet complete, finish the pass when every run has, release."""
+"""Reprocessing campaigns: define one over the runs registered in a MET range (or a list of runs),
+with its definition set, mode and livetime source; start (or re-run) a pass with one task per run
+not yet complete, finish the pass when every run has, release (never with runs lacking livetime)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
 
-from .. import conf
+from .. import conf, ft2science
 from ..models import CampaignRun, DataRun, ReprocessingCampaign
 from ..selectors import RUN_DONE_STATES, campaign_progress, outputs_complete, runs_with_outputs
+from ..selectors.ft2_inputs import discoverable_runs, runs_with_previous_ft2
+from .fssc_offers import no_livetime
 
 PROCESS_RUN_TASK = "pipelines.tasks.process_campaign_run"
 FINISH_PASS_TASK = "pipelines.tasks.finish_campaign_pass"
@@ -40,10 +43,22 @@ def create_campaign(
     description: str = "",
     lat_config: int | None = None,
     data_qual: int | None = None,
+    definitions: str | None = None,
+    mode: str | None = None,
+    livetime_source: str | None = None,
 ) -> ReprocessingCampaign:
-    """Define a campaign over the data runs in [first_run, last_run] or in ``run_ids``."""
+    """Define a campaign over the runs registered in [first_run, last_run] (those with a magic7
+    input) or over ``run_ids``. Defaults: the definition set and livetime source of the settings;
+    carry-forward where any run has a previous FT2 registered (FT2/current), else generate."""
     ledger.require_role(actor, OPERATOR, to=f"define campaigns ({name})")
     runs = _select_runs(name, first_run, last_run, run_ids, actor)
+    definitions = definitions or conf.ft2_definitions()
+    livetime_source = livetime_source or conf.livetime_source()
+    _check_choices(name, definitions, mode, livetime_source, actor)
+    with_previous = runs_with_previous_ft2([r.run_id for r in runs])
+    mode = mode or (
+        ReprocessingCampaign.Mode.CARRY_FORWARD if with_previous else ReprocessingCampaign.Mode.GENERATE
+    )
     with transaction.atomic():
         campaign = ReprocessingCampaign.objects.create(
             name=name,
@@ -54,15 +69,51 @@ def create_campaign(
             proc_ver=conf.proc_ver(name),
             data_qual=conf.data_qual() if data_qual is None else data_qual,
             lat_config=conf.lat_config() if lat_config is None else lat_config,
+            definitions=definitions,
+            mode=mode,
+            livetime_source=livetime_source,
         )
-        campaign.runs.add(*runs)
-        CampaignRun.objects.bulk_create(
-            CampaignRun(campaign=campaign, data_run=run, state=CampaignRun.machine.initial) for run in runs
-        )
+        add_runs(campaign, runs, joined_pass=1)
         ledger.record_event(
-            "campaign_created", f"campaign {name} over {len(runs)} runs", actor, subject=campaign
+            "campaign_created",
+            f"campaign {name} over {len(runs)} runs ({len(with_previous)} with a previous FT2), {mode}, "
+            f"definitions {definitions}, livetime from {livetime_source}",
+            actor,
+            subject=campaign,
+            runs=len(runs),
+            with_previous=len(with_previous),
         )
     return campaign
+
+
+def add_runs(campaign: ReprocessingCampaign, runs: list[DataRun], joined_pass: int) -> None:
+    campaign.runs.add(*runs)
+    CampaignRun.objects.bulk_create(
+        CampaignRun(
+            campaign=campaign, data_run=run, state=CampaignRun.machine.initial, joined_pass=joined_pass
+        )
+        for run in runs
+    )
+
+
+def _check_choices(name, definitions, mode, livetime_source, actor: Actor) -> None:
+    problems = []
+    if definitions not in ft2science.available():
+        problems.append(
+            f"unknown definition set {definitions!r} (available: {', '.join(ft2science.available())})"
+        )
+    if mode is not None and mode not in ReprocessingCampaign.Mode.values:
+        problems.append(f"mode {mode!r} is not one of {', '.join(ReprocessingCampaign.Mode.values)}")
+    if livetime_source not in ReprocessingCampaign.LivetimeSource.values:
+        choices = ", ".join(ReprocessingCampaign.LivetimeSource.values)
+        problems.append(f"livetime source {livetime_source!r} is not one of {choices}")
+    if problems:
+        ledger.refuse(
+            CampaignError(
+                f"campaign {name!r} refused: {'; '.join(problems)}", details={"problems": problems}
+            ),
+            actor,
+        )
 
 
 def _select_runs(name: str, first_run, last_run, run_ids, actor: Actor) -> list[DataRun]:
@@ -85,15 +136,15 @@ def _select_runs(name: str, first_run, last_run, run_ids, actor: Actor) -> list[
     else:
         if first_run > last_run:
             refused(f"first run {first_run} is after last run {last_run}")
-        runs = list(DataRun.objects.filter(run_id__range=(first_run, last_run)))
+        runs = list(discoverable_runs(first_run, last_run))
     if not runs:
-        refused("no data run selected")
+        refused("no data run with a magic7 input in the selection; register the inputs (register_ft2_inputs)")
     return runs
 
 
-def pass_key(campaign: ReprocessingCampaign) -> str:
-    """The fan-in that waits for the runs of the campaign's current pass."""
-    return f"pipelines.campaign:{campaign.pk}:pass:{campaign.current_pass}"
+def pass_key(campaign: ReprocessingCampaign, number: int | None = None) -> str:
+    """The fan-in that waits for the runs queued in a pass (by default the current one)."""
+    return f"pipelines.campaign:{campaign.pk}:pass:{campaign.current_pass if number is None else number}"
 
 
 def start_campaign(campaign: ReprocessingCampaign, actor: Actor) -> dict:
@@ -103,31 +154,38 @@ def start_campaign(campaign: ReprocessingCampaign, actor: Actor) -> dict:
     ledger.require_role(actor, OPERATOR, to=f"start campaign {campaign}", subject=campaign)
     try:
         with transaction.atomic():
-            return _start_pass(campaign, actor)
+            ledger.transition(campaign, "running", actor, "started")  # locks the campaign's row
+            skipped, queued, retried = 0, [], []
+            for run in runs_with_outputs(campaign):
+                if run.state in RUN_DONE_STATES and outputs_complete(run, run.active_bti):
+                    skipped += 1
+                elif run.state == "delivered":
+                    skipped += 1  # already ingested by the FSSC: a change needs a new campaign
+                elif run.state == "error":
+                    retried.append(run)
+                else:
+                    queued.append(run)
+            return open_pass(campaign, actor, queued, retried, skipped)
     except Refused as error:
         ledger.refuse(error, actor, campaign)  # its event was rolled back with the pass: again, outside
 
 
-def _start_pass(campaign: ReprocessingCampaign, actor: Actor) -> dict:
-    ledger.transition(campaign, "running", actor, "started")  # locks the campaign's row
+def open_pass(
+    campaign: ReprocessingCampaign, actor: Actor, queued: list, retried: list, skipped: int
+) -> dict:
+    """A new pass over ``queued`` runs (sent to the workers) and ``retried`` ones (sent back to the
+    step that failed), in the caller's transaction with the campaign's row locked. Each run
+    reports to the fan-in of the pass it was queued in, so passes may overlap (a backfill)."""
     ReprocessingCampaign.objects.filter(pk=campaign.pk).update(
         current_pass=F("current_pass") + 1, started_at=timezone.now()
     )
     campaign.refresh_from_db(fields=["current_pass", "started_at"])
-    skipped, queued, retried = 0, [], []
-    for run in runs_with_outputs(campaign):
-        if run.state in RUN_DONE_STATES and outputs_complete(run, run.active_bti):
-            skipped += 1
-        elif run.state == "delivered":
-            skipped += 1  # already ingested by the FSSC: a change needs a new campaign
-        elif run.state == "error":
-            retried.append(run)
-        else:
-            queued.append(run)
-    work = len(queued) + len(retried)
+    work = [run.pk for run in (*queued, *retried)]
+    CampaignRun.objects.filter(pk__in=work).update(queued_pass=campaign.current_pass)
     ledger.record_event(
         "campaign_pass_started",
-        f"{campaign} pass {campaign.current_pass}: {work} runs to process, {skipped} complete and skipped",
+        f"{campaign} pass {campaign.current_pass}: {len(work)} runs to process, "
+        f"{skipped} complete and skipped",
         actor,
         subject=campaign,
         queued=len(queued),
@@ -135,21 +193,24 @@ def _start_pass(campaign: ReprocessingCampaign, actor: Actor) -> dict:
         skipped=skipped,
     )
     if work:
-        ledger.fan_in_open(pass_key(campaign), work, FINISH_PASS_TASK, campaign_id=campaign.pk)
+        ledger.fan_in_open(pass_key(campaign), len(work), FINISH_PASS_TASK, campaign_id=campaign.pk)
     else:
         ledger.enqueue(FINISH_PASS_TASK, campaign_id=campaign.pk)
     for run in queued:
-        ledger.enqueue(PROCESS_RUN_TASK, run.pk)
+        ledger.enqueue(PROCESS_RUN_TASK, run.pk, waiting=run)
     for run in retried:
         ledger.retry(run, actor, f"{campaign} re-run")
     return {"pass": campaign.current_pass, "queued": len(queued), "retried": len(retried), "skipped": skipped}
 
 
 def finish_campaign_pass(campaign_id: int, actor: Actor) -> None:
-    """Continuation of a pass: running -> validating, then validated if every run passed."""
+    """Continuation of a pass: running -> validating once no run of any pass is left to process,
+    then validated if every run passed."""
     campaign = ReprocessingCampaign.objects.get(pk=campaign_id)
     if campaign.state == "running":
         progress = campaign_progress(campaign)
+        if progress.remaining:
+            return  # a later pass (a backfill) still works; its own fan-in comes back here
         ledger.transition(
             campaign,
             "validating",
@@ -179,5 +240,14 @@ def validate_campaign_if_complete(campaign_id: int, actor: Actor) -> None:
 
 
 def release_campaign(campaign: ReprocessingCampaign, actor: Actor, reason: str = "released"):
+    """Release a validated campaign; refused while any of its runs has files without livetime."""
     ledger.require_role(actor, OPERATOR, to=f"release campaign {campaign}", subject=campaign)
+    lacking = list(
+        campaign.campaign_runs.filter(livetime_source="none")
+        .order_by("data_run__run_id")
+        .values_list("data_run__run_id", flat=True)
+    )
+    if lacking:
+        runs = [f"r{run_id:010d}" for run_id in lacking]
+        ledger.refuse(no_livetime(f"campaign {campaign} cannot be released", runs), actor, campaign)
     return ledger.transition(campaign, "released", actor, reason)

@@ -1,9 +1,8 @@
-"""Magic7 inputs: registering a run's telemetry file, and synthetic ones for demos and tests."""
+"""Magic7 inputs: registering a run's telemetry file, and finding the one a run uses."""
 
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 from django.utils import timezone
@@ -15,7 +14,7 @@ from l2portal.ledger.refusals import InvalidRequest
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
 
-from .. import conf, orbitgen
+from .. import conf
 from ..models import DataRun, Magic7Input
 
 
@@ -70,17 +69,6 @@ def register_magic7(
         defaults={"met_start": met_start, "met_stop": met_stop, "created_at": timezone.now()},
     )
     return magic7_input
-
-
-def generate_demo_magic7(run_ids, seconds: float, actor: Actor, seed: int = 0) -> list[Magic7Input]:
-    """Synthetic magic7 files (pipelines.orbitgen) covering [run, run + seconds) of each run."""
-    registered = []
-    with tempfile.TemporaryDirectory() as folder:
-        for run_id in run_ids:
-            path = Path(folder) / f"r{run_id}.magic7"
-            orbitgen.write_magic7(path, run_id, run_id + seconds, seed=seed + run_id % 1000)
-            registered.append(register_magic7(run_id, path, float(run_id), float(run_id + seconds), actor))
-    return registered
 
 
 def latest_magic7(data_run: DataRun) -> Magic7Input | None:

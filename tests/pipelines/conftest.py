@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from l2portal.ledger import services as ledger
 from pipelines import services
-from pipelines.models import CampaignRun, DataRun, ReprocessingCampaign
+from pipelines.models import CampaignRun, DataRun, FsscDelivery, ReprocessingCampaign
 from tests.factories import SYSTEM
 
 RUNS = (545208791, 545294791, 545380791)
@@ -52,6 +52,16 @@ def campaign_with_states(name, states):
         CampaignRun.objects.filter(pk=run.pk).update(started_at=start, finished_at=timezone.now())
     campaign.refresh_from_db()
     return campaign
+
+
+L1_SWITCH = {"l1_software": "GlastRelease 20-10-04", "l1_from": "2026-12-01T00:00:00Z"}
+
+
+def ingest_at_the_fssc(campaign, actor=SYSTEM):
+    """The FSSC transfers and ingests every file the campaign offered, with its sha256."""
+    for delivery in FsscDelivery.objects.filter(campaign_run__campaign=campaign).select_related("product"):
+        for stage in ("transfer", "ingest"):
+            services.report_delivery(delivery, actor, stage, "ok", delivery.product.sha256)
 
 
 def api_client(user=None) -> APIClient:

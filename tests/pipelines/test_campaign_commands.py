@@ -47,7 +47,7 @@ def test_register_magic7_makes_the_file_the_runs_input(tmp_path):
 def test_commands_report_bad_input(tmp_path):
     with pytest.raises(CommandError, match="FIRST:LAST"):
         call_command("create_campaign", "P310", "--runs", "12")
-    with pytest.raises(CommandError, match="no data run selected"):
+    with pytest.raises(CommandError, match="no data run with a magic7 input"):
         call_command("create_campaign", "P310", "--runs", "1:2")
     with pytest.raises(CommandError, match="no campaign P999"):
         call_command("start_campaign", "P999")

@@ -70,12 +70,12 @@ def test_an_unexpected_error_fails_the_run_so_the_campaign_does_not_wait(
     def broken(run):
         raise KeyError("bug")
 
-    monkeypatch.setattr(campaign_runs, "validate_outputs", broken)
+    monkeypatch.setattr(campaign_runs, "validate_run_files", broken)
     campaign = make_campaign(runs=RUNS[:1])
-    with pytest.raises(KeyError), django_capture_on_commit_callbacks(execute=True):
-        services.start_campaign(campaign, SYSTEM)
+    run_campaign(campaign, django_capture_on_commit_callbacks)
     run = campaign.campaign_runs.get()
     assert run.state == "error" and "unexpected KeyError" in run.transitions.last().reason
+    assert campaign.state == "validating"  # the pass finished: the campaign does not wait
 
 
 def test_corrupt_magic7_fails_its_run_alone_and_a_retry_after_the_fix_finishes_it(

@@ -41,7 +41,7 @@ def test_running_a_campaign_twice_makes_the_same_products_and_rows(
 def test_create_campaign_refuses_bad_selections(magic7_runs):
     with pytest.raises(services.CampaignError, match="unknown data runs: 1"):
         services.create_campaign("P310", SYSTEM, run_ids=[1, RUNS[0]])
-    with pytest.raises(services.CampaignError, match="no data run selected"):
+    with pytest.raises(services.CampaignError, match="no data run with a magic7 input"):
         services.create_campaign("P310", SYSTEM, first_run=1, last_run=2)
     with pytest.raises(services.CampaignError, match="must be P"):
         services.create_campaign("bad name", SYSTEM, run_ids=[RUNS[0]])

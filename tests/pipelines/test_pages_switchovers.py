@@ -7,12 +7,18 @@ from pipelines.models import ReprocessingCampaign
 from .conftest import RUNS, make_campaign
 
 pytestmark = pytest.mark.django_db
+PROPOSAL = {
+    "campaign": "P310",
+    "proposed_date": "2026-12-01",
+    "l1_software": "GlastRelease 20-10-04",
+    "l1_from": "2026-12-01T00:00",
+}
 
 
 def test_operators_propose_switchovers_and_agree_on_the_page(client, operator, magic7_runs):
     make_campaign("P310", RUNS)
     client.force_login(operator)
-    client.post("/pipelines/switchovers/", {"campaign": "P310", "proposed_date": "2026-12-01"})
+    client.post("/pipelines/switchovers/", PROPOSAL)
     campaign = ReprocessingCampaign.objects.get(name="P310")
     switchover = campaign.switchovers.get()
     client.post(f"/pipelines/switchovers/{switchover.pk}/agree/")
@@ -20,18 +26,20 @@ def test_operators_propose_switchovers_and_agree_on_the_page(client, operator, m
     assert switchover.state == "operator_agreed"
     page = client.get("/pipelines/switchovers/").content.decode()
     assert "proposed → operator_agreed" in page and "Agreed by operator" in page
+    assert "<b>GlastRelease 20-10-04</b> makes new files from <b>2026-12-01 00:00:00 UTC</b>" in page
+    assert "✘ <b>campaign validated</b>: campaign P310 is Defined" in page
     assert client.post(f"/pipelines/switchovers/{switchover.pk}/explode/").status_code == 404
 
 
 def test_a_refused_step_is_shown_on_the_switchover_page(client, operator, scientist, magic7_runs):
     make_campaign("P310", RUNS)
     client.force_login(operator)
-    client.post("/pipelines/switchovers/", {"campaign": "P310", "proposed_date": "2026-12-01"})
+    client.post("/pipelines/switchovers/", PROPOSAL)
     switchover = ReprocessingCampaign.objects.get(name="P310").switchovers.get()
     url = "/pipelines/switchovers/"
     done = client.post(f"{url}{switchover.pk}/done/", {"next": url}, follow=True)
     assert done.redirect_chain == [(url, 302)]
-    assert "cannot move from &#x27;proposed&#x27; to &#x27;done&#x27;" in done.content.decode()
+    assert "cannot be completed: campaign validated: campaign P310 is Defined" in done.content.decode()
     client.force_login(scientist)
     agree = client.post(f"{url}{switchover.pk}/agree/", {"next": url}, follow=True)
     assert "only operators or fsscs may agree to the switchover" in agree.content.decode()

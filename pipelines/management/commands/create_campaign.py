@@ -1,10 +1,14 @@
-"""manage.py create_campaign P310 --runs 545208791:546407418 (or --run-list 545208791,545294791)."""
+"""manage.py create_campaign P310 --runs 545208791:546407418 (or --run-list 545208791,545294791):
+the runs registered in the range (with a magic7 input), or the listed ones. --definitions,
+--mode and --livetime-source default to the settings and to carry-forward where runs have a
+previous FT2 registered."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
 from pipelines import services
+from pipelines.models import ReprocessingCampaign
 
 
 def run_range(text: str) -> tuple[int, int]:
@@ -24,6 +28,9 @@ class Command(BaseCommand):
         selection.add_argument("--runs", type=run_range, help="FIRST:LAST run (MET), inclusive")
         selection.add_argument("--run-list", help="runs separated by commas")
         parser.add_argument("--description", default="")
+        parser.add_argument("--definitions", help="FT2 definition set (make_ft2 --definitions list)")
+        parser.add_argument("--mode", choices=ReprocessingCampaign.Mode.values)
+        parser.add_argument("--livetime-source", choices=ReprocessingCampaign.LivetimeSource.values)
 
     def handle(self, *args, name, runs, run_list, description, **options):
         selection = {"first_run": runs[0], "last_run": runs[1]} if runs else {}
@@ -34,8 +41,17 @@ class Command(BaseCommand):
                 raise CommandError(f"--run-list: {error}") from error
         try:
             campaign = services.create_campaign(
-                name, Actor.system("create_campaign command"), description=description, **selection
+                name,
+                Actor.system("create_campaign command"),
+                description=description,
+                definitions=options["definitions"],
+                mode=options["mode"],
+                livetime_source=options["livetime_source"],
+                **selection,
             )
         except Refused as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(f"campaign {campaign} defined over {campaign.campaign_runs.count()} runs")
+        self.stdout.write(
+            f"campaign {campaign} defined over {campaign.campaign_runs.count()} runs: {campaign.mode}, "
+            f"definitions {campaign.definitions}, livetime from {campaign.livetime_source}"
+        )

@@ -1,6 +1,9 @@
 """Read models of the pipelines app: campaign progress, run counts, the active BTI set of a run,
 whether a campaign run's outputs are complete, the campaign page's figures and pictures, and the
-downlink pages (the grid of chunk, merge and Level-1 steps; runs with their merge versions)."""
+downlink pages (the grid of chunk, merge and Level-1 steps; runs with their merge versions).
+Submodules: a run's FT2 inputs (ft2_inputs: its previous FT2 through FT2/current, its livetime
+table, the runs a campaign discovers), the FSSC's file list against ours (fssc_files), what a
+switchover waits for (switchovers), the page of one campaign run (run_page)."""
 
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from django.utils import timezone
 from l2portal.ledger import services as ledger
 from l2portal.ledger.models import Execution
 
-from . import conf
-from .models import (
+from .. import conf
+from ..models import (
     CAMPAIGN_RUN_MACHINE,
     BtiSet,
     CampaignRun,
@@ -26,6 +29,11 @@ from .models import (
     MergeVersion,
     ReprocessingCampaign,
 )
+from .fssc_files import fssc_differences as fssc_differences
+from .ft2_inputs import previous_ft2 as previous_ft2
+from .run_page import campaign_run_context as campaign_run_context
+from .switchovers import Condition as Condition
+from .switchovers import switchover_conditions as switchover_conditions
 
 RUN_DONE_STATES = ("ready", "delivered")
 RUN_WORKING_STATES = ("generating", "flagging", "validating")
@@ -69,11 +77,12 @@ def bti_sets():
 
 
 def annotated_campaigns():
-    """Campaigns with ``runs_total``, ``runs_done`` and ``runs_failed``."""
+    """Campaigns with ``runs_total``, ``runs_done``, ``runs_failed`` and ``runs_without_livetime``."""
     return ReprocessingCampaign.objects.annotate(
         runs_total=Count("campaign_runs"),
         runs_done=Count("campaign_runs", filter=Q(campaign_runs__state__in=RUN_DONE_STATES)),
         runs_failed=Count("campaign_runs", filter=Q(campaign_runs__state="error")),
+        runs_without_livetime=Count("campaign_runs", filter=Q(campaign_runs__livetime_source="none")),
     )
 
 
@@ -228,6 +237,15 @@ def campaign_live_context(campaign: ReprocessingCampaign, page_number) -> dict:
         "page": page,
         "strip": run_strip(strip_runs),
         "live": campaign.state == "running" or progress.working > 0,
+        "without_livetime": runs.filter(livetime_source="none").count(),
+        "modes": dict(
+            runs.exclude(mode="")
+            .values_list("mode")
+            .annotate(count=Count("pk"))
+            .order_by()
+            .values_list("mode", "count")
+        ),
+        "fssc": fssc_differences(campaign),
     }
 
 
