@@ -10,7 +10,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from django.db import connection, transaction
-from django.db.models import JSONField, Model
+from django.db.models import JSONField, Model, QuerySet
+from django.db.models.expressions import RawSQL
 
 CHUNK = 2000
 
@@ -82,3 +83,24 @@ def _copy(table: str, fields, rows: Iterable[list], column_names: Sequence[str] 
                 if row[n] is not None:
                     row[n] = _JSON_TEXT(row[n])
             copy.write_row(row)
+
+
+ARRAY_TYPES = {"id": "bigint", "uuid": "uuid", "text": "text"}
+
+
+def among(queryset: QuerySet, field: str, values: Iterable, kind: str = "id") -> Iterator[QuerySet]:
+    """``queryset`` narrowed to rows whose ``field`` is one of ``values`` (ids, uuids or texts):
+    on PostgreSQL one query taking the values as one array; elsewhere one query per chunk of an IN
+    list. Yields the querysets to run."""
+    values = list(values)
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        array = RawSQL(
+            f"SELECT unnest(%s::{ARRAY_TYPES[kind]}[])",
+            [[str(v) for v in values] if kind == "uuid" else values],
+        )
+        yield queryset.filter(**{f"{field}__in": array})
+        return
+    for part in chunks(values):
+        yield queryset.filter(**{f"{field}__in": part})

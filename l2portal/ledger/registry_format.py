@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import datetime
 
 FORMAT = "l2portal-registry"
@@ -24,6 +23,7 @@ DOCUMENT_NAME = "registry.json"  # inside an export with files (a tarball)
 FILES_FOLDER = "files/"  # the product files inside the tarball, at their paths under the data root
 SECTIONS = ("instruments", "collections", "products", "executions", "tags", "tag_changes", "events")
 SHA256 = re.compile(r"[0-9a-f]{64}")
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 VERSION_TEXT = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 MAX_PROBLEMS = 50
 
@@ -132,8 +132,21 @@ def version_text(version: tuple[int, int, int] = VERSION) -> str:
 
 
 def dumps(document: dict) -> bytes:
-    """The document as bytes, the same for the same registry (sorted keys, fixed layout)."""
-    return json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False).encode() + b"\n"
+    """The document as bytes, the same for the same registry: keys sorted, one record per line."""
+
+    def one(value) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    keys = sorted(document)
+    lines = ["{"]
+    for n, key in enumerate(keys):
+        value, end = document[key], "," if n < len(keys) - 1 else ""
+        if isinstance(value, list) and value:
+            lines += [f" {one(key)}: [", ",\n".join(f"  {one(item)}" for item in value), f" ]{end}"]
+        else:
+            lines.append(f" {one(key)}: {one(value)}{end}")
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode()
 
 
 def version_problem(document: dict) -> str | None:
@@ -154,29 +167,33 @@ def version_problem(document: dict) -> str | None:
     return None
 
 
-def _kind_ok(value, kind) -> bool:
-    if kind is TIME:
-        return isinstance(value, str) and _time(value) is not None
-    if kind is UUID:
-        return isinstance(value, str) and _uuid(value) is not None
-    if kind is NUMBER:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
-def _time(text: str) -> datetime | None:
+def _is_time(value) -> bool:
+    """An ISO 8601 text with its time zone."""
+    if type(value) is not str:
+        return False
     try:
-        parsed = datetime.fromisoformat(text)
+        return datetime.fromisoformat(value).tzinfo is not None
     except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+        return False
 
 
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
+def _is_uuid(value) -> bool:
+    """A UUID as exports write them (lower case, with hyphens): the same id is the same text."""
+    return type(value) is str and UUID_TEXT.fullmatch(value) is not None
+
+
+def _check(section: str, name: str, kinds: tuple) -> tuple:
+    """How one field is checked: its exact Python types (so a flag is not a number), the special
+    check of a time or a UUID if it may be one, the values it may take."""
+    exact = frozenset(kind for kind in kinds if isinstance(kind, type))
+    special = next(({TIME: _is_time, UUID: _is_uuid}[kind] for kind in kinds if kind in (TIME, UUID)), None)
+    return name, exact, special, CHOICES.get((section, name))
+
+
+CHECKS = {
+    section: [_check(section, name, kinds) for name, kinds in fields.items()]
+    for section, fields in FIELDS.items()
+}
 
 
 def structure_problems(document: dict) -> list[str]:
@@ -188,26 +205,24 @@ def structure_problems(document: dict) -> list[str]:
         if not isinstance(records, list):
             problems.append(f"{section}: missing, or not a list")
             continue
-        fields = FIELDS[section]
+        fields, checks, names = FIELDS[section], CHECKS[section], set(FIELDS[section])
         for n, record in enumerate(records):
             where = f"{section}[{n}]"
             if not isinstance(record, dict):
                 problems.append(f"{where}: not an object")
                 continue
-            if set(record) != set(fields):
-                missing, extra = sorted(set(fields) - set(record)), sorted(set(record) - set(fields))
+            if record.keys() != names:
+                missing, extra = sorted(names - set(record)), sorted(set(record) - names)
                 problems.append(f"{where}: fields missing {missing}, unknown {extra}")
                 continue
-            for name, kinds in fields.items():
-                if not any(_kind_ok(record[name], kind) for kind in kinds):
+            for name, exact, special, allowed in checks:
+                value = record[name]
+                if type(value) not in exact and (special is None or not special(value)):
                     problems.append(
-                        f"{where}.{name}: {record[name]!r} is not {' or '.join(map(_label, kinds))}"
+                        f"{where}.{name}: {value!r} is not {' or '.join(map(_label, fields[name]))}"
                     )
-                allowed = CHOICES.get((section, name))
-                if allowed is not None and record[name] not in allowed:
-                    problems.append(
-                        f"{where}.{name}: {record[name]!r} is not one of {sorted(map(str, allowed))}"
-                    )
+                if allowed is not None and value not in allowed:
+                    problems.append(f"{where}.{name}: {value!r} is not one of {sorted(map(str, allowed))}")
         problems.extend(_duplicates(section, records))
     selection = document.get("selection")
     if selection is not None and not (

@@ -63,10 +63,11 @@ def clear_registry():
     tables = ["ledger_tagmembership", "ledger_tagchange", "ledger_ledgerevent", "ledger_execution_inputs"]
     tables += ["ledger_collectionchild", "ledger_product", "ledger_execution", "ledger_collection"]
     with connection.cursor() as cursor:
-        for table in tables:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"TRUNCATE {table} CASCADE")
-            else:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checks pending in this transaction, done
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # history tables: only TRUNCATE
+        else:
+            for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
 
 

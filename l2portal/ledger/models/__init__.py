@@ -2,7 +2,7 @@
 the outbox of task intents, fan-in counters, and the data registry (instruments, collections,
 products, tags, retention rules)."""
 
-from .chains import chain_links, search_path
+from .chains import chain_links, search_order, search_path
 from .history import APPEND_ONLY, AppendOnlyError, AppendOnlyModel, LedgerEvent, Tracked, TransitionBase
 from .registry import (
     Collection,
@@ -36,5 +36,6 @@ __all__ = [
     "TransitionBase",
     "chain_links",
     "instrument_uuid",
+    "search_order",
     "search_path",
 ]

@@ -11,12 +11,13 @@ from .registry import Collection, CollectionChild
 MAX_CHAIN_DEPTH = 32  # a bound on the recursion, whatever the links say
 
 
-def chain_links(roots: Iterable[int]) -> list[tuple[int, int, int]]:
-    """(parent, child, position) of every link below ``roots``, in one query."""
+def chain_links(roots: Iterable[int]) -> list[tuple[int, int, int, str]]:
+    """(parent, child, position, the child's kind) of every link below ``roots``, in one query."""
     roots = list(roots)
     if not roots:
         return []
     table = connection.ops.quote_name(CollectionChild._meta.db_table)
+    collections = connection.ops.quote_name(Collection._meta.db_table)
     marks = ", ".join(["%s"] * len(roots))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -28,35 +29,43 @@ def chain_links(roots: Iterable[int]) -> list[tuple[int, int, int]]:
                 FROM {table} AS link JOIN tree ON link.parent_id = tree.child_id
                 WHERE tree.depth < %s
             )
-            SELECT DISTINCT parent_id, child_id, position FROM tree
+            SELECT DISTINCT tree.parent_id, tree.child_id, tree.position, child.kind
+            FROM tree JOIN {collections} AS child ON child.id = tree.child_id
             """,
             [*roots, MAX_CHAIN_DEPTH],
         )
         return cursor.fetchall()
 
 
-def search_path(collection: Collection) -> list[Collection]:
-    """The RUN and TAGGED collections ``collection`` searches, in order: itself, or a chain's
-    children depth first, each once (its first place counts)."""
-    if collection.kind != Collection.Kind.CHAINED:
-        return [collection]
-    links = chain_links([collection.pk])
-    children: dict[int, list[tuple[int, int]]] = {}
-    for parent, child, position in links:
-        children.setdefault(parent, []).append((position, child))
-    found = Collection.objects.in_bulk({child for _, child, _ in links})
-    order: list[Collection] = []
+def search_order(pk: int, kind: str) -> list[tuple[int, str]]:
+    """(pk, kind) of the RUN and TAGGED collections the collection ``pk`` searches, in order:
+    itself, or a chain's children depth first, each once (its first place counts). One query."""
+    if kind != Collection.Kind.CHAINED:
+        return [(pk, kind)]
+    children: dict[int, list[tuple[int, int, str]]] = {}
+    for parent, child, position, child_kind in chain_links([pk]):
+        children.setdefault(parent, []).append((position, child, child_kind))
+    order: list[tuple[int, str]] = []
     seen: set[int] = set()
 
-    def walk(pk: int) -> None:
-        for _, child in sorted(children.get(pk, ())):
+    def walk(parent: int) -> None:
+        for _, child, child_kind in sorted(children.get(parent, ())):
             if child in seen:
                 continue
             seen.add(child)
-            if found[child].kind == Collection.Kind.CHAINED:
+            if child_kind == Collection.Kind.CHAINED:
                 walk(child)
             else:
-                order.append(found[child])
+                order.append((child, child_kind))
 
-    walk(collection.pk)
+    walk(pk)
     return order
+
+
+def search_path(collection: Collection) -> list[Collection]:
+    """The RUN and TAGGED collections ``collection`` searches, in order (see search_order)."""
+    if collection.kind != Collection.Kind.CHAINED:
+        return [collection]
+    order = search_order(collection.pk, collection.kind)
+    found = Collection.objects.in_bulk([pk for pk, _ in order])
+    return [found[pk] for pk, _ in order]

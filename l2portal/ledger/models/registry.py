@@ -109,15 +109,15 @@ class Product(models.Model):
         PURGED = "purged", "Purged"
 
     collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="products")
-    path = models.CharField(max_length=1024, db_index=True, help_text="relative to the data root")
-    product_type = models.CharField(max_length=64, db_index=True)
+    path = models.CharField(max_length=1024, help_text="relative to the data root")
+    product_type = models.CharField(max_length=64)
     size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64, db_index=True)
+    sha256 = models.CharField(max_length=64)
     produced_by = models.ForeignKey(
         Execution, null=True, blank=True, on_delete=models.PROTECT, related_name="outputs"
     )
     metadata = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PRESENT, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PRESENT)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     purged_at = models.DateTimeField(null=True, blank=True)
     purge_reason = models.CharField(max_length=255, blank=True)
@@ -128,7 +128,7 @@ class Product(models.Model):
     )
     data_id = models.JSONField(default=dict, blank=True, help_text='e.g. {"run": 545208791}')
     # "LAT|run=545208791|": the instrument and data id as one indexed, searchable text.
-    data_key = models.CharField(max_length=255, blank=True, db_index=True)
+    data_key = models.CharField(max_length=255, blank=True)
     version = models.PositiveIntegerField(default=1)
     current = models.BooleanField(default=True, help_text="not replaced by a newer version or a rewrite")
     replaces = models.OneToOneField(
@@ -137,6 +137,17 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # One index a column (a million products write each one): pattern indexes also answer
+        # equality, so a path or data key is found whole or by its beginning with the same one.
+        indexes = [
+            models.Index(fields=["path"], name="product_path_pattern", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["data_key"], name="product_data_key_pattern", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["product_type"], name="product_type_idx"),
+            models.Index(fields=["sha256"], name="product_sha256_idx"),
+            models.Index(fields=["status"], name="product_status_idx"),
+        ]
         constraints = [
             # A path holds one present file; a purged product's path may be written again.
             models.UniqueConstraint(

@@ -7,6 +7,7 @@ registers a product with its instrument and data id; ``find_product("FT2/current
 "LAT", {"run": r})`` finds an input through a chain; ``tag_products`` / ``untag_products`` keep
 TAGGED collections; ``set_chain`` / ``prepend_to_chain`` keep CHAINED ones."""
 
+from ..models import search_path as resolve  # the collections a name stands for, in search order
 from .actors import Actor
 from .collections import (
     CollectionCycle,
@@ -16,7 +17,6 @@ from .collections import (
     get_run_collection,
     get_tagged_collection,
     prepend_to_chain,
-    resolve,
     set_chain,
 )
 from .enqueue import enqueue, relay_pending, send_intents, tasks_run_in_place

@@ -13,8 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ..execution import software_versions
-from ..models import Collection, CollectionChild, Product, TagMembership, chain_links
-from ..models import search_path as resolve
+from ..models import Collection, CollectionChild, Product, TagMembership, chain_links, search_order
 from ..refusals import InvalidRequest
 from ..roles import OPERATOR
 from .actors import Actor
@@ -176,20 +175,24 @@ def find_product(
     if no collection of the path holds one. Purged products are found too: check ``status``."""
     actor = _writer()
     if isinstance(collection, str):
-        collection = collection_named(collection, actor)
+        root = Collection.objects.filter(name=collection).values_list("pk", "kind").first()
+        if root is None:
+            collection_named(collection, actor)  # refused: no such collection
+    else:
+        root = (collection.pk, collection.kind)
     key = data_key(instrument, data_id, actor)
-    leaves = resolve(collection)
-    runs = [c.pk for c in leaves if c.kind == Collection.Kind.RUN]
-    tags = [c.pk for c in leaves if c.kind == Collection.Kind.TAGGED]
+    leaves = search_order(*root)
+    runs = [pk for pk, kind in leaves if kind == Collection.Kind.RUN]
+    tags = [pk for pk, kind in leaves if kind == Collection.Kind.TAGGED]
     found: dict[int, Product] = {}
     if runs:
         rows = Product.objects.filter(
             collection_id__in=runs, product_type=product_type, data_key=key, current=True
-        )
+        ).order_by()
         found.update((p.collection_id, p) for p in rows)
     if tags:
         members = TagMembership.objects.filter(
             collection_id__in=tags, product_type=product_type, data_key=key
         ).select_related("product")
         found.update((m.collection_id, m.product) for m in members)
-    return next((found[leaf.pk] for leaf in leaves if leaf.pk in found), None)
+    return next((found[pk] for pk, _ in leaves if pk in found), None)

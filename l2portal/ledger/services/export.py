@@ -15,73 +15,41 @@ import io
 import tarfile
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from l2portal.files import atomic_output
 
 from .. import registry_format
-from ..bulk import chunks
-from ..models import Collection, Execution, Instrument, LedgerEvent, Product, TagChange, TagMembership
+from ..bulk import among
+from ..models import (
+    Collection,
+    Execution,
+    Instrument,
+    LedgerEvent,
+    Product,
+    TagChange,
+    TagMembership,
+    chain_links,
+)
 from ..roles import OPERATOR
 from .actors import Actor
-from .collections import chain_links, collection_named
+from .collections import collection_named
+from .export_records import execution_records, product_records, when
 from .products import EXPORT_TYPE, data_root, product_path, write_product
 from .refusing import require_role
 
 # Events made before events had global ids are named by their site and number.
 LEGACY_EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "l2portal:event")
+Consumes = Execution.inputs.through
 SUBJECT_KINDS = {
     Instrument: "instrument",
     Collection: "collection",
     Product: "product",
     Execution: "execution",
 }
-PRODUCT_FIELDS = (
-    "pk",
-    "uuid",
-    "site",
-    "collection__name",
-    "path",
-    "product_type",
-    "size",
-    "sha256",
-    "status",
-    "created_at",
-    "purged_at",
-    "purge_reason",
-    "metadata",
-    "instrument__name",
-    "data_id",
-    "data_key",
-    "version",
-    "current",
-    "replaces__uuid",
-    "produced_by__uuid",
-)
-EXECUTION_FIELDS = (
-    "pk",
-    "uuid",
-    "site",
-    "task_name",
-    "task_id",
-    "parameters",
-    "software",
-    "host",
-    "pid",
-    "worker",
-    "status",
-    "started_at",
-    "finished_at",
-    "error",
-    "log_tail",
-)
-
-
-def when(value) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def registry_document(
@@ -93,105 +61,75 @@ def registry_document(
         if names is not None
         else list(Collection.objects.all())
     )
-    below = {child for _, child, _ in chain_links(c.pk for c in chosen if c.kind == Collection.Kind.CHAINED)}
+    below = {link[1] for link in chain_links(c.pk for c in chosen if c.kind == Collection.Kind.CHAINED)}
     selected = {c.pk: c for c in chosen} | Collection.objects.in_bulk(below)
     runs = [pk for pk, c in selected.items() if c.kind == Collection.Kind.RUN]
     tags = [pk for pk, c in selected.items() if c.kind == Collection.Kind.TAGGED]
-    seeds = set(
+    run_products = set(
         Product.objects.filter(collection_id__in=runs)
         .exclude(product_type__in=leave_out_types)
         .values_list("pk", flat=True)
     )
-    seeds |= set(TagMembership.objects.filter(collection_id__in=tags).values_list("product_id", flat=True))
-    product_pks, execution_pks = _with_provenance(seeds)
-    products = product_records(product_pks)
-    collections = Collection.objects.in_bulk(set(selected) | _collections_of(product_pks))
+    seeds = run_products | set(
+        TagMembership.objects.filter(collection_id__in=tags).values_list("product_id", flat=True)
+    )
+    product_pks, execution_pks = _with_provenance(seeds, runs, leave_out_types)
+    uuids: dict[type, dict[int, str]] = {Product: {}, Execution: {}}
+    products = product_records(
+        product_pks - set(run_products), runs=runs, leave_out_types=leave_out_types, uuids=uuids[Product]
+    )
+    executions = execution_records(execution_pks, product_uuids=uuids[Product], uuids=uuids[Execution])
+    runs_named = {record["run"] for record in products}
+    collections = {c.pk: c for c in Collection.objects.filter(Q(pk__in=selected) | Q(name__in=runs_named))}
     children = _children(collections)
     named = {record["instrument"] for record in products if record["instrument"]}
-    instruments = Instrument.objects.filter(name__in=named).order_by("name")
-    document = {
+    instruments = {i.pk: i for i in Instrument.objects.filter(name__in=named).order_by("name")}
+    uuids[Collection] = {pk: str(c.uuid) for pk, c in collections.items()}
+    uuids[Instrument] = {pk: str(i.uuid) for pk, i in instruments.items()}
+    return {
         "format": registry_format.FORMAT,
         "version": registry_format.version_text(),
         "selection": sorted(names) if names is not None else None,
-        "instruments": [_instrument(i) for i in instruments],
+        "instruments": [_instrument(i) for i in instruments.values()],
         "collections": sorted(
             (_collection(c, children) for c in collections.values()), key=lambda r: r["name"]
         ),
         "products": sorted(products, key=lambda r: (r["path"], r["uuid"])),
-        "executions": sorted(execution_records(execution_pks), key=lambda r: r["uuid"]),
+        "executions": sorted(executions, key=lambda r: r["uuid"]),
         "tags": _tags(tags),
         "tag_changes": _tag_changes(tags),
-        "events": _events(
-            {
-                Instrument: [i.pk for i in instruments],
-                Collection: list(collections),
-                Product: list(product_pks),
-                Execution: list(execution_pks),
-            }
-        ),
+        "events": _events(uuids),
     }
-    return document
 
 
-def _with_provenance(products: set[int]) -> tuple[set[int], set[int]]:
-    """``products`` with every product their provenance reaches (inputs of their producers, the
-    versions they replace, recursively), and the producing executions."""
+def _with_provenance(
+    products: set[int], runs: list[int], leave_out_types: Iterable[str]
+) -> tuple[set[int], set[int]]:
+    """``products`` (the products of ``runs`` among them) with every product their provenance
+    reaches (inputs of their producers, the versions they replace, recursively), and the producing
+    executions."""
     product_pks, execution_pks = set(products), set()
     frontier = set(products)
+    of_runs = Product.objects.filter(collection_id__in=runs).exclude(product_type__in=leave_out_types)
+    rounds = (
+        [of_runs, *among(Product.objects.exclude(collection_id__in=runs), "pk", frontier)] if runs else None
+    )
     while frontier:
         found_executions, found_products = set(), set()
-        for part in chunks(sorted(frontier)):
-            for producer, replaced in Product.objects.filter(pk__in=part).values_list(
-                "produced_by_id", "replaces_id"
-            ):
+        for query in rounds or among(Product.objects.all(), "pk", frontier):
+            for producer, replaced in query.order_by().values_list("produced_by_id", "replaces_id"):
                 if producer is not None:
                     found_executions.add(producer)
                 if replaced is not None:
                     found_products.add(replaced)
+        rounds = None
         new_executions = found_executions - execution_pks
         execution_pks |= new_executions
-        for part in chunks(sorted(new_executions)):
-            found_products.update(
-                Execution.inputs.through.objects.filter(execution_id__in=part).values_list(
-                    "product_id", flat=True
-                )
-            )
+        for query in among(Consumes.objects.all(), "execution_id", new_executions):
+            found_products.update(query.values_list("product_id", flat=True))
         frontier = found_products - product_pks
         product_pks |= frontier
     return product_pks, execution_pks
-
-
-def product_records(pks: Iterable[int]) -> list[dict]:
-    """Export records of the products ``pks``."""
-    return [
-        _product(row)
-        for part in chunks(sorted(pks))
-        for row in Product.objects.filter(pk__in=part).values(*PRODUCT_FIELDS)
-    ]
-
-
-def execution_records(pks: Iterable[int]) -> list[dict]:
-    """Export records of the executions ``pks``, each with its inputs' UUIDs."""
-    records = []
-    for part in chunks(sorted(pks)):
-        inputs: dict[int, list[str]] = {}
-        for execution, product in Execution.inputs.through.objects.filter(execution_id__in=part).values_list(
-            "execution_id", "product__uuid"
-        ):
-            inputs.setdefault(execution, []).append(str(product))
-        records.extend(
-            _execution(row, sorted(inputs.get(row["pk"], ())))
-            for row in Execution.objects.filter(pk__in=part).values(*EXECUTION_FIELDS)
-        )
-    return records
-
-
-def _collections_of(product_pks: set[int]) -> set[int]:
-    return {
-        pk
-        for part in chunks(sorted(product_pks))
-        for pk in Product.objects.filter(pk__in=part).values_list("collection_id", flat=True).distinct()
-    }
 
 
 def _children(collections: dict[int, Collection]) -> dict[int, list[str]]:
@@ -232,41 +170,6 @@ def _collection(collection: Collection, children: dict[int, list[str]]) -> dict:
     }
 
 
-def _product(row: dict) -> dict:
-    return {
-        "uuid": str(row["uuid"]),
-        "site": row["site"],
-        "run": row["collection__name"],
-        "path": row["path"],
-        "product_type": row["product_type"],
-        "size": row["size"],
-        "sha256": row["sha256"],
-        "status": row["status"],
-        "created_at": when(row["created_at"]),
-        "purged_at": when(row["purged_at"]),
-        "purge_reason": row["purge_reason"],
-        "metadata": row["metadata"],
-        "instrument": row["instrument__name"],
-        "data_id": row["data_id"],
-        "data_key": row["data_key"],
-        "version": row["version"],
-        "current": row["current"],
-        "replaces": str(row["replaces__uuid"]) if row["replaces__uuid"] else None,
-        "produced_by": str(row["produced_by__uuid"]) if row["produced_by__uuid"] else None,
-    }
-
-
-def _execution(row: dict, inputs: list[str]) -> dict:
-    record = {name: row[name] for name in EXECUTION_FIELDS if name != "pk"}
-    record.update(
-        uuid=str(row["uuid"]),
-        started_at=when(row["started_at"]),
-        finished_at=when(row["finished_at"]),
-        inputs=inputs,
-    )
-    return record
-
-
 def _tags(tags: list[int]) -> list[dict]:
     members = TagMembership.objects.filter(collection_id__in=tags).values_list(
         "collection__name", "product__uuid", "added_at"
@@ -300,17 +203,14 @@ def _tag_changes(tags: list[int]) -> list[dict]:
     return sorted(records, key=lambda r: (r["at"], r["uuid"]))
 
 
-def _events(subjects: dict[type, list[int]]) -> list[dict]:
-    """The events whose subject is one of the exported records."""
+def _events(uuids: dict[type, dict[int, str]]) -> list[dict]:
+    """The events whose subject is one of the exported records (``uuids``: model -> pk -> uuid)."""
     records = []
-    types = ContentType.objects.get_for_models(*subjects)
-    for model, pks in subjects.items():
-        for part in chunks(sorted(pks)):
-            names = dict(model.objects.filter(pk__in=part).values_list("pk", "uuid"))
-            events = LedgerEvent.objects.filter(
-                subject_type=types[model], subject_id__in=[str(pk) for pk in part]
-            )
-            for event in events.values(
+    types = ContentType.objects.get_for_models(*uuids)
+    for model, names in uuids.items():
+        events = LedgerEvent.objects.filter(subject_type=types[model])
+        for query in among(events, "subject_id", [str(pk) for pk in names], kind="text"):
+            for event in query.values(
                 "pk", "uuid", "site", "at", "kind", "subject_id", "actor", "message", "details"
             ):
                 records.append(
@@ -323,7 +223,7 @@ def _events(subjects: dict[type, list[int]]) -> list[dict]:
                         "at": when(event["at"]),
                         "kind": event["kind"],
                         "subject_kind": SUBJECT_KINDS[model],
-                        "subject": str(names[int(event["subject_id"])]),
+                        "subject": names[int(event["subject_id"])],
                         "actor": event["actor"],
                         "message": event["message"],
                         "details": event["details"],

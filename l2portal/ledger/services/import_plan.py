@@ -4,38 +4,43 @@ anything is written (services/importing.py writes it)."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import os
+import shutil
+import stat
 import tarfile
 from pathlib import Path
 
 from django.db.models import Q
 
-from l2portal.files import StagedFile, staged_output
+from l2portal.files import StagedFile, sha256_file, staged_output
 
 from .. import registry_format
-from ..bulk import chunks
+from ..bulk import among, chunks
 from ..models import Collection, Execution, Instrument, LedgerEvent, Product, TagChange, instrument_uuid
-from .export import execution_records, product_records
+from .export_records import execution_records, product_records
 from .products import data_root
 
 
 def uuids_here(model, uuids) -> dict[str, int]:
     """uuid -> pk of those of ``uuids`` this registry holds."""
     found = {}
-    for part in chunks(sorted(set(uuids))):
-        found.update((str(u), pk) for u, pk in model.objects.filter(uuid__in=part).values_list("uuid", "pk"))
+    for query in among(model.objects.all(), "uuid", set(uuids), kind="uuid"):
+        found.update((str(u), pk) for u, pk in query.values_list("uuid", "pk"))
     return found
 
 
 def file_problem(path: Path, record: dict) -> str | None:
     """What is wrong with the file of a product record under the data root, or None."""
-    if path.is_symlink() or not path.is_file():
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
         return "its file is not under the data root"
-    if path.stat().st_size != record["size"]:
-        return f"its file has {path.stat().st_size} bytes, registered {record['size']}"
-    with path.open("rb") as handle:
-        if hashlib.file_digest(handle, "sha256").hexdigest() != record["sha256"]:
-            return "its file differs from its sha256"
+    if not stat.S_ISREG(status.st_mode):
+        return "its file is not under the data root"  # a link or a folder at its place
+    if status.st_size != record["size"]:
+        return f"its file has {status.st_size} bytes, registered {record['size']}"
+    if sha256_file(path) != record["sha256"]:
+        return "its file differs from its sha256"
     return None
 
 
@@ -200,9 +205,10 @@ class ImportPlan:
         """A new present product may not take the path of a present product here, nor a new
         current one a data id of which a RUN here holds another current product."""
         new = self.new("products")
-        for part in chunks([r["path"] for r in new if r["status"] == Product.Status.PRESENT]):
-            taken = Product.objects.filter(path__in=part, status=Product.Status.PRESENT)
-            for path in taken.values_list("path", flat=True):
+        present = Product.objects.filter(status=Product.Status.PRESENT)
+        paths = [r["path"] for r in new if r["status"] == Product.Status.PRESENT]
+        for query in among(present, "path", paths, kind="text"):
+            for path in query.values_list("path", flat=True):
                 self.problems.append(f"product {path}: a present product here has that path")
         keyed = [r for r in new if r["current"] and r["data_key"] and r["run"] in self.collections_here]
         replaced = {r["replaces"] for r in self.document["products"] if r["replaces"]}
@@ -272,17 +278,12 @@ class ImportPlan:
         if member.size != record["size"]:
             return f"its file in the export has {member.size} bytes, registered {record['size']}"
         staged = self.staged[record["path"]] = self.staging.enter_context(staged_output(target, tag="import"))
-        digest = hashlib.sha256()
         with archive.extractfile(member) as source, staged.path.open("wb") as sink:
-            while block := source.read(1 << 20):
-                digest.update(block)
-                sink.write(block)
+            shutil.copyfileobj(source, sink, 1 << 20)
         staged.finish()
-        return (
-            None
-            if digest.hexdigest() == record["sha256"]
-            else "its file in the export differs from its sha256"
-        )
+        if sha256_file(staged.path) != record["sha256"]:
+            return "its file in the export differs from its sha256"
+        return None
 
     def place_files(self):
         for path, staged in sorted(self.staged.items()):

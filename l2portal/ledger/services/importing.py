@@ -268,7 +268,7 @@ def allocate(model, count: int) -> list[int]:
 def _execution_row(record: dict, execution_pk: dict[str, int]) -> dict:
     return {
         "id": execution_pk[record["uuid"]],
-        "uuid": uuid.UUID(record["uuid"]),
+        "uuid": record["uuid"],
         "site": record["site"],
         "task_name": record["task_name"],
         "task_id": record["task_id"],
@@ -292,7 +292,7 @@ def _execution_row(record: dict, execution_pk: dict[str, int]) -> dict:
 def _product_row(record, collections, instruments, product_pk, execution_pk) -> dict:
     return {
         "id": product_pk[record["uuid"]],
-        "uuid": uuid.UUID(record["uuid"]),
+        "uuid": record["uuid"],
         "site": record["site"],
         "collection_id": collections[record["run"]],
         "path": record["path"],
