@@ -7,7 +7,8 @@ Names recognised (anywhere in the tree):
   (30-s), ``.fit`` or ``.fits``: registered in the RUN collection of their processing (``P202``),
   which joins the chain FT2/current (PIPELINES_FT2_CHAIN) if it is not in it;
 - magic7 files: a name holding ``magic7`` and the run as ``r`` + 10 digits, ending ``.txt`` or
-  ``.txt.gz`` (``magic7_r0545208791.txt``): its span is its first to its last ORB record;
+  ``.txt.gz`` (``magic7_r0545208791.txt``): its span is from the run's start (its number, or its
+  first ORB record if later) to its last ORB record;
 - livetime tables: ``livetime_r0545208791.csv`` or ``.fits`` (the layout of pipelines.livetime)."""
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def _register_magic7(run_id: int, path: Path, actor: Actor) -> str:
         data = read_magic7(path)
     except (OSError, Magic7Error) as error:
         _refuse(path, str(error), actor)
-    register_magic7(run_id, path, float(data.orb_met[0]), float(data.orb_met[-1]), actor)
+    # The run starts at its number (MET); its telemetry may begin earlier, for interpolation.
+    register_magic7(run_id, path, max(float(run_id), float(data.orb_met[0])), float(data.orb_met[-1]), actor)
     return "known" if before else "registered"
 
 

@@ -12,6 +12,8 @@ from astropy.io import fits
 
 from pipelines import bti, carryforward, ft2, ft2qa, livetime, magic7, orbitgen
 
+from .flagft2 import flagft2
+
 START = 545208791.0
 STOP = START + 5700.0  # a run of 95 minutes
 FITSVERIFY = shutil.which("fitsverify")
@@ -19,31 +21,6 @@ NEW = carryforward.NewVersion(
     2, "P310", 310, "gll_pt1s_p310_r0545208791_v002.fit", "gll_pt_p310_r0545208791_v002.fit",
     dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
 )  # fmt: skip
-
-
-def flagft2_bad_range(start, stop, quality, i_start, i_stop, new_qual):
-    """flagFT2.badRange, line for line."""
-    f_start, f_stop = 9e9, 0e0
-    if min(start) > i_stop or max(stop) < i_start:
-        raise ValueError("These don't overlap!")
-    for b, (bin_start, bin_stop) in enumerate(zip(start, stop, strict=True)):
-        if not (bin_start >= i_stop or bin_stop <= i_start):
-            quality[b] = new_qual
-            f_start = min(f_start, bin_start)
-            f_stop = max(f_stop, bin_stop)
-    return (f_start, f_stop), new_qual
-
-
-def flagft2(one, thirty, ranges):
-    """flagFT2.flagFT2 / baddify on the two tables: 30-s first, then the 1-s bins of that span."""
-    new_ranges = []
-    for (i_start, i_stop), qual in ranges:
-        new_range = flagft2_bad_range(*thirty, i_start, i_stop, qual)
-        range1 = flagft2_bad_range(*one, *new_range[0], qual)
-        if range1 != new_range:
-            raise ValueError("1-second ranges did not correctly aggregate to 30-second ranges!")
-        new_ranges.append(range1)
-    return new_ranges
 
 
 @pytest.fixture(scope="module")
