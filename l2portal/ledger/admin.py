@@ -138,9 +138,6 @@ class CollectionAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change):
-        pass  # the search path is the service's; the inline only shows it
-
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):

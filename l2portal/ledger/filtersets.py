@@ -30,7 +30,9 @@ class DataIdField(forms.CharField):
         data_id = parse_data_id(text)
         if data_id is None:
             raise forms.ValidationError(
-                f"{text!r} is not a data id: give dimension=value pairs, e.g. run=545208791", code="invalid"
+                "%(text)r is not a data id: give dimension=value pairs, e.g. run=545208791",
+                code="invalid",
+                params={"text": text},  # the text may hold '%': never formatted into the message itself
             )
         return data_id
 

@@ -66,24 +66,19 @@ def test_the_database_refuses_to_rewrite_tag_history(operator, data_root):
 
 def test_a_tag_holds_one_product_per_type_and_data_id(operator, data_root):
     actor = services.Actor.of_user(operator)
-    run = services.get_run_collection("P2")
-    old = services.write_product(
-        run,
-        "P2/P2_a.fits",
-        "level2_frame",
-        lambda t: t.write_text("a"),
-        instrument="VISP",
-        data_id={"dataset": "D1"},
-    )
-    other = services.get_run_collection("P3")
-    new = services.write_product(
-        other,
-        "P3/P3_a.fits",
-        "level2_frame",
-        lambda t: t.write_text("b"),
-        instrument="VISP",
-        data_id={"dataset": "D1"},
-    )
+
+    def dataset_d1(run_name):  # the same dataset, published by two runs
+        run = services.get_run_collection(run_name)
+        return services.write_product(
+            run,
+            f"{run_name}/{run_name}_a.fits",
+            "level2_frame",
+            lambda t: t.write_text(run_name),
+            instrument="VISP",
+            data_id={"dataset": "D1"},
+        )
+
+    old, new = dataset_d1("P2"), dataset_d1("P3")
     services.tag_products("published", [old], actor)
     with pytest.raises(
         services.TagConflict, match=r"already holds P2/P2_a.fits .* take it out before adding P3/P3_a.fits"

@@ -17,7 +17,7 @@ from ..downloads import AnyMediaRenderer
 from ..models import Instrument, Product, TagChange
 from ..refusals import InvalidRequest
 from . import examples
-from .schema import example
+from .schema import INVALID, ErrorSerializer, example
 from .serializers import (
     ExportRequestSerializer,
     ImportRequestSerializer,
@@ -138,7 +138,8 @@ class RegistryViewSet(viewsets.GenericViewSet):
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             200: ImportResultSerializer,
-            400: OpenApiResponse(description="refused: every problem listed"),
+            400: INVALID,  # the refusal lists every problem; nothing was written
+            415: OpenApiResponse(ErrorSerializer, description="not a multipart/form-data upload"),
         },
         summary="Import an export (operators): checked whole first, refused whole; twice changes nothing",
     )

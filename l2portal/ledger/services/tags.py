@@ -44,17 +44,7 @@ def tag_products(tag: str, products: Iterable[Product], actor: Actor, reason: st
             )
             for p in joining
         )
-        TagChange.objects.bulk_create(
-            TagChange(
-                collection=collection,
-                product=p,
-                action=TagChange.Action.ADDED,
-                at=now,
-                actor=actor.label,
-                reason=reason,
-            )
-            for p in joining
-        )
+        _record(collection, [p.pk for p in joining], TagChange.Action.ADDED, now, actor, reason)
     return len(joining)
 
 
@@ -71,19 +61,18 @@ def untag_products(tag: str, products: Iterable[Product], actor: Actor, reason: 
             )
         )
         TagMembership.objects.filter(collection=collection, product_id__in=leaving).delete()
-        now = timezone.now()
-        TagChange.objects.bulk_create(
-            TagChange(
-                collection=collection,
-                product_id=pk,
-                action=TagChange.Action.REMOVED,
-                at=now,
-                actor=actor.label,
-                reason=reason,
-            )
-            for pk in leaving
-        )
+        _record(collection, leaving, TagChange.Action.REMOVED, timezone.now(), actor, reason)
     return len(leaving)
+
+
+def _record(collection, product_ids: list[int], action: str, at, actor: Actor, reason: str) -> None:
+    """The tag's history: one append-only row per product that joined or left."""
+    TagChange.objects.bulk_create(
+        TagChange(
+            collection=collection, product_id=pk, action=action, at=at, actor=actor.label, reason=reason
+        )
+        for pk in product_ids
+    )
 
 
 def _refuse_conflicts(collection, joining: list[Product], members, actor: Actor) -> None:
