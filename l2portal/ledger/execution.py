@@ -20,7 +20,7 @@ from importlib import metadata
 
 from celery.contrib.django.task import DjangoTask
 from celery.exceptions import Retry
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -72,103 +72,146 @@ def recording(
     inputs=(),
     worker: str = "",
 ) -> Iterator[Execution]:
-    """Run the enclosed block as an Execution: created before, finished (or failed) after. On a
+    """Run the enclosed block as an Execution: created before, finished (or failed) after; the
+    intent it ran for (``task_id``) is done with it, unless the task retries under that id. On a
     worker (``worker`` names its node) the Execution heartbeats while it runs, so the reconciler
     can tell a long step from one whose worker died."""
-    execution = Execution.objects.create(
-        task_name=task_name,
-        task_id=task_id,
-        parameters=parameters or {},
-        software=software_versions(),
-        host=socket.gethostname(),
-        pid=os.getpid(),
-        worker=worker,
-        heartbeat_at=timezone.now() if worker else None,
-    )
-    if subject is not None:
-        attach_subject(execution, subject)
-    if inputs:
-        execution.inputs.add(*inputs)
+    with _bookkeeping():
+        execution = Execution.objects.create(
+            task_name=task_name,
+            task_id=task_id,
+            parameters=parameters or {},
+            software=software_versions(),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            worker=worker,
+            heartbeat_at=timezone.now() if worker else None,
+        )
+        if subject is not None:
+            attach_subject(execution, subject)
+        if inputs:
+            execution.inputs.add(*inputs)
+    retrying = False
     tail = _TailHandler()
     root = logging.getLogger()
     root.addHandler(tail)
     token = _current.set(execution)
-    heartbeat = _Heartbeat(execution.pk) if worker else None
-    heartbeat_token = _heartbeat.set(heartbeat)
+    heartbeat = _heartbeat_of_this_process() if worker else None
+    if heartbeat is not None:
+        heartbeat.watch(execution.pk)
     try:
         yield execution
     except BaseException as exc:
         execution.status = Execution.Status.FAILED
         execution.error = f"{type(exc).__name__}: {exc}"
         tail.lines.extend(traceback.format_exc().splitlines()[-20:])
+        retrying = isinstance(exc, Retry)
         raise
     else:
         if execution.status == Execution.Status.RUNNING:  # not marked failed by ledger.services.fail()
             execution.status = Execution.Status.SUCCEEDED
     finally:
         if heartbeat is not None:
-            heartbeat.stop()
-        _heartbeat.reset(heartbeat_token)
+            heartbeat.forget(execution.pk)
         _current.reset(token)
         root.removeHandler(tail)
         execution.finished_at = timezone.now()
         execution.log_tail = "\n".join(tail.lines)
-        execution.save(
-            update_fields=["status", "error", "finished_at", "log_tail", "subject_type", "subject_id"]
-        )
+        with _bookkeeping():
+            execution.save(
+                update_fields=["status", "error", "finished_at", "log_tail", "subject_type", "subject_id"]
+            )
+            if not retrying:  # a retry is sent again under the same id: its intent waits for that run
+                intent_finished(task_id)
+
+
+@contextlib.contextmanager
+def _bookkeeping() -> Iterator[None]:
+    """One transaction for an Execution's own rows. Outside any other transaction (a task on a
+    worker) it commits without waiting for the disk: a crash can lose only the last few such
+    commits, never half of one nor one a later commit depends on (PostgreSQL writes its log in
+    order), and the broker then delivers the task again."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 class _Heartbeat(threading.Thread):
-    """Marks a running Execution alive every few seconds, from a thread with its own database
-    connection (so a beat is committed at once, whatever transaction the task is in), and records
-    at once each product the task starts writing, so a recovery knows which partial files a killed
-    task left."""
+    """One thread per worker process, with its own database connection (so a beat is committed at
+    once, whatever transaction a task is in): it marks every Execution running in this process
+    alive every few seconds, and records at once each product a task starts writing, so a recovery
+    knows which partial files a killed task left. Started with the first task a process runs
+    (after the fork), it costs a task no connection of its own."""
 
-    def __init__(self, execution_pk: int):
-        super().__init__(name=f"heartbeat-{execution_pk}", daemon=True)
-        self.execution_pk = execution_pk
+    def __init__(self):
+        super().__init__(name="execution-heartbeat", daemon=True)
+        self.pid = os.getpid()
         self.notes: queue.Queue = queue.Queue()
-        self.writing: list[str] = []
-        self.stopped = False
+        self.running: dict[int, list[str]] = {}  # execution pk -> products it started writing
+        self.lock = threading.Lock()
         self.start()
 
     def run(self):
         log = logging.getLogger(__name__)
-        try:
-            while not self.stopped:
-                try:
-                    note = self.notes.get(timeout=conf.heartbeat_seconds())
-                except queue.Empty:
-                    note = None
-                if note is not None and note[0]:
-                    self.writing.append(note[0])
-                try:
-                    fields = {"heartbeat_at": timezone.now()}
-                    if note is not None and note[0]:
-                        fields["writing"] = self.writing
-                    Execution.objects.filter(pk=self.execution_pk, status=Execution.Status.RUNNING).update(
-                        **fields
-                    )
-                except Exception as error:  # a missed beat must never break the task it watches
-                    log.warning("heartbeat of execution %s not written: %s", self.execution_pk, error)
+        while True:
+            try:
+                note = self.notes.get(timeout=conf.heartbeat_seconds())
+            except queue.Empty:
+                note = None
+            try:
                 if note is not None:
-                    note[1].set()
-        finally:
-            connection.close()  # this thread's own connection
+                    execution_pk, relative, done = note
+                    with self.lock:
+                        writing = self.running.get(execution_pk)
+                        if writing is not None:
+                            writing.append(relative)
+                    Execution.objects.filter(pk=execution_pk, status=Execution.Status.RUNNING).update(
+                        heartbeat_at=timezone.now(), writing=list(writing or [])
+                    )
+                    done.set()
+                with self.lock:
+                    alive = list(self.running)
+                if alive:
+                    Execution.objects.filter(pk__in=alive, status=Execution.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                else:
+                    connection.close()  # nothing to watch: hold no connection while idle
+            except Exception as error:  # a missed beat must never break the tasks it watches
+                log.warning("heartbeat not written: %s", error)
+                connection.close()
 
-    def note_writing(self, relative: str) -> None:
+    def watch(self, execution_pk: int) -> None:
+        with self.lock:
+            self.running[execution_pk] = []
+
+    def forget(self, execution_pk: int) -> None:
+        with self.lock:
+            self.running.pop(execution_pk, None)
+
+    def note_writing(self, execution_pk: int, relative: str) -> None:
         done = threading.Event()
-        self.notes.put((relative, done))
+        self.notes.put((execution_pk, relative, done))
         done.wait(timeout=10)
 
-    def stop(self):
-        self.stopped = True
-        done = threading.Event()
-        self.notes.put(("", done))
-        self.join(timeout=10)
+
+_process_heartbeat: _Heartbeat | None = None
+_process_heartbeat_lock = threading.Lock()
 
 
-_heartbeat: contextvars.ContextVar[_Heartbeat | None] = contextvars.ContextVar("heartbeat", default=None)
+def _heartbeat_of_this_process() -> _Heartbeat:
+    global _process_heartbeat
+    with _process_heartbeat_lock:
+        if (
+            _process_heartbeat is None
+            or _process_heartbeat.pid != os.getpid()
+            or not _process_heartbeat.is_alive()
+        ):
+            _process_heartbeat = _Heartbeat()
+        return _process_heartbeat
 
 
 def partial_tag(execution: Execution | None) -> str:
@@ -178,9 +221,9 @@ def partial_tag(execution: Execution | None) -> str:
 
 def note_writing(relative: str) -> None:
     """The current task starts writing ``relative`` (recorded at once, committed on its own)."""
-    heartbeat = _heartbeat.get()
-    if heartbeat is not None:
-        heartbeat.note_writing(relative)
+    execution = _current.get()
+    if execution is not None and execution.worker:
+        _heartbeat_of_this_process().note_writing(execution.pk, relative)
 
 
 def intent_finished(task_id: str) -> None:
@@ -188,7 +231,7 @@ def intent_finished(task_id: str) -> None:
     try:
         uuid.UUID(task_id)
     except ValueError:
-        return  # run without an id (called directly): no intent to close
+        return  # run without an id (a service step, a task called directly): no intent to close
     TaskIntent.objects.filter(
         task_id=task_id, status__in=(TaskIntent.Status.PENDING, TaskIntent.Status.SENT)
     ).update(status=TaskIntent.Status.DONE, done_at=timezone.now())
@@ -216,17 +259,11 @@ class ExecutionTask(DjangoTask):
     max_retries = 5
 
     def __call__(self, *args, **kwargs):
-        task_id = self.request.id or ""
         worker = "" if self.request.is_eager else (self.request.hostname or socket.gethostname())
-        try:
-            with recording(
-                self.name, task_id=task_id, parameters={"args": list(args), "kwargs": kwargs}, worker=worker
-            ):
-                result = super().__call__(*args, **kwargs)
-        except Retry:
-            raise  # sent again under the same id: its intent waits for that run
-        except BaseException:
-            intent_finished(task_id)
-            raise
-        intent_finished(task_id)
-        return result
+        with recording(
+            self.name,
+            task_id=self.request.id or "",
+            parameters={"args": list(args), "kwargs": kwargs},
+            worker=worker,
+        ):
+            return super().__call__(*args, **kwargs)
