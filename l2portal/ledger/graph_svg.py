@@ -13,7 +13,7 @@ ROW = 62
 NODE_WIDTH = 210
 NODE_HEIGHT = 44
 MARGIN = 12
-LABEL_CHARS = 30
+LABEL_CHARS = 28
 
 
 @dataclass(frozen=True)
