@@ -10,6 +10,7 @@ from .models import (
     DataRun,
     Downlink,
     FsscDelivery,
+    FsscHeldFile,
     Magic7Input,
     MergeVersion,
     ReprocessingCampaign,
@@ -60,9 +61,28 @@ class MergeVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(ReprocessingCampaign)
 class ReprocessingCampaignAdmin(TrackedAdmin):
-    list_display = ["name", "state", "first_run", "last_run", "current_pass", "state_changed_at"]
+    list_display = [
+        "name",
+        "state",
+        "definitions",
+        "mode",
+        "livetime_source",
+        "first_run",
+        "last_run",
+        "current_pass",
+    ]
     search_fields = ["name"]
-    readonly_fields = [*TrackedAdmin.readonly_fields, "current_pass", "started_at"]
+    # What made its files is fixed at creation: a change is a new campaign.
+    readonly_fields = [
+        *TrackedAdmin.readonly_fields,
+        "current_pass",
+        "started_at",
+        "definitions",
+        "mode",
+        "livetime_source",
+        "backfills",
+        "backfilled_to",
+    ]
 
 
 @admin.register(CampaignRun)
@@ -71,15 +91,26 @@ class CampaignRunAdmin(TrackedAdmin):
         "campaign",
         "data_run",
         "state",
+        "mode",
+        "livetime_source",
         "velocity_worst",
         "fitsverify",
         "comparison",
         "qa_passed",
     ]
-    list_filter = ["state", "campaign", "qa_passed", "fitsverify", "comparison"]
+    list_filter = ["state", "campaign", "mode", "livetime_source", "qa_passed", "fitsverify", "comparison"]
     list_select_related = ["campaign", "data_run"]
     search_fields = ["data_run__run_id"]
-    raw_id_fields = ["magic7", "ft2_1s_unflagged", "ft2_30s_unflagged", "ft2_1s", "ft2_30s", "previous"]
+    raw_id_fields = [
+        "magic7",
+        "previous_1s",
+        "previous_30s",
+        "ft2_1s_unflagged",
+        "ft2_30s_unflagged",
+        "ft2_1s",
+        "ft2_30s",
+        "previous",
+    ]
     readonly_fields = [f.name for f in CampaignRun._meta.fields if f.name != "id"]
 
     def has_add_permission(self, request):
@@ -98,8 +129,24 @@ class FsscDeliveryAdmin(TrackedAdmin):
 
 @admin.register(Switchover)
 class SwitchoverAdmin(TrackedAdmin):
-    list_display = ["campaign", "proposed_date", "proposed_by", "state", "state_changed_at"]
+    list_display = [
+        "campaign",
+        "proposed_date",
+        "l1_software",
+        "l1_from",
+        "proposed_by",
+        "state",
+        "state_changed_at",
+    ]
     list_select_related = ["campaign"]
+    readonly_fields = [*TrackedAdmin.readonly_fields, "l1_software", "l1_from"]  # what both sides agreed to
+
+
+@admin.register(FsscHeldFile)
+class FsscHeldFileAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "filename", "sha256", "listed_at"]
+    list_filter = ["campaign"]
+    search_fields = ["filename"]
 
 
 @admin.register(Magic7Input)

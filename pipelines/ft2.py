@@ -20,6 +20,7 @@ As the ground software makes them (ft2Util ``makeFT2`` then ``mergeFT2``):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ def met_to_time(met: np.ndarray | float, mjdref: tuple[int, float]) -> Time:
 
 
 def _bins(data: Magic7Data, start: float, stop: float, config: Ft2Config) -> ft2bins.OneSecondBins:
+    if float(config.bin_seconds) not in BIN_SIZES:
+        raise Ft2Error(f"bin size must be one of {BIN_SIZES} s, not {config.bin_seconds}")
     try:
         ft2science.describe(config.definitions)
         bins = ft2bins.one_second_bins(
@@ -148,12 +151,53 @@ def compute_ft2(
 
     ``template`` is accepted for callers that hold one; the columns do not depend on it.
     """
-    if float(config.bin_seconds) not in BIN_SIZES:
-        raise Ft2Error(f"bin size must be one of {BIN_SIZES} s, not {config.bin_seconds}")
-    one_second = _one_second_product(data, start, stop, config, livetime)
+    source = livetime
+    bins = _bins(data, start, stop, config)
+    one_start, one_stop = bins.start, bins.stop
+    orb_record = ft2state.last_orb_record(data, one_start)
+    mode, in_saa = data.orb_mode[orb_record], data.orb_in_saa[orb_record]
+    lat_config = np.full(len(one_start), config.lat_config)
+    data_qual = np.full(len(one_start), config.data_qual)
+    live = _livetime(source, one_start, one_stop)
     if float(config.bin_seconds) == ft2bins.THIRTY_SECONDS:
-        return thirty_second_product(one_second)
-    return one_second
+        merged = ft2bins.merge_bins(one_start, one_stop, mode, lat_config, data_qual, live)
+        rows, stops, live = merged.first, merged.stop, merged.livetime
+    else:
+        rows, stops = np.arange(len(one_start)), one_stop
+    starts = one_start[rows]
+    position, velocity = ft2state.orbit_state(data, starts)
+    quaternion = ft2state.attitude(data, starts)
+    later = ft2state.position_one_second_later(data, starts, position, velocity, config.max_gap_seconds)
+    derived = ft2science.derive(config.definitions, starts, stops, position, quaternion, later)
+    if rows[-1] == len(one_start) - 1 and len(one_start) > 1:
+        _pole_of_the_row_before(derived, data, one_start[-2], config.max_gap_seconds)
+    columns = {
+        "START": starts,
+        "STOP": stops,
+        "SC_POSITION": position,
+        **derived,
+        "IN_SAA": in_saa[rows],
+        "LAT_MODE": mode[rows],
+        "LAT_CONFIG": lat_config[rows],
+        "DATA_QUAL": data_qual[rows],
+        "LIVETIME": live,
+        "QSJ_1": quaternion[:, 0],
+        "QSJ_2": quaternion[:, 1],
+        "QSJ_3": quaternion[:, 2],
+        "QSJ_4": quaternion[:, 3],
+        "SC_VELOCITY": velocity,
+    }
+    metadata = {
+        **ft2science.versions(config.definitions),
+        "bin_seconds": float(config.bin_seconds),
+        "rows": len(starts),
+        "livetime_source": source.source if source else livetime_sources.NONE,
+        "livetime_input": source.reference if source else "",
+        "telemetry_gaps": [ft2bins.describe_gap(gap) for gap in bins.gaps],
+        "max_gap_seconds": config.max_gap_seconds,
+    }
+    comments = [] if source else ["LIVETIME is 0 in every bin: no livetime source was given"]
+    return Ft2Product(columns=columns, comments=comments, metadata=metadata, gaps=bins.gaps)
 
 
 def compute_ft2_pair(
@@ -163,54 +207,10 @@ def compute_ft2_pair(
     config: Ft2Config,
     livetime: livetime_sources.LivetimeTable | None = None,
 ) -> tuple[Ft2Product, Ft2Product]:
-    """A run's 1-s and 30-s tables, the 30-s one merged from the 1-s one (computed once)."""
-    one_second = _one_second_product(data, start, stop, config, livetime)
+    """A run's 1-s and 30-s tables, the 30-s one merged from the 1-s one as mergeFT2 makes it
+    from the 1-s file (every column computed once)."""
+    one_second = compute_ft2(data, start, stop, dataclasses.replace(config, bin_seconds=1.0), livetime)
     return one_second, thirty_second_product(one_second)
-
-
-def _one_second_product(
-    data: Magic7Data,
-    start: float,
-    stop: float,
-    config: Ft2Config,
-    source: livetime_sources.LivetimeTable | None,
-) -> Ft2Product:
-    bins = _bins(data, start, stop, config)
-    starts, stops = bins.start, bins.stop
-    orb_record = ft2state.last_orb_record(data, starts)
-    position, velocity = ft2state.orbit_state(data, starts)
-    quaternion = ft2state.attitude(data, starts)
-    later = ft2state.position_one_second_later(data, starts, position, velocity, config.max_gap_seconds)
-    derived = ft2science.derive(config.definitions, starts, stops, position, quaternion, later)
-    if len(starts) > 1:
-        _pole_of_the_row_before(derived, data, starts[-2], config.max_gap_seconds)
-    columns = {
-        "START": starts,
-        "STOP": stops,
-        "SC_POSITION": position,
-        **derived,
-        "IN_SAA": data.orb_in_saa[orb_record],
-        "LAT_MODE": data.orb_mode[orb_record],
-        "LAT_CONFIG": np.full(len(starts), config.lat_config),
-        "DATA_QUAL": np.full(len(starts), config.data_qual),
-        "LIVETIME": _livetime(source, starts, stops),
-        "QSJ_1": quaternion[:, 0],
-        "QSJ_2": quaternion[:, 1],
-        "QSJ_3": quaternion[:, 2],
-        "QSJ_4": quaternion[:, 3],
-        "SC_VELOCITY": velocity,
-    }
-    metadata = {
-        **ft2science.versions(config.definitions),
-        "bin_seconds": ft2bins.ONE_SECOND,
-        "rows": len(starts),
-        "livetime_source": source.source if source else livetime_sources.NONE,
-        "livetime_input": source.reference if source else "",
-        "telemetry_gaps": [ft2bins.describe_gap(gap) for gap in bins.gaps],
-        "max_gap_seconds": config.max_gap_seconds,
-    }
-    comments = [] if source else ["LIVETIME is 0 in every bin: no livetime source was given"]
-    return Ft2Product(columns=columns, comments=comments, metadata=metadata, gaps=bins.gaps)
 
 
 def thirty_second_product(one_second: Ft2Product) -> Ft2Product:

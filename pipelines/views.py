@@ -116,7 +116,8 @@ def _live_context(request, campaign: ReprocessingCampaign) -> dict:
 
 def campaign_detail(request, pk):
     campaign = get_object_or_404(ReprocessingCampaign.objects.select_related("collection"), pk=pk)
-    return render(request, "pipelines/campaign_detail.html", _live_context(request, campaign))
+    context = {**_live_context(request, campaign), "versions": ft2science.versions(campaign.definitions)}
+    return render(request, "pipelines/campaign_detail.html", context)
 
 
 def campaign_live(request, pk):

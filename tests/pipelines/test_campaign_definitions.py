@@ -34,7 +34,7 @@ def test_each_definition_set_is_recorded_and_shown(
         assert (hdul[1].header["FT2DEFS"], hdul[1].header["IGRF"]) == (definitions, expected["igrf"])
     client.force_login(operator)
     campaign_page = client.get(f"/pipelines/campaigns/{campaign.pk}/").content.decode()
-    assert f"<code>{definitions}</code>" in campaign_page
+    assert f"<code>{definitions}</code> <small>{expected['igrf']}, numpy {expected['numpy']}" in campaign_page
     run_page = client.get(f"/pipelines/runs/{run.pk}/").content.decode()
     assert f"<th>definitions</th><td><code>{definitions}</code>" in run_page
     assert f"<th>igrf</th><td><code>{expected['igrf']}</code>" in run_page

@@ -284,3 +284,16 @@ def test_a_product_of_a_few_rows_is_complete(data):
 def test_config_is_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         ft2.Ft2Config().bin_seconds = 30.0
+
+
+def test_the_pair_merges_its_thirty_second_rows_from_its_one_second_rows(data):
+    one, thirty = ft2.compute_ft2_pair(data, START, START + 600, ft2.Ft2Config(bin_seconds=30.0))
+    alone = ft2.compute_ft2(data, START, START + 600, ft2.Ft2Config(bin_seconds=30.0))
+    assert (one.metadata["bin_seconds"], thirty.metadata["bin_seconds"]) == (1.0, 30.0)
+    assert thirty.rows == alone.rows < one.rows
+    first = np.searchsorted(one.columns["START"], thirty.columns["START"])
+    for name, values in thirty.columns.items():
+        if name not in ("STOP", "LIVETIME"):
+            np.testing.assert_array_equal(values, one.columns[name][first])  # taken, not computed again
+        # Computed on the merged rows alone, the same numbers (to the last bits numpy may vary in).
+        np.testing.assert_allclose(values, alone.columns[name], rtol=1e-12, atol=1e-9)
