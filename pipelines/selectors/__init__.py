@@ -229,6 +229,9 @@ def campaign_live_context(campaign: ReprocessingCampaign, page_number) -> dict:
         "data_run", "bti_set", "ft2_1s", "ft2_30s", "previous__campaign"
     )
     page = Paginator(runs, RUNS_PER_PAGE).get_page(page_number)
+    reasons = _error_reasons(CampaignRun, [run.pk for run in page if run.state == "error"])
+    for run in page:
+        run.error_reason = reasons.get(run.pk, "")
     strip_runs = list(runs.values("state", "data_run__run_id", "velocity_worst"))
     progress = campaign_progress(campaign)
     return {

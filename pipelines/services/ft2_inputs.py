@@ -79,7 +79,16 @@ def register_tree(
     """Register every input under ``root``; ``progress(registration, rate)`` is told every few
     seconds and at the end."""
     ledger.require_role(actor, OPERATOR, to="register FT2 inputs")
-    files = sorted(Path(folder) / name for folder, _, names in os.walk(root) for name in names)
+    products = ledger.data_root().resolve()
+    root = Path(root).resolve()
+    if root.is_relative_to(products):
+        ledger.refuse(
+            InputRefused(
+                f"{root} is inside the data root {products}: its files are registered products already"
+            ),
+            actor,
+        )
+    files = _input_files(root, products)
     result = Registration(total=len(files))
     began = last = time.monotonic()
     for path in files:
@@ -101,6 +110,15 @@ def register_tree(
             progress(result, result.seen / max(now - began, 1e-9))
             last = now
     return result
+
+
+def _input_files(root: Path, products: Path) -> list[Path]:
+    """Every file under ``root``, sorted, but those of the data root (registered products)."""
+    files = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [name for name in folders if Path(folder, name) != products]
+        files += [Path(folder, name) for name in names]
+    return sorted(files)
 
 
 def register_input(kind: str, run_id: int, path: Path, actor: Actor) -> str:

@@ -50,6 +50,8 @@ def _as_production(path: Path) -> None:
 
 def register_production(folder: Path, runs, **options):
     """Write and register the runs' production files; returns {run: paths}."""
+    folder = folder / "production"
+    folder.mkdir()
     made = {run: write_previous_ft2(folder, run, **options) for run in runs}
     services.register_tree(folder, SYSTEM)
     return made

@@ -103,7 +103,7 @@ def test_a_broken_pair_of_previous_files_fails_the_run_with_both_ranges(
 
 
 def test_a_changed_column_is_listed_by_column_and_row_and_fails_validation(
-    production, django_capture_on_commit_callbacks, monkeypatch
+    production, django_capture_on_commit_callbacks, monkeypatch, client, operator
 ):
     original = carryforward.carry_forward
 
@@ -122,3 +122,8 @@ def test_a_changed_column_is_listed_by_column_and_row_and_fails_validation(
     assert one["columns"] == [{"column": "RA_SCZ", "count": 2, "rows": [3, 4], "format_changed": False}]
     assert "comparison with the registered previous version" in run.transitions.last().reason
     assert "RA_SCZ (2 rows: 3, 4)" in run.comparison_summary
+    client.force_login(operator)
+    page = client.get(f"/pipelines/runs/{run.pk}/").content.decode()
+    assert f"1s file against <code>gll_pt1s_p202_r0{RUNS[0]}_v001.fit</code>" in page
+    assert "<td><code>RA_SCZ</code></td><td>2</td><td>3, 4</td>" in page
+    assert "30s file against" in page and "Every compared column is bit-identical." in page

@@ -83,3 +83,14 @@ def test_a_corrected_file_under_the_same_name_is_refused(tree):
     target.write_bytes(target.read_bytes()[:-2880] + b"\0" * 2880)
     with pytest.raises(CommandError, match="1 files were refused"):
         run_command(tree)
+
+
+def test_the_data_root_is_never_registered_again(tree, data_root):
+    run_command(tree)
+    with pytest.raises(CommandError, match="is inside the data root"):
+        run_command(data_root / "RAW")
+    registered = sorted(Product.objects.values_list("path", flat=True))
+    (data_root.parent / "extra").mkdir()
+    output = run_command(data_root.parent)  # a tree holding the data root: its files are skipped
+    assert sorted(Product.objects.values_list("path", flat=True)) == registered
+    assert "0 registered" in output
