@@ -6,7 +6,8 @@ processes on PostgreSQL and Redis, in both modes, against no-op Celery tasks mea
         .venv/bin/python benchmarks/bench_campaign.py
 
 BENCH_RUNS sets the number of runs (default 1000). Creates and drops its own database
-(<name>_campaign) and a data root under the temporary folder (about 10 GB for 1,000 runs).
+(<name>_campaign), and a data root and an input folder under the temporary folder (about 13 GB
+for 1,000 runs), removed at the end.
 
 1. Inputs: a magic7 file and a livetime table per run, written in parallel, then registered by
    name (register_ft2_inputs' service): the registration rate is printed.
@@ -39,37 +40,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
 
-from celery import Task  # noqa: E402
-
-from l2portal.celery import app  # noqa: E402
+# The workers, the no-op floor and the waiting are the orchestration benchmark's own.
+from benchmarks.bench_halfpipe_orchestration import (  # noqa: E402
+    WORKERS,
+    _noop_rate,
+    _start_workers,
+    _wait,
+    app,
+    noop,
+    recorded_noop,
+)
 
 RUNS = int(os.environ.get("BENCH_RUNS", 1_000))
 RUN_SECONDS = 5700.0  # 95 minutes of data
 RUN_SPACING = 5760.0
 FIRST_RUN = 545208791
-NOOPS = 1_000
-WORKERS = 2
 SAMPLE = 20  # runs processed again in this process for the breakdown
 GOAL_RUNS_PER_HOUR = 20_000
-COUNTER = "bench_campaign_noops"
-
-
-@app.task(name="bench.campaign_noop", base=Task, ignore_result=True)
-def noop() -> None:
-    """The floor's task: nothing but counting itself done."""
-    _redis().incr(COUNTER)
-
-
-@app.task(name="bench.campaign_recorded_noop", ignore_result=True)
-def recorded_noop() -> None:
-    """The same through the ledger's task class: what every run's task pays before any work."""
-    _redis().incr(COUNTER)
-
-
-def _redis():
-    import redis
-
-    return redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+CAMPAIGN_TIMEOUT = 7200.0  # s
 
 
 def run_ids() -> list[int]:
@@ -90,32 +78,6 @@ def write_inputs(arguments) -> None:
     )
 
 
-def _start_workers(env: dict) -> list[subprocess.Popen]:
-    from l2portal.ledger.portal import queues
-
-    workers = []
-    for n in range(WORKERS):
-        command = [sys.executable, "-m", "celery", "-A", "l2portal", "worker", "-Q", ",".join(queues())]
-        command += [
-            "-n",
-            f"bench{n}-{os.getpid()}@%h",
-            "--concurrency",
-            "1",
-            "--pool",
-            "prefork",
-            "-l",
-            "warning",
-        ]
-        command += ["--without-mingle", "--without-gossip", "-I", "benchmarks.bench_campaign"]
-        workers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
-    names = {f"bench{n}-{os.getpid()}@{os.uname().nodename}" for n in range(WORKERS)}
-    deadline = time.monotonic() + 60
-    while {name for reply in app.control.ping(timeout=0.5) or [] for name in reply} < names:
-        if time.monotonic() > deadline:
-            sys.exit("workers did not answer within 60 s")
-    return workers
-
-
 def cpu_seconds(workers: list[subprocess.Popen]) -> float:
     """CPU time (user + system) the worker processes and their pool children have used so far."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -131,24 +93,6 @@ def cpu_seconds(workers: list[subprocess.Popen]) -> float:
         total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / ticks
         pids += [int(child) for child in children]
     return total
-
-
-def _wait(predicate, timeout=7200.0, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            sys.exit("timed out")
-        time.sleep(interval)
-    return time.perf_counter()
-
-
-def _noop_rate(task) -> float:
-    _redis().delete(COUNTER)
-    start = time.perf_counter()
-    for _ in range(NOOPS):
-        task.apply_async()
-    end = _wait(lambda: int(_redis().get(COUNTER) or 0) >= NOOPS, interval=0.02)
-    return NOOPS / (end - start)
 
 
 def run_campaign(name: str, actor, workers, **options) -> tuple[float, float]:
@@ -263,6 +207,18 @@ def report_mode(label: str, seconds: float, cpu: float, per_run: dict, service: 
     return rate
 
 
+def _drop_when_free(drop, tries: int = 30) -> None:
+    """Drop the benchmark's database once the workers' last connections have gone."""
+    import psycopg
+
+    for _ in range(tries - 1):
+        try:
+            return drop()
+        except psycopg.errors.ObjectInUse:
+            time.sleep(1)
+    drop()
+
+
 def main():
     from benchmarks.benchdb import create_database
 
@@ -270,6 +226,7 @@ def main():
         sys.exit("Set CELERY_BROKER_URL to a Redis server, e.g. redis://127.0.0.1:6379/0")
     drop_database = create_database("campaign")
     data_root = Path(tempfile.mkdtemp(prefix="bench_campaign."))
+    inputs = Path(tempfile.mkdtemp(prefix="bench_campaign_inputs."))  # registered from outside the data root
     os.environ.update(
         L2PORTAL_DATA_ROOT=str(data_root),
         L2PORTAL_LOG_LEVEL="WARNING",
@@ -292,8 +249,6 @@ def main():
     try:
         call_command("migrate", verbosity=0)
         actor = Actor.system("benchmark")
-        inputs = data_root / "incoming"
-        inputs.mkdir()
         began = time.perf_counter()
         with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
             pool.map(write_inputs, [(str(inputs), run_id) for run_id in run_ids()], chunksize=8)
@@ -324,7 +279,7 @@ def main():
 
         generate_phases, generate_service = breakdown("P301", actor, mode="generate", livetime_source="table")
         carry_phases, carry_service = breakdown("P311", actor)
-        print(f"where the time goes per run (a sample of {SAMPLE} runs again in one process):")
+        print(f"where the time goes per run (a sample of {min(SAMPLE, RUNS)} runs again in one process):")
         floors = noop_rate, recorded_rate
         rates = {
             "generate": report_mode(
@@ -342,8 +297,9 @@ def main():
         for worker in workers:
             worker.wait(timeout=30)
         connections.close_all()
-        drop_database()
+        _drop_when_free(drop_database)
         shutil.rmtree(data_root, ignore_errors=True)
+        shutil.rmtree(inputs, ignore_errors=True)
 
 
 if __name__ == "__main__":
