@@ -115,7 +115,8 @@ def start_worker(data_root, tmp_path):
             "PYTHONPATH": str(ROOT),
             # A worker with DEBUG off refuses the development key (l2portal.startup).
             "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or f"tests-only-{uuid.uuid4().hex}",
-            "DJANGO_ALLOWED_HOSTS": os.environ.get("DJANGO_ALLOWED_HOSTS") or "localhost,127.0.0.1,testserver",
+            "DJANGO_ALLOWED_HOSTS": os.environ.get("DJANGO_ALLOWED_HOSTS")
+            or "localhost,127.0.0.1,testserver",
             **({"CELERY_BROKER_URL": broker_url} if broker_url else {}),
             **{key: str(value) for key, value in environment.items()},
         }
