@@ -63,10 +63,16 @@ test: venv
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
-# Every benchmark; the PostgreSQL ones only when DATABASE_URL points at PostgreSQL.
+# Every benchmark; those on PostgreSQL and Redis only when DATABASE_URL / CELERY_BROKER_URL point at them.
 bench: venv
 	$(PY) benchmarks/bench_ft2.py
+	$(PY) benchmarks/bench_halfpipe_merge.py
 	$(PY) benchmarks/bench_ppr.py
+	$(PY) benchmarks/bench_restore_ngas.py
 	@case "$$DATABASE_URL" in postgres*) \
-	  $(PY) benchmarks/bench_transitions.py && $(PY) benchmarks/bench_programs.py ;; \
-	  *) echo "bench_transitions, bench_programs: set DATABASE_URL to PostgreSQL to run them" ;; esac
+	  $(PY) benchmarks/bench_transitions.py && $(PY) benchmarks/bench_programs.py && \
+	  $(PY) benchmarks/bench_registry.py && $(PY) benchmarks/bench_load.py ;; \
+	  *) echo "bench_transitions, bench_programs, bench_registry, bench_load: set DATABASE_URL to PostgreSQL" ;; esac
+	@case "$$DATABASE_URL,$$CELERY_BROKER_URL" in postgres*,redis*) \
+	  $(PY) benchmarks/bench_campaign.py && $(PY) benchmarks/bench_halfpipe_orchestration.py ;; \
+	  *) echo "bench_campaign, bench_halfpipe_orchestration: set DATABASE_URL and CELERY_BROKER_URL" ;; esac
