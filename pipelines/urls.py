@@ -10,6 +10,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/live/", views.campaign_live, name="campaign-live"),
     path("campaigns/<int:pk>/start/", views.campaign_start, name="campaign-start"),
+    path("campaigns/<int:pk>/retry/", views.campaign_retry_runs, name="campaign-retry"),
     path("campaigns/<int:pk>/backfill/", views.campaign_backfill, name="campaign-backfill"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/offer/", views.run_offer, name="run-offer"),

@@ -7,7 +7,7 @@ The ``operator`` flag only decides which forms and buttons a page shows."""
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -108,7 +108,7 @@ def campaign_list(request):
 
 def _live_context(request, campaign: ReprocessingCampaign) -> dict:
     return {
-        **selectors.campaign_live_context(campaign, request.GET.get("page")),
+        **selectors.campaign_live_context(campaign, request.GET.get("page"), request.GET.get("state", "")),
         "operator": _shows_operator_controls(request),
         "backfill_form": BackfillForm(),
     }
@@ -125,16 +125,48 @@ def campaign_live(request, pk):
     return render(request, "pipelines/_campaign_live.html", _live_context(request, campaign))
 
 
-@require_POST
 def campaign_start(request, pk):
+    """GET: what starting (or re-running) the campaign will do, to confirm; POST: start it."""
     campaign = get_object_or_404(ReprocessingCampaign, pk=pk)
+    if request.method != "POST":
+        counts = dict(
+            campaign.campaign_runs.values_list("state")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("state", "n")
+        )
+        return render(
+            request,
+            "pipelines/campaign_start.html",
+            {"campaign": campaign, "counts": counts, "total": sum(counts.values())},
+        )
     result = services.start_campaign(campaign, Actor.of_user(request.user))
     messages.success(
         request,
-        f"Pass {result['pass']}: {result['queued'] + result['retried']} runs queued, "
-        f"{result['skipped']} complete runs skipped.",
+        f"Pass {result['pass']}: {result['queued']} runs sent to the workers, {result['retried']} failed "
+        f"runs sent back to their step, {result['skipped']} complete runs skipped.",
     )
     return redirect("pipelines:campaign", pk=pk)
+
+
+def campaign_retry_runs(request, pk):
+    """GET: the selected failed runs with why each failed, to confirm; POST: retry them all."""
+    campaign = get_object_or_404(ReprocessingCampaign, pk=pk)
+    selected = request.POST if request.method == "POST" else request.GET
+    run_ids = [int(value) for value in selected.getlist("run") if value.isdigit()]  # data run ids
+    if request.method == "POST":
+        result = services.retry_failed_runs(campaign, run_ids, Actor.of_user(request.user))
+        messages.success(
+            request,
+            f"{len(result['retried'])} failed runs sent back to the step each failed in; "
+            "their progress shows below.",
+        )
+        return redirect("pipelines:campaign", pk=pk)
+    return render(
+        request,
+        "pipelines/campaign_retry.html",
+        {"campaign": campaign, **selectors.runs_to_retry(campaign, run_ids)},
+    )
 
 
 @require_POST

@@ -61,6 +61,19 @@ BACKFILL_REFUSED = {
     "give a later run",
     "details": {"last_run": 546407418},
 }
+RETRY_RUNS_REQUEST = {"run_ids": [RUN, 546407418]}
+RETRY_RUNS_RESULT = {"retried": [RUN, 546407418]}
+RUNS_NOT_FAILED = {
+    "code": "runs_not_failed",
+    "message": f"campaign P310: only failed runs are retried and r0{RUN} (ready) is not failed; nothing "
+    "was retried, reload the page and select again",
+    "details": {"not_failed": {f"r0{RUN}": "ready"}},
+}
+UNKNOWN_RUNS = {
+    "code": "unknown_runs",
+    "message": "campaign P310 has no run 1; nothing was retried",
+    "details": {"unknown": [1]},
+}
 NO_LIVETIME = {
     "code": "no_livetime_source",
     "message": f"campaign P310 cannot be released: 1 runs have FT2 files made without a livetime source "

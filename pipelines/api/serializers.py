@@ -91,6 +91,20 @@ class BackfillResultSerializer(serializers.Serializer):
     added = serializers.IntegerField(help_text="runs that joined the campaign")
 
 
+class RetryRunsSerializer(serializers.Serializer):
+    run_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=2**62),
+        max_length=10_000,
+        help_text="data run ids (MET) of the campaign's failed runs to retry",
+    )
+
+
+class RetryRunsResultSerializer(serializers.Serializer):
+    retried = serializers.ListField(
+        child=serializers.IntegerField(), help_text="runs sent back to the step each failed in"
+    )
+
+
 class HeldFileSerializer(serializers.Serializer):
     filename = serializers.RegexField(r"^[A-Za-z0-9_.+-]{1,255}$", help_text="a run file's name")
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$")

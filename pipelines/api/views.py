@@ -40,6 +40,8 @@ from .serializers import (
     ProgressSerializer,
     ReportSerializer,
     ReprocessingCampaignSerializer,
+    RetryRunsResultSerializer,
+    RetryRunsSerializer,
     StartResultSerializer,
     SwitchoverSerializer,
 )
@@ -130,6 +132,32 @@ class ReprocessingCampaignViewSet(mixins.CreateModelMixin, TrackedViewSet):
             self.get_object(), form.validated_data["last_run"], Actor.of_user(request.user)
         )
         return Response(BackfillResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=RetryRunsSerializer,
+        responses={
+            202: RetryRunsResultSerializer,
+            400: refusal_response(
+                400, "Refused: no run given, or runs the campaign does not have", ex.UNKNOWN_RUNS
+            ),
+            409: refusal_response(
+                409, "Refused: a selected run is not failed; nothing was retried", ex.RUNS_NOT_FAILED
+            ),
+        },
+        summary="Retry the selected failed runs, each from the step it failed in, all or none (operators)",
+        examples=[
+            example("Runs", ex.RETRY_RUNS_REQUEST, request=True),
+            example("Retried", ex.RETRY_RUNS_RESULT, status_code=202),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path="retry-runs")
+    def retry_runs(self, request, pk=None):
+        form = RetryRunsSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        result = services.retry_failed_runs(
+            self.get_object(), form.validated_data["run_ids"], Actor.of_user(request.user)
+        )
+        return Response(RetryRunsResultSerializer(result).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=FsscFileListSerializer,

@@ -7,10 +7,10 @@ switchover waits for (switchovers), the page of one campaign run (run_page)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
@@ -31,16 +31,19 @@ from ..models import (
 )
 from .fssc_files import fssc_differences as fssc_differences
 from .ft2_inputs import previous_ft2 as previous_ft2
+from .history import error_reasons, executions_of
+from .run_grid import CELL_STATES, run_grid
+from .run_grid import runs_to_retry as runs_to_retry
 from .run_page import campaign_run_context as campaign_run_context
 from .switchovers import Condition as Condition
 from .switchovers import switchover_conditions as switchover_conditions
+from .velocity_chart import velocity_chart
 
 RUN_DONE_STATES = ("ready", "delivered")
 RUN_WORKING_STATES = ("generating", "flagging", "validating")
 RUNS_PER_PAGE = 100
 STRIP_WIDTH = 1000
 STRIP_HEIGHT = 18
-CHART_HEIGHT = 80
 
 
 # --- BTI sets ---------------------------------------------------------------------------------
@@ -191,54 +194,48 @@ def campaign_progress(campaign: ReprocessingCampaign) -> Progress:
 
 
 def run_strip(runs: list[dict]) -> dict:
-    """Geometry of the run strip (one cell per run, coloured by state) and of the velocity-check
-    bars (worst deviation per run against the tolerance); ``runs`` are dicts with ``state``,
-    ``data_run__run_id`` and ``velocity_worst``."""
-    tolerance = conf.velocity_tolerance()
+    """Geometry of the run strip: one cell per run, coloured by state; ``runs`` are dicts with
+    ``state`` and ``data_run__run_id``."""
     width = STRIP_WIDTH / max(len(runs), 1)
-    worst = max([r["velocity_worst"] or 0 for r in runs] + [tolerance])
-    scale = CHART_HEIGHT / worst
     cells = [
         {
             "x": round(i * width, 2),
             "width": round(max(width - 1, 0.5), 2),
             "state": run["state"],
             "run_id": run["data_run__run_id"],
-            "deviation": run["velocity_worst"],
-            "bar": round((run["velocity_worst"] or 0) * scale, 2),
-            "bar_y": round(CHART_HEIGHT - (run["velocity_worst"] or 0) * scale, 2),
-            "over": (run["velocity_worst"] or 0) > tolerance,
         }
         for i, run in enumerate(runs)
     ]
-    return {
-        "cells": cells,
-        "width": STRIP_WIDTH,
-        "height": STRIP_HEIGHT,
-        "chart_height": CHART_HEIGHT,
-        "tolerance": tolerance,
-        "tolerance_y": round(CHART_HEIGHT - tolerance * scale, 2),
-        "states": CAMPAIGN_RUN_MACHINE.states,
-    }
+    states = CAMPAIGN_RUN_MACHINE.states
+    return {"cells": cells, "width": STRIP_WIDTH, "height": STRIP_HEIGHT, "states": states}
 
 
-def campaign_live_context(campaign: ReprocessingCampaign, page_number) -> dict:
-    """The live part of the campaign page: progress, one page of runs, the strip and whether the
+def campaign_live_context(campaign: ReprocessingCampaign, page_number, state: str = "") -> dict:
+    """The live part of the campaign page: progress, one page of runs (those in ``state`` if it
+    is one of a run's states) with their grid of steps, the strip over all runs and whether the
     page should keep polling. A constant number of queries, however many runs."""
     runs = CampaignRun.objects.filter(campaign=campaign).select_related(
         "data_run", "bti_set", "ft2_1s", "ft2_30s", "previous__campaign"
     )
-    page = Paginator(runs, RUNS_PER_PAGE).get_page(page_number)
-    reasons = _error_reasons(CampaignRun, [run.pk for run in page if run.state == "error"])
+    state = state if state in dict(CAMPAIGN_RUN_MACHINE.states) else ""
+    page = Paginator(runs.filter(state=state) if state else runs, RUNS_PER_PAGE).get_page(page_number)
+    run_grid(list(page))
     for run in page:
-        run.error_reason = reasons.get(run.pk, "")
+        run.products_shown = [p for p in (run.ft2_1s, run.ft2_30s) if p is not None]
     strip_runs = list(runs.values("state", "data_run__run_id", "velocity_worst"))
+    counts = Counter(run["state"] for run in strip_runs)
     progress = campaign_progress(campaign)
     return {
         "campaign": campaign,
         "progress": progress,
         "page": page,
+        "state": state,
+        "cell_states": CELL_STATES.values(),
+        "page_query": f"state={state}&" if state else "",
+        "state_counts": [(value, label, counts[value]) for value, label in CAMPAIGN_RUN_MACHINE.states],
+        "failed_on_page": [run for run in page if run.state == "error"],
         "strip": run_strip(strip_runs),
+        "velocity": velocity_chart(strip_runs, conf.velocity_tolerance()),
         "live": campaign.state == "running" or progress.working > 0,
         "without_livetime": runs.filter(livetime_source="none").count(),
         "modes": dict(
@@ -267,23 +264,6 @@ def annotated_downlinks():
     )
 
 
-def _executions_of(model, pks) -> dict[str, dict]:
-    """Per subject pk (as text): ``tries`` and the latest Execution (two queries, whatever the count)."""
-    subject_type = ContentType.objects.get_for_model(model)
-    ids = [str(pk) for pk in pks]
-    found = (
-        Execution.objects.filter(subject_type=subject_type, subject_id__in=ids)
-        .values("subject_id")
-        .annotate(tries=Count("pk"), latest=Max("pk"))
-        .order_by()
-    )
-    by_subject = {row["subject_id"]: row for row in found}
-    latest = Execution.objects.in_bulk([row["latest"] for row in by_subject.values()])
-    return {
-        sid: {"tries": row["tries"], "execution": latest[row["latest"]]} for sid, row in by_subject.items()
-    }
-
-
 @dataclass(frozen=True)
 class GridCell:
     """One square of the downlink's grid (Airflow's grid view): a chunk, a merge or a Level 1."""
@@ -304,12 +284,6 @@ class GridCell:
         return (self.execution.worker or self.execution.host) if self.execution else "—"
 
 
-def _error_reasons(model, pks) -> dict[int, str]:
-    """The reason of each object's latest failure."""
-    rows = model.transition_model().objects.filter(subject_id__in=pks, to_state="error").order_by("at", "id")
-    return dict(rows.values_list("subject_id", "reason"))  # later rows win
-
-
 def downlink_live_context(downlink: Downlink) -> dict:
     """The live part of a downlink page: figures, the grid (decode per chunk; merge and Level 1 per
     run it touched), what failed and why. A constant number of queries, however many chunks."""
@@ -318,10 +292,10 @@ def downlink_live_context(downlink: Downlink) -> dict:
         downlink.merge_versions.select_related("data_run", "product").order_by("data_run__run_id")
     )
     runs = [v.data_run for v in versions]
-    chunk_runs = _executions_of(Chunk, [c.pk for c in chunks])
-    run_runs = _executions_of(DataRun, [r.pk for r in runs])
-    chunk_errors = _error_reasons(Chunk, [c.pk for c in chunks if c.state == "error"])
-    run_errors = _error_reasons(DataRun, [r.pk for r in runs if r.state == "error"])
+    chunk_runs = executions_of(Chunk, [c.pk for c in chunks])
+    run_runs = executions_of(DataRun, [r.pk for r in runs])
+    chunk_errors = error_reasons(Chunk, [c.pk for c in chunks if c.state == "error"])
+    run_errors = error_reasons(DataRun, [r.pk for r in runs if r.state == "error"])
 
     def cell(label, state, title, found):
         return GridCell(label, state, title, found.get("execution"), found.get("tries", 0))

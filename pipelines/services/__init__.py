@@ -1,13 +1,14 @@
 """Pipelines operations, one module per use case: FT2 inputs (magic7, previous FT2 files, livetime
-tables), BTI sets, campaigns (define, start a pass, backfill, finish a pass, release), the work on
-one campaign run, FSSC offers, deliveries and file lists, the switchover and downlink processing
-(HalfPipe: ingest, chunk decoding, merge plan, run merges, Level 1, online notification, staging
-purge). The only place in the app where states change, roles are
-checked and tasks are enqueued; the science is in the pure modules (magic7, ft2, ft2qa, bti,
+tables), BTI sets, campaigns (define, start a pass, backfill, finish a pass, release, retry the
+selected failed runs), the work on one campaign run, FSSC offers, deliveries and file lists, the
+switchover and downlink processing (HalfPipe: ingest, chunk decoding, merge plan, run merges,
+Level 1, online notification, staging purge). The only place in the app where states change, roles
+are checked and tasks are enqueued; the science is in the pure modules (magic7, ft2, ft2qa, bti,
 rawchunk, eventmerge, ...), the read models in pipelines.selectors."""
 
 from .backfill import backfill_campaign
 from .bti_sets import BtiRefused, submit_bti_set
+from .campaign_retries import RunsNotFailed, retry_failed_runs
 from .campaign_runs import process_campaign_run
 from .campaigns import (
     CampaignError,
@@ -49,6 +50,7 @@ __all__ = [
     "Magic7Refused",
     "NoLivetime",
     "Registration",
+    "RunsNotFailed",
     "SwitchoverNotReady",
     "advance_downlink",
     "agree_switchover",
@@ -79,6 +81,7 @@ __all__ = [
     "register_tree",
     "release_campaign",
     "report_delivery",
+    "retry_failed_runs",
     "start_campaign",
     "submit_bti_set",
 ]

@@ -126,8 +126,13 @@ def _select_runs(name: str, first_run, last_run, run_ids, actor: Actor) -> list[
         refused(f"campaign name {name!r} must be P followed by letters or digits, e.g. P310")
     if ReprocessingCampaign.objects.filter(name=name).exists():
         refused(f"campaign {name} exists already; re-run it or choose another name")
-    if (run_ids is None) == (first_run is None or last_run is None):
-        refused("select runs either by a range (first and last run) or by a list, not both")
+    has_range = first_run is not None or last_run is not None
+    if run_ids is None and not has_range:
+        refused("give a range of runs (first and last run) or a list of runs")
+    if run_ids is not None and has_range:
+        refused("give a range of runs or a list of runs, not both")
+    if run_ids is None and (first_run is None or last_run is None):
+        refused(f"give the {'first' if first_run is None else 'last'} run of the range as well")
     if run_ids is not None:
         runs = list(DataRun.objects.filter(run_id__in=run_ids))
         missing = sorted(set(run_ids) - {run.run_id for run in runs})

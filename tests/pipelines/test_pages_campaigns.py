@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.models import LedgerEvent
-from pipelines.models import ReprocessingCampaign
+from pipelines import services
+from pipelines.models import CampaignRun, ReprocessingCampaign
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, campaign_with_states, make_campaign, run_campaign
@@ -100,3 +101,70 @@ def test_operators_define_campaigns_on_the_page(client, operator, magic7_runs):
     response = client.post("/pipelines/", {"name": "P310", "first_run": RUNS[0], "last_run": RUNS[-1]})
     campaign = ReprocessingCampaign.objects.get(name="P310")
     assert response.status_code == 302 and campaign.campaign_runs.count() == 3
+
+
+def test_the_run_grid_shows_each_step_with_its_state_and_links_to_the_log(client, operator):
+    campaign = campaign_with_states("P310", ["ready", "error", "generating", "pending"])
+    client.force_login(operator)
+    page = client.get(f"/pipelines/campaigns/{campaign.pk}/").content.decode()
+    ready, failed, working, _ = campaign.campaign_runs.order_by("data_run__run_id")
+    assert f"{ready.data_run} FT2 files: done" in page and f"{ready.data_run} FSSC ingest: waiting" in page
+    assert f"{failed.data_run} FT2 files: failed" in page and f"{failed.data_run} BTIs: not reached" in page
+    assert f"{working.data_run} FT2 files: running" in page
+    assert page.count('class="step-cell step-') == 16
+    # No Execution recorded here: each cell opens the run's page (the FSSC step its files).
+    assert (
+        f'href="/pipelines/runs/{failed.pk}/"' in page and f'href="/pipelines/runs/{ready.pk}/#files"' in page
+    )
+    filtered = client.get(f"/pipelines/campaigns/{campaign.pk}/", {"state": "error"}).content.decode()
+    assert filtered.count('class="run state-') == 1 and "Error (1)" in filtered
+    live = client.get(f"/pipelines/campaigns/{campaign.pk}/live/", {"state": "error"}).content.decode()
+    assert "?state=error&amp;page=1" in live and live.count('class="run state-') == 1
+
+
+def test_start_and_rerun_ask_first_and_rerun_is_not_offered_while_running(client, operator):
+    running = campaign_with_states("P310", ["ready", "generating"])
+    client.force_login(operator)
+    page = client.get(f"/pipelines/campaigns/{running.pk}/").content.decode()
+    assert "Re-run" not in page and "Start…" not in page
+    defined = services.create_campaign("P311", SYSTEM, run_ids=[1000])
+    page = client.get(f"/pipelines/campaigns/{defined.pk}/").content.decode()
+    assert f'href="/pipelines/campaigns/{defined.pk}/start/">Start…' in page
+    confirm = client.get(f"/pipelines/campaigns/{defined.pk}/start/").content.decode()
+    assert "Start campaign" in confirm and "1 runs not started yet are sent to the workers" in confirm
+    defined.refresh_from_db()
+    assert (defined.state, defined.current_pass) == ("defined", 0)  # asking changed nothing
+
+
+def test_a_finished_campaign_shows_no_rate_or_estimate(client, operator):
+    campaign = campaign_with_states("P310", ["ready", "ready"])
+    ledger.transition(campaign, "validating", SYSTEM)
+    client.force_login(operator)
+    page = client.get(f"/pipelines/campaigns/{campaign.pk}/").content.decode()
+    assert "runs/h" not in page and "Estimated finish" not in page
+    assert "Re-run…" in page
+
+
+def test_the_form_says_what_is_missing(client, operator, magic7_runs):
+    client.force_login(operator)
+    neither = client.post("/pipelines/", {"name": "P310", "next": "/pipelines/"}, follow=True)
+    assert "give a range of runs (first and last run) or a list of runs" in neither.content.decode()
+    half = client.post(
+        "/pipelines/", {"name": "P310", "first_run": RUNS[0], "next": "/pipelines/"}, follow=True
+    )
+    assert "give the last run of the range as well" in half.content.decode()
+    assert not ReprocessingCampaign.objects.exists()
+
+
+def test_the_velocity_chart_has_axes_units_hover_values_and_a_sentence(client, operator):
+    campaign = campaign_with_states("P310", ["ready", "ready", "error"])
+    first, second, _ = campaign.campaign_runs.order_by("data_run__run_id")
+    CampaignRun.objects.filter(pk=first.pk).update(velocity_worst=0.8, velocity_passed=True)
+    CampaignRun.objects.filter(pk=second.pk).update(velocity_worst=7.5, velocity_passed=False)
+    client.force_login(operator)
+    page = client.get(f"/pipelines/campaigns/{campaign.pk}/").content.decode()
+    assert "worst deviation (m/s)</text>" in page and "data runs, in run order (3)</text>" in page
+    assert f"<title>{first.data_run}: worst deviation 0.8 m/s (within the 5 m/s tolerance)</title>" in page
+    assert f"<title>{second.data_run}: worst deviation 7.5 m/s (over the 5 m/s tolerance)</title>" in page
+    assert "2 of 3 runs checked, 1 over the tolerance; the worst is 7.500 m/s" in page
+    assert page.count('<rect class="over"') == 1 and page.count('<rect class="within"') == 1
