@@ -61,9 +61,9 @@ def main() -> int:
         target = Path(work) / "fetched"
         for variant in ("crc32c", "crc32"):
             with NgasServer(NgasArchive({NAME: source}, variant)) as server:
-                store = ProductStore(server.url)
+                store = ProductStore(server.base_url)
                 store.status(NAME)  # NGAS holds its CRCs: computed once, when the file was archived
-                floor = median_seconds(lambda url=server.url: plain_retrieve(url, target))
+                floor = median_seconds(lambda url=server.base_url: plain_retrieve(url, target))
                 figure = median_seconds(lambda store=store: store.fetch(NAME, target))
             ratio = floor / figure
             passed = ratio >= MIN_RATIO

@@ -26,7 +26,7 @@ def load_demo(actor, stdout) -> None:
         return
     with NgasServer() if tasks_run_in_place() else contextlib.nullcontext() as ngas:
         for mous_uid in wanted:
-            restore = services.request_restore(mous_uid, actor, product_store=ngas.url if ngas else None)
+            restore = services.request_restore(mous_uid, actor, product_store=ngas.base_url if ngas else None)
             restore.refresh_from_db()
             stdout.write(
                 f"  restore of {mous_uid}: {restore.state_label} (products from {restore.product_store})"

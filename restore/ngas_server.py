@@ -23,11 +23,11 @@ import socket
 import threading
 from collections import defaultdict
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import quoteattr
 
+from l2portal.local_server import BackgroundServer, QuietHandler
 from restore import archive
 from restore.ngas import Crc
 
@@ -148,24 +148,16 @@ class NgasArchive:
         return "\n".join(lines).encode()
 
 
-class _NgasHandler(BaseHTTPRequestHandler):
-    server: _NgasHTTPServer
+class _NgasHandler(QuietHandler):
     server_version = f"NGAMS/{NGAS_VERSION}"
 
-    def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
     def _fail(self, message: str, code: int = 400, headers: dict[str, str] | None = None) -> None:
-        self._send(code, self.server.ngas.status_document("FAILURE", message), headers)
+        self.send(
+            code, self.server.state.status_document("FAILURE", message), "text/xml", (headers or {}).items()
+        )
 
     def do_GET(self) -> None:
-        ngas = self.server.ngas
+        ngas = self.server.state
         url = urlsplit(self.path)
         command = url.path.strip("/").upper()
         file_id = (parse_qs(url.query).get("file_id") or [""])[0]
@@ -186,12 +178,16 @@ class _NgasHandler(BaseHTTPRequestHandler):
             )
             return
         if command == "STATUS":
-            self._send(200, ngas.status_document("SUCCESS", "Successfully handled command STATUS", file_id))
+            self.send(
+                200,
+                ngas.status_document("SUCCESS", "Successfully handled command STATUS", file_id),
+                "text/xml",
+            )
         else:
             self._retrieve(file_id)
 
     def _retrieve(self, file_id: str) -> None:
-        ngas = self.server.ngas
+        ngas = self.server.state
         data = ngas.files[file_id].read_bytes()
         start, headers = 0, {}
         range_header = self.headers.get("Range", "")
@@ -225,59 +221,17 @@ class _NgasHandler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args) -> None:
-        if self.server.verbose:
-            super().log_message(format, *args)
 
-
-class _NgasHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], ngas: NgasArchive, verbose: bool):
-        self.ngas = ngas
-        self.verbose = verbose
-        super().__init__(address, _NgasHandler)
-
-
-class NgasServer:
+class NgasServer(BackgroundServer):
     """The NGAS server on a background thread; a context manager. ``port=0`` takes a free port."""
+
+    name = "ngas-server"
 
     def __init__(
         self, ngas: NgasArchive | None = None, *, host: str = "127.0.0.1", port: int = 0, verbose=False
     ):
         self.ngas = ngas or NgasArchive.from_demo_archive()
-        self._http = _NgasHTTPServer((host, port), self.ngas, verbose)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> NgasServer:
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="ngas-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    def serve_forever(self) -> None:
-        try:
-            self._http.serve_forever()
-        finally:
-            self._http.server_close()
-
-    def __enter__(self) -> NgasServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(_NgasHandler, self.ngas, host=host, port=port, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -290,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     ngas = NgasArchive.from_demo_archive(args.folder, args.variant)
     server = NgasServer(ngas, host=args.host, port=args.port, verbose=args.verbose)
-    print(f"NGAS with {len(ngas.files)} files ({args.variant}) at {server.url}", flush=True)
+    print(f"NGAS with {len(ngas.files)} files ({args.variant}) at {server.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 

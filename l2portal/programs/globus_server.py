@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from l2portal.programs.local_server import BackgroundServer, QuietHandler
+from l2portal.local_server import BackgroundServer, QuietHandler
 
 RESOURCE_SERVER = "transfer.api.globus.org"
 SCOPE = f"urn:globus:auth:scope:{RESOURCE_SERVER}:all"

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from l2portal.local_server import BackgroundServer, QuietHandler
 from l2portal.programs import synthetic
-from l2portal.programs.local_server import BackgroundServer, QuietHandler
 from l2portal.programs.metadata import load_response_files
 
 FAULTS = ("malformed_json", "graphql_error", "http_500")

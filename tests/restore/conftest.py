@@ -41,7 +41,7 @@ def ngas(store_copy, settings):
     """The store copy behind the project's NGAS server, configured as the product store;
     ``.ngas.requests`` lists what was asked, ``.ngas.inject(...)`` queues faults."""
     with NgasServer(NgasArchive.from_demo_archive(store_copy)) as server:
-        settings.RESTORE_PRODUCT_STORE = server.url
+        settings.RESTORE_PRODUCT_STORE = server.base_url
         yield server
 
 

@@ -58,7 +58,7 @@ def test_build_ppr_refuses_a_manually_calibrated_mous(tmp_path):
 def test_build_ppr_reads_from_ngas(ngas, tmp_path):
     output = tmp_path / "PPR.xml"
     printed = io.StringIO()
-    call_command("build_ppr", X80E, "--output", str(output), "--products", ngas.url, stdout=printed)
+    call_command("build_ppr", X80E, "--output", str(output), "--products", ngas.base_url, stdout=printed)
     assert "SemiPass" in printed.getvalue() and "not written (give --script PATH)" in printed.getvalue()
     assert [asdm.eb_uid for asdm in read_ppr(output.read_bytes()).asdms] == ["uid://A002/Xcf92df/X3453"]
     manifest = "member.uid___A001_X12a3_X80e.calimage.pipeline_manifest.xml"

@@ -21,7 +21,9 @@ def ngas():
 
 
 def get(server, command, file_id=CALTABLES, **headers):
-    return requests.get(f"{server.url}/{command}", params={"file_id": file_id}, headers=headers, timeout=10)
+    return requests.get(
+        f"{server.base_url}/{command}", params={"file_id": file_id}, headers=headers, timeout=10
+    )
 
 
 def test_it_serves_the_files_the_demo_archive_lists():

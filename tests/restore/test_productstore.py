@@ -29,7 +29,7 @@ def server(request, tmp_path):
 
 
 def test_status_gives_size_crc_and_variant(server):
-    file = ProductStore(server.url).status(CALTABLES)
+    file = ProductStore(server.base_url).status(CALTABLES)
     data = (archive.DEMO_PRODUCTS_DIR / CALTABLES).read_bytes()
     assert file.size == len(data) and file.variant == server.ngas.variant
     value = crc32c.crc32c(data) if file.variant == "crc32c" else zlib.crc32(data)
@@ -39,7 +39,7 @@ def test_status_gives_size_crc_and_variant(server):
 
 def test_a_fetch_is_streamed_verified_and_hashed(server, tmp_path):
     announced = []
-    fetched = ProductStore(server.url).fetch(BIG, tmp_path / "out", on_size=announced.append)
+    fetched = ProductStore(server.base_url).fetch(BIG, tmp_path / "out", on_size=announced.append)
     data = (server.ngas.files[BIG]).read_bytes()
     assert (tmp_path / "out").read_bytes() == data and announced == [len(data)]
     assert fetched.size == len(data) and fetched.variant == server.ngas.variant
@@ -48,7 +48,7 @@ def test_a_fetch_is_streamed_verified_and_hashed(server, tmp_path):
 
 def test_a_truncated_body_is_resumed_with_a_range(server, tmp_path):
     server.ngas.inject("truncate", BIG)
-    ProductStore(server.url).fetch(BIG, tmp_path / "out")
+    ProductStore(server.base_url).fetch(BIG, tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == server.ngas.files[BIG].read_bytes()
     retrieves = [entry for entry in server.ngas.requests if entry[0] == "RETRIEVE"]
     assert retrieves[0][2] == "" and retrieves[1][2].startswith("bytes=") and retrieves[1][2] != "bytes=0-"
@@ -57,7 +57,7 @@ def test_a_truncated_body_is_resumed_with_a_range(server, tmp_path):
 def test_a_server_ignoring_ranges_is_read_again_from_the_start(server, tmp_path):
     server.ngas.inject("truncate", BIG)
     server.ngas.inject("no_ranges", BIG)
-    fetched = ProductStore(server.url).fetch(BIG, tmp_path / "out")
+    fetched = ProductStore(server.base_url).fetch(BIG, tmp_path / "out")
     assert (tmp_path / "out").read_bytes() == server.ngas.files[BIG].read_bytes()
     assert fetched.size == 3_000_000
 
@@ -65,7 +65,7 @@ def test_a_server_ignoring_ranges_is_read_again_from_the_start(server, tmp_path)
 def test_a_body_truncated_every_time_gives_up(server, tmp_path):
     server.ngas.inject("truncate", BIG, times=100)
     with pytest.raises(StoreUnreachable, match="the transfer stopped 6 times"):
-        ProductStore(server.url).fetch(BIG, tmp_path / "out")
+        ProductStore(server.base_url).fetch(BIG, tmp_path / "out")
 
 
 def test_a_wrong_crc_is_refused_and_the_file_not_kept(server, tmp_path):
@@ -73,19 +73,21 @@ def test_a_wrong_crc_is_refused_and_the_file_not_kept(server, tmp_path):
     with pytest.raises(
         VerificationError, match=f"{CALTABLES}: {server.ngas.variant} .* the file was not kept"
     ):
-        ProductStore(server.url).fetch(CALTABLES, tmp_path / "out")
+        ProductStore(server.base_url).fetch(CALTABLES, tmp_path / "out")
     assert not (tmp_path / "out").exists()
     server.ngas.inject("wrong_crc", CALTABLES)
     with pytest.raises(VerificationError):
-        ProductStore(server.url).read(CALTABLES)
+        ProductStore(server.base_url).read(CALTABLES)
 
 
 def test_a_busy_server_is_asked_again(server, tmp_path):
     server.ngas.inject("busy", times=2)
-    assert ProductStore(server.url).read(CALTABLES) == (archive.DEMO_PRODUCTS_DIR / CALTABLES).read_bytes()
+    assert (
+        ProductStore(server.base_url).read(CALTABLES) == (archive.DEMO_PRODUCTS_DIR / CALTABLES).read_bytes()
+    )
     server.ngas.inject("busy", times=50)
     with pytest.raises(StoreUnreachable, match="busy \\(503\\) after 4 attempts"):
-        ProductStore(server.url).status(CALTABLES)
+        ProductStore(server.base_url).status(CALTABLES)
 
 
 def test_ngas_errors_are_passed_on(server):
@@ -93,9 +95,9 @@ def test_ngas_errors_are_passed_on(server):
         StoreError,
         match=re.escape("answered HTTP 400: NGAMS_ER_UNAVAIL_FILE:4019:ERROR: File with ID: x.tgz"),
     ):
-        ProductStore(server.url).status("x.tgz")
+        ProductStore(server.base_url).status("x.tgz")
     with pytest.raises(ValueError, match="path separator"):
-        ProductStore(server.url).status("../etc/passwd")
+        ProductStore(server.base_url).status("../etc/passwd")
 
 
 def test_an_unreachable_server_is_worth_trying_later():
@@ -128,4 +130,4 @@ def test_what_answers_without_content_length_is_not_trusted(tmp_path, monkeypatc
 
         monkeypatch.setattr(requests.Session, "get", without_length)
         with pytest.raises(StoreError, match="without a Content-Length"):
-            ProductStore(ngas.url).fetch(CALTABLES, tmp_path / "out")
+            ProductStore(ngas.base_url).fetch(CALTABLES, tmp_path / "out")

@@ -29,7 +29,7 @@ def retrieved(ngas, name=None):
 def test_products_come_from_ngas_verified_by_its_crc(scientist, run_restore, ngas):
     restore = run_restore(who=scientist)
     assert restore.state == "restored", restore.progress_note
-    assert restore.product_store == ngas.url
+    assert restore.product_store == ngas.base_url
     products = restore.staged_files.filter(kind="product")
     assert products.count() == 10
     for staged in products:
@@ -81,7 +81,9 @@ def test_a_truncated_transfer_is_resumed(scientist, run_restore, ngas):
 
 @pytest.mark.django_db  # steps started after commit do not run: each step is run here
 def test_a_busy_ngas_is_tried_again_later_and_verified_files_are_kept(scientist, ngas):
-    restore = RestoreRequest.objects.create(mous_uid=X80E, requested_by=scientist, product_store=ngas.url)
+    restore = RestoreRequest.objects.create(
+        mous_uid=X80E, requested_by=scientist, product_store=ngas.base_url
+    )
     services.run_restore_step(restore.pk, services.check, ACTOR)
     ngas.ngas.inject("busy", CALTABLES, times=4)  # longer than the client waits
     with pytest.raises(Retry, match=re.escape("is busy (503) after 4 attempts")):

@@ -1,6 +1,7 @@
 """A real HTTP server on a background thread, for the local stand-ins of the services the portal
-talks to (metadata_server, globus_server): started and stopped as a context manager, or served in
-the foreground from their command lines. Tests and the demo only; production code never imports it.
+talks to (DKIST's metadata store and Globus, ALMA's NGAS): started and stopped as a context manager,
+or served in the foreground from their command lines. Tests and the demo only; production code
+never imports it.
 """
 
 from __future__ import annotations
