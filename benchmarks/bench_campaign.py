@@ -27,7 +27,6 @@ for 1,000 runs), removed at the end.
 
 import multiprocessing
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -220,25 +219,10 @@ def _drop_when_free(drop, tries: int = 30) -> None:
 
 
 def main():
-    from benchmarks.benchdb import create_database
+    from benchmarks.benchdb import portal_for_workers
 
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
-        sys.exit("Set CELERY_BROKER_URL to a Redis server, e.g. redis://127.0.0.1:6379/0")
-    drop_database = create_database("campaign")
-    data_root = Path(tempfile.mkdtemp(prefix="bench_campaign."))
+    drop_database, data_root = portal_for_workers("campaign", PIPELINES_FT2_DEFINITIONS="fermi-2019")
     inputs = Path(tempfile.mkdtemp(prefix="bench_campaign_inputs."))  # registered from outside the data root
-    os.environ.update(
-        L2PORTAL_DATA_ROOT=str(data_root),
-        L2PORTAL_LOG_LEVEL="WARNING",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="localhost",
-        PIPELINES_FT2_DEFINITIONS="fermi-2019",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connections
 
     from l2portal.ledger import services as ledger
@@ -247,7 +231,6 @@ def main():
 
     workers = []
     try:
-        call_command("migrate", verbosity=0)
         actor = Actor.system("benchmark")
         began = time.perf_counter()
         with multiprocessing.get_context("fork").Pool(WORKERS) as pool:

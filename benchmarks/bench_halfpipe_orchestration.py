@@ -14,7 +14,6 @@ the chunks took beyond their decoding, (wall time x 2 workers - decoding work) /
 """
 
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -118,23 +117,9 @@ def _decoding_work(folder: Path) -> float:
 
 
 def main():
-    from benchmarks.benchdb import create_database
+    from benchmarks.benchdb import portal_for_workers
 
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
-        sys.exit("Set CELERY_BROKER_URL to a Redis server, e.g. redis://127.0.0.1:6379/0")
-    drop_database = create_database("halfpipe")
-    data_root = Path(tempfile.mkdtemp(prefix="bench_halfpipe."))
-    os.environ.update(
-        L2PORTAL_DATA_ROOT=str(data_root),
-        L2PORTAL_LOG_LEVEL="WARNING",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="localhost",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    drop_database, data_root = portal_for_workers("halfpipe")
     from django.db import connections
 
     from l2portal.ledger.services import Actor
@@ -144,7 +129,6 @@ def main():
 
     workers = []
     try:
-        call_command("migrate", verbosity=0)
         actor = Actor.system("benchmark")
         timeline = Timeline(
             downlinks=1,
