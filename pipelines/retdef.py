@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from l2portal.xmlsafe import UnsafeXMLError, parse_untrusted_xml
+
 NAME = re.compile(r"^RetDef-(\d{9})-(\d{5})\.xml$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -51,16 +53,10 @@ def chunk_name(downlink_id: int, chunk: int) -> str:
 
 
 def _hardened_root(data: bytes, what: str) -> etree._Element:
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise RetDefError(f"{what} declares a DTD or entities; RetDef files never do, it was refused")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise RetDefError(f"{what} is not well-formed XML: {error}") from error
-    if root.getroottree().docinfo.doctype:  # a DTD in an encoding the byte check did not see
-        raise RetDefError(f"{what} declares a DTD; RetDef files never do, it was refused")
-    return root
+        return parse_untrusted_xml(data, what)
+    except UnsafeXMLError as error:
+        raise RetDefError(str(error)) from error
 
 
 def _number(element, attribute: str, kind, what: str):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from restore.sessions import parse_untrusted_xml
+from l2portal.xmlsafe import parse_untrusted_xml
 
 MS_SUFFIXES = ("_target.ms", "_cont.ms", ".ms")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import crc32c
 
-from restore.sessions import parse_untrusted_xml
+from l2portal.xmlsafe import parse_untrusted_xml
 
 VARIANT_NAMES = {
     "crc32": "crc32",

@@ -16,12 +16,12 @@ from datetime import datetime
 
 from lxml import etree
 
+from l2portal.xmlsafe import parse_untrusted_xml
 from restore.layout import disk_name
 from restore.manifest import PipelineManifest, strip_ms_suffix
 from restore.pipeline_tasks import is_pipeline_task, not_a_pipeline_task
 from restore.plan import RestorePlan
 from restore.restorescript import parameter_value
-from restore.sessions import parse_untrusted_xml
 
 # The namespace declarations of the PPRs the ALMA pipeline is given (seeds/004).
 PPR_NSMAP = {

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from l2portal.files import atomic_output
+from l2portal.xmlsafe import parse_untrusted_xml
 from restore.pipeline_tasks import IMPORT_TASKS, PIPELINE_TASKS, RESTORE_TASKS, RESTORE_TASKS_NO_SESSION
-from restore.sessions import parse_untrusted_xml
 
 
 class PipelineException(Exception):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
 from l2portal.ledger.states import TransitionNotAllowed
+from l2portal.xmlsafe import UnsafeXMLError
 from restore import archive, conf
 from restore.ngas import NgasError
 from restore.plan import PlanError
@@ -17,7 +18,6 @@ from restore.ppr import PprError
 from restore.productstore import ProductStore, StoreError
 from restore.restorescript import RestoreScriptError
 from restore.scriptgen import ScriptGenerationError
-from restore.sessions import UnsafeXMLError
 
 from ..models import RestoreRequest
 from .notify import notify_requester
