@@ -139,8 +139,12 @@ def _records(met_us: np.ndarray, kind: str, columns: dict[str, np.ndarray]) -> t
     return met_us, text.splitlines()
 
 
-def magic7_lines(start: float, stop: float, seed: int = 0, margin: float = 5.0) -> list[str]:
-    """magic7 lines covering [start - margin, stop + margin] seconds of MET, in time order."""
+def magic7_lines(
+    start: float, stop: float, seed: int = 0, margin: float = 5.0, velocity_bias: float = 0.0
+) -> list[str]:
+    """magic7 lines covering [start - margin, stop + margin] seconds of MET, in time order; with
+    ``velocity_bias`` (m/s) the ORB velocities are off by that much along x, as a telemetry
+    calibration error would make them (the FT2 velocity check sees it)."""
     orbit = Orbit.from_seed(seed)
     first_us = int(np.floor(start - margin)) * 1_000_000
     last_us = int(np.ceil(stop + margin)) * 1_000_000
@@ -148,6 +152,7 @@ def magic7_lines(start: float, stop: float, seed: int = 0, margin: float = 5.0) 
     att_us = np.arange(first_us + ATT_OFFSET_US, last_us, ATT_STEP_US, dtype=np.int64)
     orb_met = orb_us / 1e6
     position, velocity, _ = orbit.state(orb_met)
+    velocity = velocity + np.array([velocity_bias, 0.0, 0.0])
     quaternion, rate = orbit.attitude(att_us / 1e6)
     orb_times, orb_lines = _records(
         orb_us,
@@ -202,10 +207,15 @@ def inject_malformed(
 
 
 def write_magic7(
-    path: str | os.PathLike, start: float, stop: float, seed: int = 0, malformed_per_kind: int = 0
+    path: str | os.PathLike,
+    start: float,
+    stop: float,
+    seed: int = 0,
+    malformed_per_kind: int = 0,
+    velocity_bias: float = 0.0,
 ) -> dict[str, list[int]]:
     """Write a magic7 file (gzip when the name ends in .gz); return injected bad line numbers."""
-    lines = magic7_lines(start, stop, seed)
+    lines = magic7_lines(start, stop, seed, velocity_bias=velocity_bias)
     injected: dict[str, list[int]] = {}
     if malformed_per_kind:
         lines, injected = inject_malformed(lines, seed, malformed_per_kind)

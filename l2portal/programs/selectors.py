@@ -251,27 +251,34 @@ def _ticks(low: float, high: float, count: int = 6) -> list[float]:
 
 def wavelength_chart(datasets, lines) -> dict | None:
     """One panel per spectral line of the rules (the line +-0.6 nm): each dataset's
-    [wavelengthMin, wavelengthMax] as a bar where it covers the panel, the line as a mark.
-    ViSP ranges are a fraction of a nm wide, so one axis across all lines would hide them."""
+    [wavelengthMin, wavelengthMax] as a bar where it covers the panel, the line as a mark, and a
+    sentence saying which lines the datasets cover. ViSP ranges are a fraction of a nm wide, so
+    one axis across all lines would hide them; datasets outside every panel get no row."""
     ranged = [d for d in datasets if d.wavelength_min is not None and d.wavelength_max is not None]
     if not ranged or not lines:
         return None
     plot = CHART_WIDTH - LABEL_WIDTH - 10
     gap = 12
     panel_width = (plot - gap * (len(lines) - 1)) / len(lines)
+    windows = [
+        (min(ln.wavelengths_nm) - LINE_WINDOW_NM, max(ln.wavelengths_nm) + LINE_WINDOW_NM) for ln in lines
+    ]
+    shown = [
+        d
+        for d in ranged
+        if any(d.wavelength_max >= low and d.wavelength_min <= high for low, high in windows)
+    ]
     rows = [
         {
             "label": f"{d.dataset_id} {d.instrument_name or ''}",
             "y": i * ROW_HEIGHT,
             "superseded": d.superseded,
         }
-        for i, d in enumerate(ranged)
+        for i, d in enumerate(shown)
     ]
-    height = len(rows) * ROW_HEIGHT
-    bars, marks, panels = [], [], []
-    for number, line in enumerate(lines):
-        low = min(line.wavelengths_nm) - LINE_WINDOW_NM
-        high = max(line.wavelengths_nm) + LINE_WINDOW_NM
+    height = max(len(rows), 1) * ROW_HEIGHT
+    bars, marks, panels, coverage = [], [], [], []
+    for number, (line, (low, high)) in enumerate(zip(lines, windows, strict=True)):
         left = LABEL_WIDTH + number * (panel_width + gap)
 
         def x(value, left=left, low=low, high=high):
@@ -286,11 +293,23 @@ def wavelength_chart(datasets, lines) -> dict | None:
                 "range": f"{low:.1f} to {high:.1f} nm",
             }
         )
+        covering = [
+            d
+            for d in shown
+            if not d.superseded
+            and any(d.wavelength_min <= w <= d.wavelength_max for w in line.wavelengths_nm)
+        ]
+        coverage.append({"line": line.name, "required": line.required, "datasets": len(covering)})
         marks += [
-            {"x": x(w), "required": line.required, "title": f"{line.name}: {w} nm"}
+            {
+                "x": x(w),
+                "required": line.required,
+                "title": f"{line.name}: {w} nm, in "
+                f"{sum(d.wavelength_min <= w <= d.wavelength_max for d in covering)} current datasets",
+            }
             for w in line.wavelengths_nm
         ]
-        for row, dataset in zip(rows, ranged, strict=True):
+        for row, dataset in zip(rows, shown, strict=True):
             if dataset.wavelength_max < low or dataset.wavelength_min > high:
                 continue
             start, end = x(dataset.wavelength_min), x(dataset.wavelength_max)
@@ -309,8 +328,12 @@ def wavelength_chart(datasets, lines) -> dict | None:
         "marks": marks,
         "panels": panels,
         "height": height,
-        "total_height": height + AXIS_HEIGHT,
+        "total_height": height + AXIS_HEIGHT + 14,
         "width": CHART_WIDTH,
+        "x_title": "wavelength (nm), each panel a line's window",
+        "x_title_y": height + AXIS_HEIGHT + 10,
+        "coverage": coverage,
+        "outside": len(ranged) - len(shown),
     }
 
 
@@ -335,14 +358,20 @@ def time_chart(datasets) -> dict | None:
                 "y": index * ROW_HEIGHT,
                 "superseded": dataset.superseded,
                 "title": f"{dataset.dataset_id}: {dataset.start_time:%Y-%m-%d %H:%M:%S} to "
-                f"{(dataset.end_time or dataset.start_time):%H:%M:%S} UTC",
+                f"{(dataset.end_time or dataset.start_time):%H:%M:%S} UTC ({(end - start) / 60:.0f} min)",
             }
         )
     height = len(rows) * ROW_HEIGHT
     first = datetime.fromtimestamp(low, tz=timed[0].start_time.tzinfo)
+    durations = [(end - start) / 60 for start, end in zip(starts, ends, strict=True)]
     return {
         "rows": rows,
         "bars": rows,
+        "begin": datetime.fromtimestamp(min(starts), tz=first.tzinfo),
+        "end": datetime.fromtimestamp(max(ends), tz=first.tzinfo),
+        "span_minutes": round((max(ends) - min(starts)) / 60),
+        "shortest": round(min(durations)),
+        "longest": round(max(durations)),
         "ticks": [
             {"x": x(t), "label": datetime.fromtimestamp(t, tz=first.tzinfo).strftime("%H:%M")}
             for t in _ticks(low, high)

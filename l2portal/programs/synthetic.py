@@ -105,8 +105,10 @@ def _record(
     healthy: float = 1.0,
     ao: float = 0.95,
     gos_closed: int = 0,
+    span: tuple[int, int] = (0, 25),
 ) -> dict[str, Any]:
     good = int(frames * healthy)
+    start = program.start + timedelta(minutes=span[0])
     x, y = program.box
     embargoed = program.index % 3 == 0
     return {
@@ -117,8 +119,8 @@ def _record(
         "observingProgramExecutionId": program.program_id,
         "instrumentProgramExecutionId": instrument_program,
         "instrumentName": instrument,
-        "startTime": iso_utc(program.start),
-        "endTime": iso_utc(program.start + timedelta(minutes=25)),
+        "startTime": iso_utc(start),
+        "endTime": iso_utc(start + timedelta(minutes=span[1])),
         "createDate": iso_utc(created),
         "updateDate": iso_utc(created + timedelta(hours=2)),
         "wavelengthMin": wavelengths[0],
@@ -144,6 +146,24 @@ def _record(
         "lightLevel": _distribution(rng, 400.0, 20.0),
         "friedParameter": _distribution(rng, 0.09, 0.04),
     }
+
+
+def _visp_span(index: int, arm: int) -> tuple[int, int]:
+    """(minutes after the program's start, minutes long) of a ViSP arm: the arms of a program,
+    and the programs, observe for different times (the first arm starts with the program)."""
+    return (0 if arm == 0 else (7 * index + 11 * arm) % 20, 10 + (13 * index + 17 * arm) % 45)
+
+
+def _coverage(index: int, scenario: str, arm: str, low: float, high: float, lines):
+    """The wavelength range of a ViSP arm: some programs that are not invertible anyway observe
+    beside the Ca II or Na I line, so their coverage of the lines is partly missing."""
+    if scenario in INVERTIBLE_SCENARIOS:
+        return low, high, lines
+    if arm == "na" and index % 2 == 1:
+        return 589.62, 589.95, None
+    if arm == "ca" and index % 3 == 0:
+        return 854.25, 854.60, None
+    return low, high, lines
 
 
 def generate_records(n_programs: int = 20, *, seed: int = 0, n_proposals: int = 4) -> list[dict[str, Any]]:
@@ -173,9 +193,10 @@ def generate_records(n_programs: int = 20, *, seed: int = 0, n_proposals: int = 
 
         if scenario != "vbi_only":
             visp_program = f"id.{85000 + index}.{60000 + index}"
-            for arm, low, high, lines in VISP_ARMS:
+            for number, (arm, low, high, lines) in enumerate(VISP_ARMS):
                 if scenario == "no_fe_line" and arm == "fe":
                     continue
+                low, high, lines = _coverage(index, scenario, arm, low, high, lines)
                 is_fe = arm == "fe"
                 frames = rng.randrange(400, 2000)
                 product = f"L1-{program.program_id}-visp-{arm}"
@@ -205,12 +226,13 @@ def generate_records(n_programs: int = 20, *, seed: int = 0, n_proposals: int = 
                             spectral_lines,
                             stokes,
                             frames,
+                            span=_visp_span(index, number),
                             **settings,
                         )
                     )
 
         vbi_program = f"id.{95000 + index}.{70000 + index}"
-        for filter_nm in VBI_FILTERS_NM:
+        for number, filter_nm in enumerate(VBI_FILTERS_NM):
             dataset_id, product = _letters(next(serial)), f"L1-{program.program_id}-vbi-{filter_nm}"
             records.append(
                 _record(
@@ -225,6 +247,7 @@ def generate_records(n_programs: int = 20, *, seed: int = 0, n_proposals: int = 
                     None,
                     "I",
                     rng.randrange(150, 200),
+                    span=(2 + 4 * number + index % 7, 6 + (5 * index + 3 * number) % 12),
                 )
             )
     return records

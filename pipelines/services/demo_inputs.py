@@ -5,6 +5,7 @@ registered as real ones are."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from l2portal.ledger.services import Actor
@@ -17,14 +18,23 @@ from .magic7 import latest_magic7, register_magic7
 
 
 def generate_demo_magic7(
-    run_ids, seconds: float, actor: Actor, seed: int = 0, livetime: bool = True
+    run_ids,
+    seconds: float,
+    actor: Actor,
+    seed: int = 0,
+    livetime: bool = True,
+    velocity_bias: Mapping[int, float] | None = None,
 ) -> list[Magic7Input]:
-    """Register synthetic magic7 files (and, with ``livetime``, livetime tables) for the runs."""
+    """Register synthetic magic7 files (and, with ``livetime``, livetime tables) for the runs; a
+    run in ``velocity_bias`` gets ORB velocities off by that many m/s (orbitgen.magic7_lines)."""
     registered = []
     with tempfile.TemporaryDirectory() as folder:
         for run_id in run_ids:
             path = Path(folder) / f"r{run_id}.magic7"
-            orbitgen.write_magic7(path, run_id, run_id + seconds, seed=seed + run_id % 1000)
+            bias = (velocity_bias or {}).get(run_id, 0.0)
+            orbitgen.write_magic7(
+                path, run_id, run_id + seconds, seed=seed + run_id % 1000, velocity_bias=bias
+            )
             registered.append(register_magic7(run_id, path, float(run_id), float(run_id + seconds), actor))
     if livetime:
         generate_demo_livetime(run_ids, actor)

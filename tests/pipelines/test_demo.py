@@ -5,6 +5,7 @@ import io
 import pytest
 
 from l2portal.ledger.models import Product
+from pipelines import conf
 from pipelines.demo import CORRUPT_CHUNK, DEMO_RUNS, load_demo
 from pipelines.models import BtiSet, CampaignRun, Chunk, Downlink, ReprocessingCampaign, Switchover
 from tests.factories import SYSTEM
@@ -19,6 +20,9 @@ def test_demo_loads_a_validated_campaign_once(django_capture_on_commit_callbacks
     assert campaign.state == "validated"
     assert set(CampaignRun.objects.values_list("state", flat=True)) == {"ready"}
     assert CampaignRun.objects.count() == len(DEMO_RUNS) == BtiSet.objects.count()
+    # The runs' velocity-check deviations spread below the tolerance, for the campaign's chart.
+    worst = list(CampaignRun.objects.order_by("data_run__run_id").values_list("velocity_worst", flat=True))
+    assert worst == sorted(worst) and worst[-1] - worst[0] > 2 and worst[-1] < conf.velocity_tolerance()
     assert Switchover.objects.get().state == "proposed"
     # The first downlink is through Level 1; the second waits for its corrupt chunk to be fixed.
     assert list(Downlink.objects.order_by("downlink_id").values_list("state", flat=True)) == ["done", "error"]

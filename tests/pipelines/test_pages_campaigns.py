@@ -25,6 +25,9 @@ def test_campaign_page_shows_progress_runs_and_pictures(
     url = f"/pipelines/campaigns/{campaign.pk}/"
     page = client.get(url).content.decode()
     assert "Validated" in page and f"gll_pt1s_p310_r0{RUNS[0]}_v001.fit" in page
+    for product in campaign.campaign_runs.get(data_run__run_id=RUNS[0]).products[2:]:  # the flagged pair
+        assert f'href="/registry/products/{product.pk}/download" download' in page
+        assert f'href="/registry/products/{product.pk}/"' in page
     assert 'class="strip"' in page and 'class="velocity"' in page and "PASS" in page
     assert "hx-trigger" not in page  # finished: no more polling
     assert "Retry" not in page and "Re-run" not in page
@@ -168,3 +171,15 @@ def test_the_velocity_chart_has_axes_units_hover_values_and_a_sentence(client, o
     assert f"<title>{second.data_run}: worst deviation 7.5 m/s (over the 5 m/s tolerance)</title>" in page
     assert "2 of 3 runs checked, 1 over the tolerance; the worst is 7.500 m/s" in page
     assert page.count('<rect class="over"') == 1 and page.count('<rect class="within"') == 1
+
+
+def test_a_failed_run_shows_why_on_top_of_its_page_with_the_retry(client, operator, scientist):
+    campaign = campaign_with_states("P310", ["error"])
+    run = campaign.campaign_runs.get()
+    client.force_login(scientist)
+    page = client.get(f"/pipelines/runs/{run.pk}/").content.decode()
+    top = page.index('id="failure"')
+    assert "Failed in pending" in page[top:] and "magic7 unusable" in page[top : page.index("<dl")]
+    assert "Retry from" not in page and "An operator retries it" in page
+    client.force_login(operator)
+    assert "Retry from pending</button>" in client.get(f"/pipelines/runs/{run.pk}/").content.decode()

@@ -28,7 +28,8 @@ def test_list_filters(client, loaded, scientist):
         synthetic.program_id_for(0),
         synthetic.program_id_for(8),
     ]
-    assert client.get("/api/programs/?spectral_line=Na I 589").json()["count"] == 9  # all but VBI-only
+    # All but VBI-only and the three that observe beside Na I (low_health, off_disk, no_fe_line).
+    assert client.get("/api/programs/?spectral_line=Na I 589").json()["count"] == 6
     assert client.get("/api/programs/?spectral_line=Fe I 630").json()["count"] == 8  # and no_fe_line
 
 

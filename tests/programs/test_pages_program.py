@@ -34,6 +34,19 @@ def test_detail_shows_checklist_picture_datasets_and_timeline(client, loaded, sc
     assert "Claim this program" not in page  # not preprocessed
 
 
+def test_charts_have_axes_units_hover_values_and_say_what_they_show(client, loaded, scientist):
+    client.force_login(scientist)
+    program = ObservingProgram.objects.get(execution_id=synthetic.program_id_for(3))  # Na I missed
+    page = client.get(f"/programs/{program.pk}/").content.decode()
+    assert "wavelength (nm), each panel a line&#x27;s window</text>" in page and "time (UTC, 20" in page
+    assert "Fe I 630 (required): in 1 current dataset;" in page
+    assert 'Na I 589: <b class="bad">not covered</b>.' in page
+    assert "6 datasets (such as VBI filters) reach none of the lines and have no row." in page
+    assert page.count('class="label') == 3 + 9  # wavelengths: the 3 ViSP arms; times: every dataset
+    assert "min)</title>" in page and "current datasets (required)</title>" in page
+    assert "each lasting 6 to" in page  # the datasets observe for different times
+
+
 def test_buttons_follow_role_and_state(client, preprocessed, scientist, operator):
     url = f"/programs/{preprocessed.pk}/"
     client.force_login(scientist)
