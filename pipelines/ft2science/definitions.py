@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import astropy
 import astropy_iers_data
 import erfa
+import numba
 import numpy as np
 from astropy.time import Time
 from astropy.utils import iers
@@ -90,6 +91,7 @@ def versions(name: str) -> dict[str, str]:
         "igrf_source": table.source,
         "igrf_sha256": igrf.table_sha256(s.igrf_generation),
         "numpy": np.__version__,
+        "numba": numba.__version__,  # compiles the field-line integrals and the IGRF synthesis
         "astropy": astropy.__version__,
         "pyerfa": erfa.__version__,
         "erfa": erfa.version.erfa_version,

@@ -3,8 +3,9 @@
 Tables live in ``data/igrfNN.txt`` (IAGA V-MOD coefficients, source named in each header). The
 coefficients at a decimal year are taken as the Fermi ground software (astro ``FELDCOF``) took
 them: linear interpolation between the two bracketing epochs, linear extrapolation with the
-secular variation after the last one. The synthesis is vectorised over points and returns the
-field in Gauss in geocentric Cartesian axes for positions in units of the IGRF reference radius.
+secular variation after the last one. The synthesis (``field_nt``, one point, compiled) returns
+the field in geocentric Cartesian axes for positions in units of the IGRF reference radius;
+``synthesis`` and ``EpochField.gauss`` run it over arrays of points.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 
 ERA_KM = 6371.2  # IGRF reference radius; also the length unit of the field-line tracing
 NMAX = 13
-SYNTHESIS_BLOCK = 8192  # points per block of the synthesis
 DATA = Path(__file__).resolve().parent / "data"
 GENERATIONS = {
     "IGRF-11": "igrf11.txt",
@@ -107,14 +108,89 @@ def load(generation: str) -> IgrfTable:
     return IgrfTable(generation, source, epochs, g, h, sv_g, sv_h)
 
 
-@functools.cache
-def _recursion_factors(n: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Schmidt semi-normalised recursion: P_n^m = a_m cos(t) P_{n-1}^m - b_m P_{n-2}^m (m < n)."""
-    m = np.arange(n)
-    a = (2 * n - 1) / np.sqrt(n * n - m * m)
-    b = np.sqrt(np.maximum((n - 1) ** 2 - m * m, 0)) / np.sqrt(n * n - m * m)
-    diagonal = 1.0 if n == 1 else np.sqrt((2 * n - 1) / (2 * n))
-    return a[:, None], b[:, None], diagonal
+def _recursion_factors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Schmidt semi-normalised recursion: P_n^m = a[n, m] cos(t) P_{n-1}^m - b[n, m] P_{n-2}^m for
+    m < n, and P_n^n = diagonal[n] sin(t) P_{n-1}^{n-1}."""
+    a, b = np.zeros((NMAX + 1, NMAX + 1)), np.zeros((NMAX + 1, NMAX + 1))
+    diagonal = np.ones(NMAX + 1)
+    for n in range(1, NMAX + 1):
+        m = np.arange(n)
+        a[n, :n] = (2 * n - 1) / np.sqrt(n * n - m * m)
+        b[n, :n] = np.sqrt(np.maximum((n - 1) ** 2 - m * m, 0)) / np.sqrt(n * n - m * m)
+        diagonal[n] = 1.0 if n == 1 else np.sqrt((2 * n - 1) / (2 * n))
+    return a, b, diagonal
+
+
+_A, _B, _DIAGONAL = _recursion_factors()  # constants of the compiled synthesis
+
+
+# The synthesis is a compiled scalar kernel (numba, cached on disk: a worker compiles it once) that
+# the field-line integrals call from their own compiled per-row loops (see fieldline: why compiled).
+# Per point it costs about 1 us; as whole-array numpy passes over (14, M) Legendre tables, with
+# every point's coefficients formed anew, it cost 2.5 to 6 us. No fastmath: IEEE operations in the
+# order of the formulas.
+@numba.njit(cache=True)
+def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, scratch: np.ndarray):
+    """Internal field -grad V (bx, by, bz) in nT at one point (units of ERA_KM), coefficients
+    ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT indexed [n, m]; ``scratch`` (4, NMAX + 1, NMAX + 1)."""
+    p, dp, cosm, sinm = scratch[0], scratch[1], scratch[2, 0], scratch[3, 0]
+    rho = np.hypot(x, y)
+    r = np.sqrt(rho * rho + z * z)
+    ct, st = z / r, max(rho / r, 1e-300)
+    if rho > 0.0:
+        cp, sp = x / rho, y / rho
+    else:
+        cp, sp = 1.0, 0.0
+    cosm[0], sinm[0] = 1.0, 0.0
+    for m in range(1, NMAX + 1):  # cos(m phi), sin(m phi) by the angle-sum recursion
+        cosm[m] = cosm[m - 1] * cp - sinm[m - 1] * sp
+        sinm[m] = sinm[m - 1] * cp + cosm[m - 1] * sp
+    p[0, 0], dp[0, 0] = 1.0, 0.0
+    inv_r = 1.0 / r
+    power = inv_r * inv_r  # (a/r)^(n+2), starting at n = 0
+    br = bt = bp = 0.0
+    for n in range(1, NMAX + 1):
+        power *= inv_r
+        for m in range(n):
+            p[n, m] = _A[n, m] * ct * p[n - 1, m]
+            dp[n, m] = _A[n, m] * (ct * dp[n - 1, m] - st * p[n - 1, m])
+            if m < n - 1:  # for m = n - 1 the factor b is 0 and degree n - 2 has no such order
+                p[n, m] -= _B[n, m] * p[n - 2, m]
+                dp[n, m] -= _B[n, m] * dp[n - 2, m]
+        p[n, n] = _DIAGONAL[n] * st * p[n - 1, n - 1]
+        dp[n, n] = _DIAGONAL[n] * (ct * p[n - 1, n - 1] + st * dp[n - 1, n - 1])
+        radial = polar = azimuthal = 0.0
+        for m in range(n + 1):
+            even = g[n, m] * cosm[m] + h[n, m] * sinm[m]
+            radial += even * p[n, m]
+            polar += even * dp[n, m]
+            azimuthal += m * (g[n, m] * sinm[m] - h[n, m] * cosm[m]) * p[n, m]
+        br += (n + 1) * power * radial
+        bt -= power * polar
+        bp += power * azimuthal / st
+    horizontal = br * st + bt * ct
+    return horizontal * cp - bp * sp, horizontal * sp + bp * cp, br * ct - bt * st
+
+
+@numba.njit(cache=True)
+def epoch_coefficients(g0, h0, rate_g, rate_h, dt: float, g: np.ndarray, h: np.ndarray) -> None:
+    """g = g0 + dt * rate_g (and h) into ``g``, ``h``: one row's coefficients at its epoch."""
+    for n in range(NMAX + 1):
+        for m in range(NMAX + 1):
+            g[n, m] = g0[n, m] + rate_g[n, m] * dt
+            h[n, m] = h0[n, m] + rate_h[n, m] * dt
+
+
+@numba.njit(cache=True)
+def _field_of_rows(position, pieces, dt, g0, h0, rate_g, rate_h, scale: float, out) -> None:
+    """out[i] = scale * field at position[i] with the coefficients of piece pieces[i] at dt[i]."""
+    g, h = np.empty((NMAX + 1, NMAX + 1)), np.empty((NMAX + 1, NMAX + 1))
+    work = np.zeros((4, NMAX + 1, NMAX + 1))
+    for i in range(len(position)):
+        k = pieces[i]
+        epoch_coefficients(g0[k], h0[k], rate_g[k], rate_h[k], dt[i], g, h)
+        bx, by, bz = field_nt(position[i, 0], position[i, 1], position[i, 2], g, h, work)
+        out[i, 0], out[i, 1], out[i, 2] = bx * scale, by * scale, bz * scale
 
 
 def synthesis(
@@ -128,74 +204,42 @@ def synthesis(
     """Internal field -grad V (M, 3), nT, Cartesian axes, at positions (M, 3) in units of ERA_KM.
 
     Coefficients ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT, indexed [n, m]; with ``rate_g``, ``rate_h``
-    (nT/yr) and ``dt`` (M,) in years each point has its own coefficients g + dt * rate_g. Points go
-    through in blocks small enough for the recursion's arrays to stay in the processor's cache.
+    (nT/yr) and ``dt`` (M,) in years each point has its own coefficients g + dt * rate_g.
     """
-    position = np.asarray(position, dtype=float)
+    position = np.ascontiguousarray(position, dtype=float)
+    zero = np.zeros((NMAX + 1, NMAX + 1))
+    rates = [zero if rate is None else rate for rate in (rate_g, rate_h)]
+    tables = (np.ascontiguousarray([c], dtype=float) for c in (g, h, *rates))
+    years = np.zeros(len(position)) if dt is None else np.ascontiguousarray(dt, dtype=float)
     out = np.empty((len(position), 3))
-    for first in range(0, len(position), SYNTHESIS_BLOCK):
-        block = slice(first, first + SYNTHESIS_BLOCK)
-        years = None if dt is None else np.asarray(dt)[block]
-        out[block] = _synthesis_block(position[block], g, h, rate_g, rate_h, years)
+    _field_of_rows(position, np.zeros(len(position), dtype=np.int64), years, *tables, 1.0, out)
     return out
 
 
-def _synthesis_block(position, g, h, rate_g, rate_h, dt) -> np.ndarray:
-    x, y, z = position.T
-    rho = np.hypot(x, y)
-    r = np.sqrt(rho * rho + z * z)
-    ct, st = z / r, np.maximum(rho / r, 1e-300)
-    phase = np.arctan2(y, x)
-    orders = np.arange(NMAX + 1)[:, None]
-    cosm, sinm = np.cos(orders * phase), np.sin(orders * phase)
-    br, bt, bp = np.zeros(len(r)), np.zeros(len(r)), np.zeros(len(r))
-    # Legendre values P_n^m and their theta derivatives, degree n kept in slot n % 3.
-    p = [np.zeros((NMAX + 1, len(r))) for _ in range(3)]
-    dp = [np.zeros((NMAX + 1, len(r))) for _ in range(3)]
-    p[0][0] = 1.0
-    inv_r = 1.0 / r
-    power = inv_r * inv_r  # (a/r)^(n+2), starting at n = 0
-    for n in range(1, NMAX + 1):
-        power = power * inv_r
-        a, b, diagonal = _recursion_factors(n)
-        now, prev, prev2 = p[n % 3], p[(n - 1) % 3], p[(n - 2) % 3]
-        dnow, dprev, dprev2 = dp[n % 3], dp[(n - 1) % 3], dp[(n - 2) % 3]
-        low = n - 1  # for m = n - 1 the factor b is 0 and degree n - 2 has no such order
-        np.multiply(a * ct, prev[:n], out=now[:n])
-        now[:low] -= b[:low] * prev2[:low]
-        np.multiply(a, ct * dprev[:n] - st * prev[:n], out=dnow[:n])
-        dnow[:low] -= b[:low] * dprev2[:low]
-        now[n] = diagonal * st * prev[n - 1]
-        dnow[n] = diagonal * (ct * prev[n - 1] + st * dprev[n - 1])
-        gn, hn = g[n, : n + 1, None], h[n, : n + 1, None]
-        if dt is not None:
-            gn, hn = gn + rate_g[n, : n + 1, None] * dt, hn + rate_h[n, : n + 1, None] * dt
-        c, s = cosm[: n + 1], sinm[: n + 1]
-        even = gn * c + hn * s
-        odd = orders[: n + 1] * (gn * s - hn * c)
-        br += (n + 1) * power * np.einsum("ij,ij->j", even, now[: n + 1])
-        bt -= power * np.einsum("ij,ij->j", even, dnow[: n + 1])
-        bp += power * np.einsum("ij,ij->j", odd, now[: n + 1]) / st
-    cp, sp = np.cos(phase), np.sin(phase)
-    horizontal = br * st + bt * ct
-    return np.stack([horizontal * cp - bp * sp, horizontal * sp + bp * cp, br * ct - bt * st], axis=-1)
-
-
 class EpochField:
-    """The field of one table at each row's own decimal year; rows indexed into ``year``."""
+    """The field of one table at each row's own decimal year.
+
+    For the compiled kernels each row's coefficients are g0[piece] + dt * rate_g[piece] (and h),
+    ``piece`` the row's linear piece of the table and ``dt`` its years since the piece's epoch.
+    """
 
     def __init__(self, table: IgrfTable, year: np.ndarray):
         self.table = table
         self.year = np.asarray(year, dtype=float)
         self.pieces = table.piece(self.year)
         self.dimo = table.dipole_moment_gauss(self.year)
+        linear = [table.linear(k) for k in range(len(table.epochs))]
+        self.dt = self.year - np.array([piece[0] for piece in linear])[self.pieces]
+        self.g0, self.h0, self.rate_g, self.rate_h = (
+            np.ascontiguousarray([piece[i] for piece in linear], dtype=float) for i in range(1, 5)
+        )
 
-    def gauss(self, position: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Field (M, 3) in Gauss at positions (M, 3) [ERA_KM units] for the epochs of ``rows``."""
-        out = np.empty((len(rows), 3))
-        pieces = self.pieces[rows]
-        for k in np.unique(pieces):
-            sel = pieces == k
-            t0, g0, h0, rg, rh = self.table.linear(int(k))
-            out[sel] = synthesis(position[sel], g0, h0, rg, rh, self.year[rows[sel]] - t0) * 1e-5
+    def gauss(self, position: np.ndarray) -> np.ndarray:
+        """Field (N, 3) in Gauss at positions (N, 3) [ERA_KM units], row i at row i's epoch."""
+        out = np.empty((len(position), 3))
+        _field_of_rows(np.ascontiguousarray(position, dtype=float), *self.arrays(), 1e-5, out)
         return out
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(pieces, dt, g0, h0, rate_g, rate_h): the rows' coefficients as the compiled kernels take them."""
+        return self.pieces, self.dt, self.g0, self.h0, self.rate_g, self.rate_h

@@ -20,6 +20,7 @@ from pipelines.ft2science import fieldline, igrf
 EQUATORIAL_KM, POLAR_KM = 6378.16, 6356.775
 HEMISPHERE_TABLE = Path(__file__).resolve().parent / "data" / "hemisphere_equator.txt"
 HEMISPHERE_NORTH_ABOVE, HEMISPHERE_SOUTH_BELOW = 10.1289, -16.347  # the table's shortcuts, deg
+LEVEL_Z = 1e-9  # scheme z closer than this (its finest step is 5e-6) counts as level
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,11 @@ class Geomagnetic:
 
     @property
     def field_line_hemisphere(self) -> np.ndarray:
-        """+1 where the point lies north of its line's minimum of B (along the dipole z of the scheme)."""
-        return np.where(self.point[2] >= self.equator[2], 1, -1)
+        """+1 where the point lies north of its line's minimum of B (along the dipole z of the scheme),
+        or level with it: the minimum search steps on a grid of z through the point, so the lowest
+        sample can sit at the point's own z, different only by rounding (1e-16), which decides nothing.
+        """
+        return np.where(self.point[2] - self.equator[2] >= -LEVEL_Z, 1, -1)
 
 
 def geodetic_to_cartesian(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_km: np.ndarray) -> np.ndarray:
@@ -66,10 +70,9 @@ def geodetic_to_cartesian(lat_deg: np.ndarray, lon_deg: np.ndarray, alt_km: np.n
 def compute(position_re: np.ndarray, field: igrf.EpochField) -> Geomagnetic:
     """All McIlwain quantities at positions (N, 3) in IGRF radii, each row at its own epoch."""
     x = np.asarray(position_re, dtype=float)
-    rows = np.arange(len(x))
-    b_abs = np.linalg.norm(field.gauss(x, rows), axis=1)
-    shell, icode, _, lowest = fieldline.shell_parameter(x, field.dimo, field.gauss)
-    b_equator, _, found, equator = fieldline.equator_field(lowest, field.gauss)
+    b_abs = np.linalg.norm(field.gauss(x), axis=1)
+    shell, icode, _, lowest = fieldline.shell_parameter(x, field)
+    b_equator, _, found, equator = fieldline.equator_field(lowest, field)
     b_equator = np.where(found & (icode != 0), b_equator, field.dimo / shell**3)
     point = fieldline.dipole_inverse(x)
     return Geomagnetic(b_abs, b_equator, b_abs / b_equator, shell, icode, found, point, equator)

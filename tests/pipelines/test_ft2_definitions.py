@@ -5,6 +5,7 @@ import datetime as dt
 
 import astropy.units as u
 import erfa
+import numba
 import numpy as np
 import ppigrf
 import pytest
@@ -52,6 +53,7 @@ def test_versions_name_what_decides_the_numbers():
     assert v["definitions"] == "fermi-2014" and v["igrf"] == "IGRF-11"
     assert "IGRF-11" in v["igrf_source"] and "IAGA" in v["igrf_source"]
     assert v["numpy"] == np.__version__ and v["pyerfa"] == erfa.__version__
+    assert v["numba"] == numba.__version__  # compiles the field-line integrals
     assert v["astropy"] and v["erfa"]
 
 
@@ -281,6 +283,17 @@ def test_invariant_latitude_is_zero_below_l_one():
         *(np.ones(3),) * 2, np.ones(3), shell, np.ones(3), np.ones(3), np.zeros((3, 3)), np.zeros((3, 3))
     )
     assert geo.invariant_latitude_deg == pytest.approx([0.0, 0.0, 45.0])
+
+
+def test_field_line_hemisphere_of_a_point_level_with_its_minimum_is_north():
+    """The minimum search can end at the point's own scheme z, different only by rounding."""
+    z = np.array([-0.0321481905875702, 0.2, -0.2, 0.03])
+    equator = np.zeros((3, 4))
+    equator[2] = [z[0] - 3e-17, z[1] + 3e-17, z[2] + 5e-6, z[3] - 5e-6]
+    point = np.zeros((3, 4))
+    point[2] = z
+    geo = mcilwain.Geomagnetic(*(np.ones(4),) * 4, np.ones(4), np.ones(4), point, equator)
+    assert list(geo.field_line_hemisphere) == [1, 1, -1, 1]
 
 
 def test_production_hemisphere_table():
