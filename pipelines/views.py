@@ -8,7 +8,7 @@ The ``operator`` flag only decides which forms and buttons a page shows."""
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -245,10 +245,14 @@ STEPS = {
 }
 
 
-@require_POST
 def switchover_step(request, pk, step):
+    """POST: take the step; GET of the cancel step: what cancelling does, to confirm."""
     switchover = get_object_or_404(Switchover.objects.select_related("campaign"), pk=pk)
     if step not in STEPS:
         raise Http404(f"no switchover step {step}")
+    if request.method != "POST":
+        if step != "cancel":
+            return HttpResponseNotAllowed(["POST"])
+        return render(request, "pipelines/switchover_cancel.html", {"switchover": switchover})
     STEPS[step](switchover, Actor.of_user(request.user))
     return redirect("pipelines:switchovers")

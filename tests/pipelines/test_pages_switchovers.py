@@ -46,3 +46,19 @@ def test_a_refused_step_is_shown_on_the_switchover_page(client, operator, scient
     assert "Propose a switchover" not in agree.content.decode()
     switchover.refresh_from_db()
     assert switchover.state == "proposed" and not switchover.transitions.exists()
+
+
+def test_cancel_asks_first(client, operator, magic7_runs):
+    make_campaign("P310", RUNS)
+    client.force_login(operator)
+    client.post("/pipelines/switchovers/", PROPOSAL)
+    switchover = ReprocessingCampaign.objects.get(name="P310").switchovers.get()
+    url = f"/pipelines/switchovers/{switchover.pk}/cancel/"
+    assert f'href="{url}">Cancel…' in client.get("/pipelines/switchovers/").content.decode()
+    assert "Cancelling ends it for good" in client.get(url).content.decode()
+    assert client.get(f"/pipelines/switchovers/{switchover.pk}/agree/").status_code == 405
+    switchover.refresh_from_db()
+    assert switchover.state == "proposed"  # asking changed nothing
+    client.post(url, {"next": "/pipelines/switchovers/"})
+    switchover.refresh_from_db()
+    assert switchover.state == "cancelled"

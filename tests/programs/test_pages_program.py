@@ -91,6 +91,9 @@ def test_transfers_fragment_polls_while_one_runs_and_links_to_every_file(client,
     page = client.get(f"/programs/{program.pk}/transfers/{done.pk}/").content.decode()
     assert page.count("<td>sha256</td>") == 36 and done.files.first().sha256 in page
     manifest = ObservingProgram.objects.get(pk=program.pk).manifest
+    fragment = client.get(f"/programs/{program.pk}/transfers/").content.decode()
+    assert f'href="/programs/{program.pk}/files/{manifest.pk}/" download' in fragment
+    assert f'href="/registry/products/{manifest.pk}/">record</a>' in fragment
     download = client.get(f"/programs/{program.pk}/files/{manifest.pk}/")
     assert (
         download.status_code == 200
