@@ -236,6 +236,7 @@ def campaign_live_context(campaign: ReprocessingCampaign, page_number, state: st
         "failed_on_page": [run for run in page if run.state == "error"],
         "strip": run_strip(strip_runs),
         "velocity": velocity_chart(strip_runs, conf.velocity_tolerance()),
+        "tolerance": conf.velocity_tolerance(),
         "live": campaign.state == "running" or progress.working > 0,
         "without_livetime": runs.filter(livetime_source="none").count(),
         "modes": dict(

@@ -1,10 +1,16 @@
-"""The request page in a browser: it follows a restore live (htmx polling) to the end."""
+"""The restore pages in a browser: the request page follows a restore live (htmx polling) to the
+end; its weblog archive and outputs download; a failure shows on top and in the list; cancelling
+asks first. Pages pass axe-core's checks and are kept as screenshots."""
+
+import hashlib
+from pathlib import Path
 
 import pytest
 
-from l2portal.ledger.services import Actor
+from l2portal.ledger.services import Actor, fail
 from restore import services
 from restore.models import RestoreRequest
+from tests.browser_checks import check_page
 from tests.conftest import sign_in
 from tests.restore.conftest import X80E
 
@@ -37,3 +43,48 @@ def test_the_request_page_follows_the_restore_live(browser_page, live_server, sc
     weblog = opened.value
     expect(weblog.locator("h1")).to_have_text("Pipeline weblog (stand-in)")
     weblog.close()
+
+
+def test_the_weblog_archive_and_the_outputs_download_from_the_page(
+    browser_page, live_server, scientist, run_restore
+):
+    from playwright.sync_api import expect
+
+    scientist.set_password("secret-pw")
+    scientist.save()
+    restore = run_restore(X80E, scientist)
+    weblog = restore.output_products.filter(product_type="restore_weblog").first()
+    page = browser_page
+    sign_in(page, live_server, scientist.username, "secret-pw")
+    page.goto(f"{live_server.url}/restores/{restore.pk}/")
+    expect(page.locator("#restore-live h2 .badge")).to_have_text("Restored")
+    check_page(page, "restore-restored")
+    with page.expect_download() as started:
+        page.get_by_label(f"download the weblog archive {weblog.filename}").click()
+    download = started.value
+    assert download.suggested_filename == weblog.filename
+    assert hashlib.sha256(Path(download.path()).read_bytes()).hexdigest() == weblog.sha256
+    page.get_by_role("link", name=f"record of {weblog.filename}").click()
+    expect(page.locator("h1")).to_contain_text(weblog.filename)
+
+
+def test_a_failed_restore_says_why_on_top_and_cancel_asks_first(browser_page, live_server, operator):
+    from playwright.sync_api import expect
+
+    failed = RestoreRequest.objects.create(mous_uid=X80E, requested_by=operator)
+    fail(failed, Actor.system("test"), "archive answered 503: try later")
+    waiting = RestoreRequest.objects.create(mous_uid="uid://A001/X1/X2", requested_by=operator)
+    page = browser_page
+    sign_in(page, live_server, "operator", "operator")
+    page.goto(f"{live_server.url}/restores/")
+    expect(page.locator("table.restores")).to_contain_text("archive answered 503: try later")
+    check_page(page, "restore-list")
+    page.goto(f"{live_server.url}/restores/{failed.pk}/")
+    expect(page.locator("#failure")).to_contain_text("archive answered 503: try later")
+    check_page(page, "restore-failed")
+    page.goto(f"{live_server.url}/restores/{waiting.pk}/")
+    page.get_by_role("link", name="Cancel this restore…").click()
+    expect(page.locator("h1")).to_contain_text("Cancel the restore of")
+    check_page(page, "restore-cancel-confirmation")
+    page.get_by_role("button", name="Cancel this restore").click()
+    expect(page.locator("#restore-live h2 .badge")).to_have_text("Cancelled")
