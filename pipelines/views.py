@@ -205,7 +205,9 @@ def run_offer(request, pk):
 def run_retry(request, pk):
     run = get_object_or_404(CampaignRun.objects.select_related("data_run"), pk=pk)
     ledger.retry(run, Actor.of_user(request.user))
-    messages.success(request, f"Run {run.data_run} sent back to the step that failed.")
+    messages.success(
+        request, f"Run {run.data_run} sent back to {run.state_label}; that step runs again on the workers."
+    )
     return redirect("pipelines:campaign", pk=run.campaign_id)
 
 

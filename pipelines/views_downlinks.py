@@ -60,7 +60,9 @@ def data_run_list(request):
 def data_run_retry(request, pk):
     run = get_object_or_404(DataRun, pk=pk)
     ledger.retry(run, Actor.of_user(request.user))
-    messages.success(request, f"Run {run} sent back to the step that failed.")
+    messages.success(
+        request, f"Run {run} sent back to {run.state_label}; that step runs again on the workers."
+    )
     return redirect(back_url(request, "pipelines:data-runs"))
 
 

@@ -7,8 +7,9 @@ import pytest
 from astropy.io import fits
 
 from l2portal.ledger.services import absolute_path
-from l2portal.programs import demo, selectors, synthetic_frames
+from l2portal.programs import demo, selectors, synthetic, synthetic_frames
 from l2portal.programs.models import ObservingProgram
+from tests.browser_checks import check_page
 from tests.conftest import sign_in
 from tests.programs.conftest import invertible
 
@@ -86,3 +87,24 @@ def test_operator_preprocesses_scientist_uploads_operator_publishes(
     with asdf.open(bucket / absolute_path(inversion.asdf).name) as af:
         assert af["inversion"]["fileuris"] == [absolute_path(f).name for f in frames]
         assert str(af["inversion"]["quantities"]["items"]["mag_strength"]["unit"]) == "T"
+
+
+def test_the_program_charts_carry_axes_hover_values_and_what_they_show(
+    loaded, scientist, live_server, browser_page
+):
+    from playwright.sync_api import expect
+
+    program = ObservingProgram.objects.get(execution_id=synthetic.program_id_for(3))  # Na I missed
+    page = browser_page
+    sign_in(page, live_server, "scientist", "scientist")
+    page.goto(f"{live_server.url}/programs/{program.pk}/")
+    wavelengths, times = page.locator("svg.chart").nth(0), page.locator("svg.chart").nth(1)
+    expect(wavelengths.locator("text.unit")).to_have_text("wavelength (nm), each panel a line's window")
+    expect(times.locator("text.unit")).to_contain_text("time (UTC, 20")
+    expect(page.locator("#wavelengths-caption")).to_contain_text("Na I 589: not covered")
+    expect(page.locator("#timespan-caption")).to_contain_text("each lasting")
+    expect(wavelengths.locator("line.mark.required title").first).to_contain_text(
+        "current datasets (required)"
+    )
+    expect(times.locator("rect.bar title").first).to_contain_text(" min)")
+    check_page(page, "program-charts")
