@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "django_tables2",
     "pgtrigger",
     "l2portal.ledger",
     "l2portal.programs",

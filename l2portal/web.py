@@ -3,15 +3,17 @@
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import connection
-from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from l2portal.ledger.models import Execution, LedgerEvent, Product
-from l2portal.ledger.portal import dashboard_cards
+from l2portal.ledger.models import Change, Product
+from l2portal.ledger.page_tables import RecentChangeTable, RecentExecutionTable
 from l2portal.ledger.portal import navigation as portal_navigation
+from l2portal.ledger.selectors import boards, execution_rows
+from l2portal.ledger.tables import portal_table
+
+RECENT_ROWS = 15
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -29,28 +31,21 @@ def navigation(request):
 
 
 def home(request):
-    boards = []
-    for model, list_url in dashboard_cards():
-        counts = dict(model.objects.values_list("state").annotate(n=Count("pk")).order_by())
-        opts = model._meta
-        boards.append(
-            {
-                "name": opts.verbose_name_plural,
-                "url": reverse(list_url)
-                if list_url
-                else reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
-                "states": [(label, counts.get(value, 0), value) for value, label in model.machine.states],
-                "total": sum(counts.values()),
-            }
-        )
-    context = {
-        "boards": boards,
-        "executions": Execution.objects.only(
-            "task_name", "status", "started_at", "finished_at", "host", "error"
-        )[:15],
-        "events": LedgerEvent.objects.all()[:10],
-        "product_count": Product.objects.count(),
-    }
+    """The boards (every count a link to its filtered list), the newest runs and changes."""
+    runs = portal_table(
+        request, RecentExecutionTable, list(execution_rows()[:RECENT_ROWS]), prefix="runs-", paginate=False
+    )
+    changes = portal_table(
+        request,
+        RecentChangeTable,
+        list(Change.objects.all()[:RECENT_ROWS]),
+        prefix="changes-",
+        paginate=False,
+    )
+    for table in (runs, changes):
+        if table.wants_csv:
+            return table.csv_response()
+    context = {"boards": boards(), "runs": runs, "changes": changes, "product_count": Product.objects.count()}
     return render(request, "home.html", context)
 
 

@@ -23,6 +23,11 @@ class PipelinesConfig(PortalApp):
         Card("pipelines.Chunk", "pipelines:downlinks"),
         Card("pipelines.DataRun", "pipelines:data-runs"),
     )
+    object_pages = {
+        "pipelines.ReprocessingCampaign": "pipelines:campaign",
+        "pipelines.CampaignRun": "pipelines:run",
+        "pipelines.Downlink": "pipelines:downlink",
+    }
     periodic = (Periodic("purge-halfpipe-staging", "pipelines.tasks.purge_staging", timedelta(hours=1)),)
     demo = "pipelines.demo.load_demo"
 

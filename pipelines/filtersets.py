@@ -5,16 +5,20 @@ import django_filters
 
 from l2portal.ledger.api.filters import IntegerFilter, IsoDateTimeFilter, PortalFilterSet
 
-from .models import BtiSet, CampaignRun, Chunk, DataRun, Downlink, FsscDelivery
+from .models import BtiSet, CampaignRun, Chunk, DataRun, Downlink, FsscDelivery, ReprocessingCampaign
 
 
 class CampaignRunFilter(PortalFilterSet):
     campaign = django_filters.CharFilter(field_name="campaign__name")
     run_id = IntegerFilter(field_name="data_run__run_id")
+    mode = django_filters.ChoiceFilter(choices=ReprocessingCampaign.Mode.choices)
+    livetime_source = django_filters.ChoiceFilter(
+        choices=ReprocessingCampaign.LivetimeSource.choices, help_text="none: files not releasable"
+    )
 
     class Meta:
         model = CampaignRun
-        fields = ["campaign", "state", "run_id", "qa_passed"]
+        fields = ["campaign", "state", "run_id", "qa_passed", "mode", "livetime_source", "joined_pass"]
 
 
 class BtiSetFilter(PortalFilterSet):

@@ -14,5 +14,6 @@ class RestoreConfig(PortalApp):
     roles = (SCIENTIST, OPERATOR)
     permissions = {OPERATOR: ("restore",)}
     dashboard = (Card("restore.RestoreRequest", "restore:list"),)
+    object_pages = {"restore.RestoreRequest": "restore:detail"}
     periodic = (Periodic("restore watchers", "restore.tasks.send_watchers", timedelta(minutes=1)),)
     demo = "restore.demo.load_demo"

@@ -1,10 +1,12 @@
-"""Operators' admin: every model registered; history read-only; retry for failed items."""
+"""Operators' admin: every model registered; history read-only (the change log too); retry for failed
+items."""
 
 from django import forms
 from django.contrib import admin, messages
 
 from . import services
 from .models import (
+    Change,
     Collection,
     CollectionChild,
     Execution,
@@ -237,3 +239,14 @@ class LedgerEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "actor", "message"]
     list_filter = ["kind"]
     readonly_fields = ["at", "kind", "subject_type", "subject_id", "actor", "message", "details"]
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyAdmin):
+    """The change log (the registry's change log page shows the same rows): every move and event."""
+
+    list_display = ["at", "kind", "subject_model", "subject_id", "actor", "from_state", "to_state", "message"]
+    list_filter = ["kind", "subject_model"]
+    search_fields = ["actor", "subject_id"]
+    show_full_result_count = False  # no second COUNT over all history
+    readonly_fields = list_display

@@ -1,6 +1,7 @@
 """Provenance recorded at execution (seeds/001): every task run, and every service step that
 writes products outside a task, is an Execution row with its parameters, inputs, outputs,
-software versions, host, timing, status, error and the tail of its log."""
+software versions, host, timing, status, error and the tail of its log; the whole log goes to a
+file under the data root as it runs (ledger.execution_log)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import conf
+from . import conf, execution_log
 from .models import Execution, TaskIntent
 
 LOG_TAIL_LINES = 200
@@ -52,14 +53,27 @@ def current_execution() -> Execution | None:
     return _current.get()
 
 
+def _logged_by(execution: Execution):
+    """Whether a record belongs to ``execution``'s log: logged while it is the current Execution,
+    or by a thread of no Execution (a helper thread of the task, the process's own); not what
+    another Execution running in another thread of this process logs."""
+
+    def accept(record: logging.LogRecord) -> bool:
+        return _current.get() in (execution, None)
+
+    return accept
+
+
 class _TailHandler(logging.Handler):
-    def __init__(self):
+    def __init__(self, accept):
         super().__init__(level=logging.INFO)
+        self.accept = accept
         self.lines: collections.deque[str] = collections.deque(maxlen=LOG_TAIL_LINES)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(logging.Formatter(execution_log.FORMAT))
 
     def emit(self, record):
-        self.lines.append(self.format(record))
+        if self.accept(record):
+            self.lines.append(self.format(record))
 
 
 @contextlib.contextmanager
@@ -76,8 +90,14 @@ def recording(
     intent it ran for (``task_id``) is done with it, unless the task retries under that id. On a
     worker (``worker`` names its node) the Execution heartbeats while it runs, so the reconciler
     can tell a long step from one whose worker died."""
-    with _bookkeeping():
+    execution_uuid, started_at = uuid.uuid4(), timezone.now()
+    log_file = execution_log.relative_path(task_name, execution_uuid, started_at)
+    full_log = execution_log.open_handler(log_file)
+    with _closing_on_error(full_log), _bookkeeping():
         execution = Execution.objects.create(
+            uuid=execution_uuid,
+            started_at=started_at,
+            log_file=log_file if full_log is not None else "",
             task_name=task_name,
             task_id=task_id,
             parameters=parameters or {},
@@ -92,9 +112,12 @@ def recording(
         if inputs:
             execution.inputs.add(*inputs)
     retrying = False
-    tail = _TailHandler()
+    tail = _TailHandler(_logged_by(execution))
     root = logging.getLogger()
     root.addHandler(tail)
+    if full_log is not None:
+        full_log.accept = tail.accept
+        root.addHandler(full_log)
     token = _current.set(execution)
     heartbeat = _heartbeat_of_this_process() if worker else None
     if heartbeat is not None:
@@ -105,6 +128,8 @@ def recording(
         execution.status = Execution.Status.FAILED
         execution.error = f"{type(exc).__name__}: {exc}"
         tail.lines.extend(traceback.format_exc().splitlines()[-20:])
+        if full_log is not None:
+            full_log.write(traceback.format_exc())
         retrying = isinstance(exc, Retry)
         raise
     else:
@@ -115,14 +140,34 @@ def recording(
             heartbeat.forget(execution.pk)
         _current.reset(token)
         root.removeHandler(tail)
+        if full_log is not None:
+            root.removeHandler(full_log)
+            full_log.close()
         execution.finished_at = timezone.now()
         execution.log_tail = "\n".join(tail.lines)
         with _bookkeeping():
             execution.save(
-                update_fields=["status", "error", "finished_at", "log_tail", "subject_type", "subject_id"]
+                update_fields=[
+                    "status",
+                    "error",
+                    "finished_at",
+                    "log_tail",
+                    "subject_type",
+                    "subject_id",
+                ]
             )
             if not retrying:  # a retry is sent again under the same id: its intent waits for that run
                 intent_finished(task_id)
+
+
+@contextlib.contextmanager
+def _closing_on_error(handler: logging.Handler | None) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        if handler is not None:
+            handler.close()
+        raise
 
 
 @contextlib.contextmanager

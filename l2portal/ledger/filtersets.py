@@ -1,15 +1,21 @@
 """Product search, shared by the registry's search page and the products API: by instrument, type,
 collection (a chain or a tag searches what it holds), data id, status and time. A malformed value
-is a 400 (on the page, the form's error), never an empty answer."""
+is a 400 (on the page, the form's error), never an empty answer. The change log's filters (object
+type, object, actor, kind, time) and the runs' (status, task, host, time)."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.utils.text import capfirst
 
+from .change_view import tracked_models
 from .filtering import IsoDateTimeFilter, PortalFilterSet
-from .models import Collection, Instrument, Product, TagMembership, search_path
+from .models import Change, Collection, Execution, Instrument, Product, TagMembership, search_path
+
+# A time from the browser's date and time picker, or any ISO 8601 time.
+TIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def parse_data_id(text: str) -> dict[str, str] | None:
@@ -95,3 +101,42 @@ class ProductFilter(PortalFilterSet):
         for key in given:
             queryset = queryset.filter(data_key__contains=f"|{key}={data_id[key]}|")
         return queryset.filter(instrument=instrument)
+
+
+def change_subject_choices() -> list[tuple[str, str]]:
+    """What the change log is about: every tracked model, and the registry's objects events name."""
+    models = [*tracked_models(), Collection, Product, Execution, Instrument]
+    return [(model._meta.label_lower, capfirst(model._meta.verbose_name)) for model in models]
+
+
+class ChangeFilter(PortalFilterSet):
+    subject_model = django_filters.ChoiceFilter(label="Object type", choices=change_subject_choices)
+    subject_id = django_filters.CharFilter(label="Object id")
+    actor = django_filters.CharFilter(
+        lookup_expr="icontains", label="Who", help_text="part of a user name, or of a task's name"
+    )
+    kind = django_filters.CharFilter(
+        label="What", help_text="transition, or an event such as transition_refused or purge"
+    )
+    since = IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="From", widget=TIME_INPUT)
+    until = IsoDateTimeFilter(field_name="at", lookup_expr="lt", label="Until", widget=TIME_INPUT)
+
+    class Meta:
+        model = Change
+        fields = ["subject_model", "subject_id", "actor", "kind", "since", "until"]
+
+
+class ExecutionFilter(PortalFilterSet):
+    status = django_filters.ChoiceFilter(choices=Execution.Status.choices)
+    task_name = django_filters.CharFilter(lookup_expr="icontains", label="Task", help_text="part of its name")
+    host = django_filters.CharFilter(label="Host")
+    since = IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte", label="Started from", widget=TIME_INPUT
+    )
+    until = IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lt", label="Started before", widget=TIME_INPUT
+    )
+
+    class Meta:
+        model = Execution
+        fields = ["status", "task_name", "host", "since", "until"]

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from fnmatch import fnmatchcase
+from urllib.parse import urlencode
 
 from django.apps import AppConfig, apps
+from django.urls import NoReverseMatch, reverse
 
 from .roles import has_role
 
@@ -32,11 +34,21 @@ class Nav:
 
 @dataclass(frozen=True)
 class Card:
-    """A dashboard board: a tracked model's objects counted by state, linking to ``url_name``
-    (the admin's list when None)."""
+    """A dashboard board: a tracked model's objects counted by state. The title links to the list
+    ``url_name`` (the admin's list when None), each count to that list filtered by its state with
+    the query parameter ``state_param`` (``?state=error``)."""
 
     model: str  # "app_label.ModelName"
     url_name: str | None = None
+    state_param: str = "state"
+
+    def list_url(self, state: str = "") -> str:
+        if self.url_name is None:
+            app_label, _, model = self.model.lower().partition(".")
+            url, param = reverse(f"admin:{app_label}_{model}_changelist"), "state__exact"
+        else:
+            url, param = reverse(self.url_name), self.state_param
+        return f"{url}?{urlencode({param: state})}" if state else url
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,9 @@ class PortalApp(AppConfig):
     # role -> app labels whose model permissions that role holds in the admin
     permissions: dict[str, tuple[str, ...]] = {}
     dashboard: tuple[Card, ...] = ()
+    # "app_label.ModelName" -> the URL name of one object's page (taking its pk): where the change
+    # log, timelines and executions link an object to
+    object_pages: dict[str, str] = {}
     periodic: tuple[Periodic, ...] = ()
     demo: str | None = None  # "module.function", called by `manage.py load_demo` as f(actor, stdout)
 
@@ -153,10 +168,25 @@ def role_permissions() -> dict[str, set[str]]:
     return granted
 
 
-def dashboard_cards() -> Iterator[tuple[type, str | None]]:
+def dashboard_cards() -> Iterator[tuple[type, Card]]:
     for config in portal_apps():
         for card in config.dashboard:
-            yield apps.get_model(card.model), card.url_name
+            yield apps.get_model(card.model), card
+
+
+def object_url(model_label: str, pk) -> str | None:
+    """The page of one object (``model_label`` as "app_label.modelname", any case): the page its
+    app declares in ``object_pages``, else its admin page, else None."""
+    wanted = model_label.lower()
+    for config in portal_apps():
+        for label, url_name in config.object_pages.items():
+            if label.lower() == wanted:
+                return reverse(url_name, args=[pk])
+    app_label, _, model = wanted.partition(".")
+    try:
+        return reverse(f"admin:{app_label}_{model}_change", args=[pk])
+    except NoReverseMatch:
+        return None
 
 
 def demo_loaders() -> Iterator[tuple[PortalApp, Callable]]:

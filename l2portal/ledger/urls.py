@@ -1,4 +1,5 @@
-"""Pages of the registry (the API is registered in api/urls.py)."""
+"""Pages of the ledger: the registry, runs, the change log, any tracked object's retry and live
+part, table columns (the API is registered in api/urls.py)."""
 
 from django.urls import path
 
@@ -10,6 +11,13 @@ urlpatterns = [
     path("collections/<int:pk>/", views.collection_detail, name="collection"),
     path("products/<int:pk>/", views.product_detail, name="product"),
     path("products/<int:pk>/download", views.product_download, name="product_download"),
+    path("executions/", views.execution_list, name="executions"),
     path("executions/<int:pk>/", views.execution_detail, name="execution"),
+    path("executions/<int:pk>/log/", views.execution_log_since, name="execution-log-since"),
+    path("executions/<int:pk>/log.txt", views.execution_log_file, name="execution-log"),
     path("search/", views.search, name="search"),
+    path("changes/", views.change_log, name="changes"),
+    path("objects/<str:model>/<int:pk>/retry/", views.object_retry, name="object-retry"),
+    path("objects/<str:model>/<int:pk>/live/", views.object_live, name="object-live"),
+    path("tables/columns/", views.choose_columns, name="table-columns"),
 ]

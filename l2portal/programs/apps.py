@@ -12,6 +12,7 @@ class ProgramsConfig(PortalApp):
     roles = (SCIENTIST, OPERATOR)
     permissions = {OPERATOR: ("programs",)}
     dashboard = (Card("programs.ObservingProgram", "programs:list"),)
+    object_pages = {"programs.ObservingProgram": "programs:detail"}
     demo = "l2portal.programs.demo.load_demo"
 
     @property

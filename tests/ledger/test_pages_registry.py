@@ -122,7 +122,7 @@ def test_the_search_finds_by_instrument_type_collection_data_id_and_time(client,
     def found(**query):
         page = client.get("/registry/search/", query)
         assert page.status_code == 200
-        return sorted(p.path for p in page.context["page"])
+        return sorted(row.record.path for row in page.context["table"].page.object_list)
 
     assert found(instrument="LAT", data_id="run=1001") == ["P301/P301_ft2_1.fit"]
     assert found(collection="FT2/current", product_type="magic7") == [
@@ -134,4 +134,4 @@ def test_the_search_finds_by_instrument_type_collection_data_id_and_time(client,
     assert len(found(collection="fssc")) == 4
     assert found(product_type="ft2_1s", until="2000-01-01T00:00:00Z") == []
     refused = client.get("/registry/search/", {"data_id": "run 1001"})
-    assert refused.context["page"] is None and "is not a data id" in refused.content.decode()
+    assert refused.context["table"] is None and "is not a data id" in refused.content.decode()

@@ -49,6 +49,9 @@ def test_a_campaign_without_livetime_finishes_but_is_neither_released_nor_delive
     assert "LIVETIME is 0 in every bin" in client.get(f"/pipelines/runs/{run.pk}/").content.decode()
     released = client.post(f"/api/campaigns/{campaign.pk}/release/")
     assert released.status_code == 409 and released.json()["code"] == "no_livetime_source"
+    listed = client.get("/api/campaign-runs/", {"livetime_source": "none", "campaign": "P310"}).json()
+    assert listed["count"] == 2 and {r["livetime_source"] for r in listed["results"]} == {"none"}
+    assert client.get(f"/api/campaigns/{campaign.pk}/").json()["runs_without_livetime"] == 2
 
 
 def test_a_registered_table_gives_livetime_and_the_run_is_offered(

@@ -1,9 +1,11 @@
 """What every domain shares: tracked objects with append-only history, executions (provenance),
 the outbox of task intents, fan-in counters, and the data registry (instruments, collections,
-products, tags, retention rules)."""
+products, tags, retention rules); the change log over all history; people's table preferences."""
 
 from .chains import chain_links, search_order, search_path
+from .changes import Change
 from .history import APPEND_ONLY, AppendOnlyError, AppendOnlyModel, LedgerEvent, Tracked, TransitionBase
+from .preferences import TablePreference
 from .registry import (
     Collection,
     CollectionChild,
@@ -20,6 +22,7 @@ __all__ = [
     "APPEND_ONLY",
     "AppendOnlyError",
     "AppendOnlyModel",
+    "Change",
     "Collection",
     "CollectionChild",
     "Execution",
@@ -29,6 +32,7 @@ __all__ = [
     "LedgerEvent",
     "Product",
     "RetentionRule",
+    "TablePreference",
     "TagChange",
     "TagMembership",
     "TaskIntent",

@@ -44,6 +44,9 @@ class Execution(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
     error = models.TextField(blank=True)
     log_tail = models.TextField(blank=True)
+    log_file = models.CharField(
+        max_length=300, blank=True, help_text="its whole log, relative to the data root, written as it runs"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -25,6 +25,7 @@ from .export import export_collection, export_document, export_registry, registr
 from .fan_in import fan_in_open, fan_in_part_done
 from .importing import ImportRefused, ImportResult, import_collection, import_registry
 from .instruments import DataIdRefused, InstrumentRefused, data_key, register_instrument, seed_instruments
+from .preferences import TableRefused, choose_table_columns, reset_table_columns
 from .products import (
     ProductConflict,
     ProductPathError,
@@ -60,10 +61,12 @@ __all__ = [
     "Recovery",
     "RetentionRuleRefused",
     "StepFailed",
+    "TableRefused",
     "TagConflict",
     "absolute_path",
     "broker_task_ids",
     "check_product_path",
+    "choose_table_columns",
     "collection_named",
     "data_key",
     "data_root",
@@ -97,6 +100,7 @@ __all__ = [
     "registry_document",
     "relay_pending",
     "require_role",
+    "reset_table_columns",
     "resolve",
     "retry",
     "run_step",

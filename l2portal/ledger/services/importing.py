@@ -286,6 +286,7 @@ def _execution_row(record: dict, execution_pk: dict[str, int]) -> dict:
         "status": record["status"],
         "error": record["error"],
         "log_tail": record["log_tail"],
+        "log_file": "",  # its whole log stays at the site it ran at; the tail came with it
     }
 
 

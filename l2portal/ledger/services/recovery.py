@@ -25,11 +25,14 @@ from ..execution import partial_tag
 from ..models import Execution, TaskIntent
 from ..portal import queues
 from .actors import Actor
-from .enqueue import celery_app, relay_pending, send_intents, tasks_run_in_place
+from .enqueue import broker_errors, celery_app, relay_pending, send_intents, tasks_run_in_place
 from .events import record_event
 from .products import data_root
 
 log = logging.getLogger(__name__)
+
+# How long the reconciler waits for live workers to say which delivered tasks they hold.
+WORKER_REPLY_SECONDS = 1.0
 
 
 @dataclass
@@ -92,11 +95,17 @@ def mark_lost(execution: Execution, why: str, actor: Actor) -> int:
 
 
 def _subject_moved_on(intent: TaskIntent) -> str | None:
+    """Why the intent's subject no longer waits for its work, or None if it still does: in the
+    state the work was sent for, or in one a run of this very intent moved it to (a step that moves
+    its object along as it goes, killed half way, is sent again and carries on from there)."""
     if intent.subject_type_id is None or not intent.waiting_state:
         return None
     model = intent.subject_type.model_class()
     state = model.objects.filter(pk=intent.subject_id).values_list("state", flat=True).first()
     if state == intent.waiting_state:
+        return None
+    moves = model.transition_model().objects.filter(subject_id=intent.subject_id).order_by("-at", "-id")
+    if state is not None and moves.values_list("actor_task_id", flat=True).first() == str(intent.task_id):
         return None
     return f"{model._meta.verbose_name} {intent.subject_id} is {state or 'gone'}, not {intent.waiting_state}"
 
@@ -152,8 +161,10 @@ def reconcile(actor: Actor, *, dry_run: bool = False, now=None) -> Recovery:
 
 
 def broker_task_ids() -> set[str] | None:
-    """Ids of the task messages the broker holds (queued, or delivered and not yet acknowledged),
-    or None where the transport cannot be inspected (then nothing is presumed lost)."""
+    """Ids of the task messages the broker holds (queued, or delivered to a live worker and not yet
+    acknowledged), or None where the transport cannot be inspected (then nothing is presumed lost).
+    A message delivered to a worker that died before running it would come back only after the
+    visibility timeout (hours): it counts as gone, and is sent again."""
     if tasks_run_in_place():
         return None
     app = celery_app()
@@ -166,10 +177,25 @@ def broker_task_ids() -> set[str] | None:
             for key in (queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))):
                 for raw in client.lrange(key, 0, -1):
                     ids.add(_message_id(raw))
-        for raw in client.hvals(connection.default_channel.unacked_key):
-            ids.add(_message_id(json.loads(raw)[0]))
+        delivered = {
+            _message_id(json.loads(raw)[0]) for raw in client.hvals(connection.default_channel.unacked_key)
+        }
+    ids |= _held_by_live_workers(app, delivered - {""})
     ids.discard("")
     return ids
+
+
+def _held_by_live_workers(app, task_ids: set[str]) -> set[str]:
+    """Which of these delivered messages a live worker holds (running, reserved, or waiting for its
+    countdown); all of them if the workers cannot be asked."""
+    if not task_ids:
+        return set()
+    try:
+        replies = app.control.inspect(timeout=WORKER_REPLY_SECONDS).query_task(*sorted(task_ids)) or {}
+    except broker_errors() as error:
+        log.warning("workers not asked which tasks they hold: %s", error)
+        return task_ids
+    return {task_id for held in replies.values() for task_id in held}
 
 
 def _message_id(message) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
-from .models import Collection, CollectionChild, Execution, Product, TagMembership
+from ..models import Collection, CollectionChild, Execution, Product, TagMembership
 
 Consumes = Execution.inputs.through
 MAX_DEPTH = 10

@@ -1,47 +1,39 @@
 """Registry pages: collections (kind, size, counts, chains drawn), a collection, a product (record,
-checksum, download, provenance graph, tags, versions), an execution (parameters, software, log,
-files) and the product search. Tables are paginated; queries are per page, not per row."""
+checksum, download, provenance graph, tags, versions, timeline) and the product search. Lists are
+PortalTables (sortable, columns per user, CSV export); queries are per page, not per row."""
 
 from __future__ import annotations
 
 import json
 import mimetypes
 
-from django.contrib.contenttypes.models import ContentType
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from . import graph_svg
-from .downloads import ranged_file_response
-from .filtersets import ProductFilter
-from .models import Collection, Execution, LedgerEvent, Product, TagMembership, search_path
-from .selectors import MAX_DEPTH, collection_figures, graph_nodes, parents_of, provenance_graph, tags_of
-from .services import absolute_path
+from .. import graph_svg
+from ..downloads import ranged_file_response
+from ..filtersets import ProductFilter
+from ..models import Collection, Product, TagMembership, search_path
+from ..page_tables import CollectionTable, ProductTable, SearchTable
+from ..selectors import (
+    MAX_DEPTH,
+    collection_figures,
+    collection_rows,
+    graph_nodes,
+    parents_of,
+    product_rows,
+    provenance_graph,
+)
+from ..services import absolute_path
+from ..tables import portal_table
 
-PAGE_SIZE = 50
 GRAPH_DEPTH = 5
-
-
-def _page(request, queryset, name: str = "page"):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(name))
-
-
-def _query_without(request, name: str) -> str:
-    """The page's query string without ``name``, for pager links that keep the filters."""
-    query = request.GET.copy()
-    query.pop(name, None)
-    return query.urlencode()
+HISTORY_ROWS = 50
 
 
 def _json(value) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
-
-
-def _events_about(obj, limit: int = 20):
-    subject_type = ContentType.objects.get_for_model(obj)
-    return LedgerEvent.objects.filter(subject_type=subject_type, subject_id=str(obj.pk))[:limit]
 
 
 def collection_list(request):
@@ -49,16 +41,12 @@ def collection_list(request):
     collections = Collection.objects.order_by("name")
     if kind in Collection.Kind.values:
         collections = collections.filter(kind=kind)
-    page = _page(request, collections)
-    figures = collection_figures(page.object_list)
-    context = {
-        "page": page,
-        "rows": [(collection, figures[collection.pk]) for collection in page],
-        "kinds": Collection.Kind.choices,
-        "kind": kind,
-        "query": _query_without(request, "page"),
-    }
-    return render(request, "ledger/collections.html", context)
+    table = portal_table(request, CollectionTable, collection_rows(collections))
+    if table.wants_csv:
+        return table.csv_response()
+    return render(
+        request, "ledger/collections.html", {"table": table, "kinds": Collection.Kind.choices, "kind": kind}
+    )
 
 
 def collection_detail(request, pk):
@@ -68,16 +56,16 @@ def collection_detail(request, pk):
         products = collection.products.all()
     elif collection.kind == Collection.Kind.TAGGED:
         products = Product.objects.filter(memberships__collection=collection)
-    page = _page(request, products.select_related("collection", "instrument").order_by("path", "-id"))
+    table = portal_table(request, ProductTable, product_rows(products.order_by("path", "-id")))
+    if table.wants_csv:
+        return table.csv_response()
     context = {
         "collection": collection,
         "figures": collection_figures([collection])[collection.pk],
         "search_path": search_path(collection) if collection.kind == Collection.Kind.CHAINED else [],
         "parents": parents_of(collection),
-        "page": page,
-        "changes": collection.tag_changes.select_related("product").order_by("-at", "-id")[:PAGE_SIZE],
-        "events": _events_about(collection),
-        "query": _query_without(request, "page"),
+        "table": table,
+        "changes": collection.tag_changes.select_related("product").order_by("-at", "-id")[:HISTORY_ROWS],
     }
     return render(request, "ledger/collection.html", context)
 
@@ -89,11 +77,7 @@ def _depth(request) -> int:
         return GRAPH_DEPTH
 
 
-def product_detail(request, pk):
-    product = get_object_or_404(
-        Product.objects.select_related("collection", "instrument", "produced_by", "replaces"), pk=pk
-    )
-    depth = _depth(request)
+def _drawing(product: Product, depth: int) -> tuple[str, bool]:
     graph = provenance_graph(product, depth)
     nodes, edges = graph_nodes(graph)
     drawing = graph_svg.render(
@@ -115,18 +99,26 @@ def product_detail(request, pk):
         [(edge["source"], edge["target"]) for edge in edges],
         f"provenance of {product.path}",
     )
+    return drawing, graph.truncated
+
+
+def product_detail(request, pk):
+    product = get_object_or_404(
+        Product.objects.select_related("collection", "instrument", "produced_by", "replaces"), pk=pk
+    )
+    depth = _depth(request)
+    drawing, truncated = _drawing(product, depth)
     context = {
         "product": product,
         "replaced_by": Product.objects.filter(replaces=product).first(),
         "graph": drawing,
-        "graph_truncated": graph.truncated,
+        "graph_truncated": truncated,
         "depth": depth,
         "depths": range(1, MAX_DEPTH + 1),
         "tags": TagMembership.objects.filter(product=product)
         .select_related("collection")
         .order_by("collection__name"),
-        "changes": product.tag_changes.select_related("collection").order_by("-at", "-id")[:PAGE_SIZE],
-        "events": _events_about(product),
+        "changes": product.tag_changes.select_related("collection").order_by("-at", "-id")[:HISTORY_ROWS],
         "on_disk": product.status == Product.Status.PRESENT and absolute_path(product).is_file(),
         "metadata": _json(product.metadata),
     }
@@ -152,33 +144,18 @@ def product_download(request, pk):
     )
 
 
-def execution_detail(request, pk):
-    execution = get_object_or_404(Execution.objects.select_related("subject_type"), pk=pk)
-    context = {
-        "execution": execution,
-        "inputs": _page(request, execution.inputs.select_related("collection").order_by("path"), "inputs"),
-        "outputs": _page(request, execution.outputs.select_related("collection").order_by("path"), "outputs"),
-        "inputs_query": _query_without(request, "inputs"),
-        "outputs_query": _query_without(request, "outputs"),
-        "events": _events_about(execution),
-        "parameters": _json(execution.parameters),
-        "software": sorted(execution.software.items()),
-    }
-    return render(request, "ledger/execution.html", context)
-
-
 def search(request):
-    products = Product.objects.select_related("collection", "instrument").order_by("-created_at", "-id")
-    filterset = ProductFilter(request.GET or None, queryset=products)
-    page = _page(request, filterset.qs) if filterset.is_bound and filterset.is_valid() else None
-    if page is not None:
-        tags = tags_of(product.pk for product in page)
-        for product in page:
-            product.tag_names = tags.get(product.pk, [])
+    filterset = ProductFilter(request.GET or None, queryset=Product.objects.order_by("-created_at", "-id"))
+    table = None
+    if filterset.is_bound and filterset.is_valid():
+        table = portal_table(request, SearchTable, product_rows(filterset.qs))
+        if table.wants_csv:
+            return table.csv_response()
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "filterset": filterset,
-        "page": page,
-        "query": _query_without(request, "page"),
-        "api": reverse("product-list") + ("?" + _query_without(request, "page") if request.GET else ""),
+        "table": table,
+        "api": reverse("product-list") + (f"?{query.urlencode()}" if query else ""),
     }
     return render(request, "ledger/search.html", context)
