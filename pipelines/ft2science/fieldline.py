@@ -77,11 +77,9 @@ def _stoer(p0: float, p1: float, zm: float, g, h, work, col) -> tuple[float, flo
 
 
 @numba.njit(cache=True)
-def _start(p0: float, p1: float, p2: float, step: float, g, h, work, c):
-    """The first three points about p along the line into c[0..2], the sense reversed if B rises.
-
-    Returns (B^2 of the three points, |xi| of the middle one, the step)."""
-    bq2, r2 = _stoer(p0, p1, p2, g, h, work, c[1])
+def _start(c, step: float, g, h, work):
+    """From the column of the starting point in c[1], the points either side along the line into
+    c[0] and c[2], the sense reversed if B rises: returns (B^2 of c[0] and c[2], the step)."""
     c2 = c[1]
     _stoer(c2[0] + 0.5 * step * c2[3], c2[1] + 0.5 * step * c2[4], c2[2] + 0.5 * step, g, h, work, c[2])
     c3 = c[2]
@@ -104,7 +102,7 @@ def _start(p0: float, p1: float, p2: float, step: float, g, h, work, c):
             c[0, k], c[2, k] = c[2, k], c[0, k]
         # the swap leaves B^2 of the new third point at the old first point's value, as in the scheme
         bq3 = bq1
-    return bq1, bq2, bq3, r2, step
+    return bq1, bq3, step
 
 
 @numba.njit(cache=True)
@@ -196,7 +194,8 @@ def _shell_row(x0: float, x1: float, x2: float, g, h, work, c, sp):
     point, the integral I); ``sp`` gets the point before the lowest sample."""
     p0, p1, p2 = _dipole_inverse(x0, x1, x2)
     step = -STEP if p2 >= 0 else STEP
-    bq1, bq2, bq3, r2, step = _start(p0, p1, p2, step, g, h, work, c)
+    bq2, r2 = _stoer(p0, p1, p2, g, h, work, c[1])
+    bq1, bq3, step = _start(c, step, g, h, work)
     b0 = np.sqrt(bq2)
     # the lowest of the three (the first of equal minima, like the scheme's strict comparisons)
     bequ, low = bq1, 0
@@ -296,12 +295,15 @@ def _equator_rows(sp, pieces, dt, g0, h0, rate_g, rate_h, bold, rold, found) -> 
 def _equator_row(g, h, work, c, sp):
     """One row of FINDB0 from ``sp`` (moved to the minimum): (B0, its radius, settled)."""
     step, bold, rold = STPS, 1e4, np.nan
+    lowest = np.empty(8)  # the column of the lowest sample, where the next pass starts
+    _stoer(sp[0], sp[1], sp[2], g, h, work, lowest)
     pending = True
     for _ in range(5):
         if not pending:
             break
         step = -abs(step) if sp[2] >= 0 else abs(step)
-        _, _, _, _, step = _start(sp[0], sp[1], sp[2], step, g, h, work, c)
+        c[1, :] = lowest
+        _, _, step = _start(c, step, g, h, work)
         step12 = step / 12.0
         run_old = 1e4
         restart = False
@@ -313,6 +315,7 @@ def _equator_row(g, h, work, c, sp):
                 restart = (b - run_old) / run_old > BDEL
                 break
             run_old, rold = b, 1.0 / radius
+            lowest[:] = c[2, :]
             sp[0], sp[1], sp[2] = c[2, 0], c[2, 1], c[2, 2]
         bold = run_old
         if restart:
