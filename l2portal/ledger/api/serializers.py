@@ -99,9 +99,9 @@ class ExecutionRefSerializer(serializers.ModelSerializer):
 
 class ProductSerializer(serializers.ModelSerializer):
     collection = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    instrument = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    instrument = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     replaces = serializers.SlugRelatedField(
-        slug_field="uuid", read_only=True, help_text="the version this one replaced"
+        slug_field="uuid", read_only=True, allow_null=True, help_text="the version this one replaced"
     )
     produced_by = ExecutionRefSerializer(read_only=True, allow_null=True)
     tags = serializers.SerializerMethodField(help_text="the TAGGED collections it is in")

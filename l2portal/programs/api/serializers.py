@@ -15,7 +15,7 @@ from ..models import (
 
 
 class ObservingProgramSerializer(TrackedSerializer):
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     failure_reason = serializers.CharField(
         read_only=True, allow_null=True, help_text="why its last step failed (programs in error)"
     )
@@ -98,7 +98,7 @@ class InversionSerializer(serializers.ModelSerializer):
 
 class TransferSerializer(serializers.ModelSerializer):
     program = serializers.SlugRelatedField(slug_field="execution_id", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Transfer
