@@ -39,7 +39,7 @@ def test_each_definition_set_is_recorded_and_shown(
     assert f"<th>definitions</th><td><code>{definitions}</code>" in run_page
     assert f"<th>igrf</th><td><code>{expected['igrf']}</code>" in run_page
     assert f"<th>numpy</th><td><code>{expected['numpy']}</code>" in run_page
-    assert f'href="/pipelines/executions/{execution.pk}/"' in run_page
+    assert f'href="/registry/executions/{execution.pk}/"' in run_page  # its log, one click away
 
 
 def test_the_default_definition_set_comes_from_the_settings(magic7_runs, settings):
