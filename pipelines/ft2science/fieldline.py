@@ -21,7 +21,6 @@ fastmath, so the arithmetic is that of the formulas.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from pipelines.ft2science import igrf
@@ -39,7 +38,7 @@ STPS, BDEL = 0.05, 1e-3  # first step of the B0 search, and the rise in B at whi
 # expansion term of the integral.
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _stoer(p0: float, p1: float, zm: float, g, h, work, col) -> tuple[float, float]:
     """Slowly varying quantities at p = (p0, p1, zm) into ``col`` (8,): returns (B^2, |xi|).
 
@@ -76,7 +75,7 @@ def _stoer(p0: float, p1: float, zm: float, g, h, work, col) -> tuple[float, flo
     return dsq * rq * rq, radius
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _start(c, step: float, g, h, work):
     """From the column of the starting point in c[1], the points either side along the line into
     c[0] and c[2], the sense reversed if B rises: returns (B^2 of c[0] and c[2], the step)."""
@@ -105,14 +104,14 @@ def _start(c, step: float, g, h, work):
     return bq1, bq3, step
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _correct(c, step12: float) -> None:
     """Adams-Moulton corrector of the third column's p1, p2 (q stays that of the predicted point)."""
     c[2, 0] = c[1, 0] + step12 * (5 * c[2, 3] + 8 * c[1, 3] - c[0, 3])
     c[2, 1] = c[1, 1] + step12 * (5 * c[2, 4] + 8 * c[1, 4] - c[0, 4])
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _advance(c, step12: float, step: float, g, h, work) -> tuple[float, float]:
     """Shift the columns and put the next point (Adams-Bashforth predictor) in the third one:
     returns its (B^2, |xi|)."""
@@ -126,7 +125,7 @@ def _advance(c, step12: float, step: float, g, h, work) -> tuple[float, float]:
     return bq, radius
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _dipole_inverse(x0: float, x1: float, x2: float) -> tuple[float, float, float]:
     rq = 1.0 / (x0 * x0 + x1 * x1 + x2 * x2)
     d0 = x0 * U[0, 0] + x1 * U[1, 0] + x2 * U[2, 0]
@@ -143,7 +142,7 @@ def dipole_inverse(x: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _dipole_inverse_rows(x, out) -> None:
     for row in range(len(x)):
         out[0, row], out[1, row], out[2, row] = _dipole_inverse(x[row, 0], x[row, 1], x[row, 2])
@@ -175,7 +174,7 @@ def _hilton(fi: np.ndarray, dimob0: np.ndarray) -> np.ndarray:
     return np.exp(np.log((1.0 + np.exp(gg)) * dimob0) / 3.0)
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _shell_rows(x, pieces, dt, g0, h0, rate_g, rate_h, fl, icode, b0_out, fi_out, sp_out) -> None:
     g, h = np.empty((igrf.NMAX + 1, igrf.NMAX + 1)), np.empty((igrf.NMAX + 1, igrf.NMAX + 1))
     work = np.zeros((4, igrf.NMAX + 1, igrf.NMAX + 1))
@@ -188,7 +187,7 @@ def _shell_rows(x, pieces, dt, g0, h0, rate_g, rate_h, fl, icode, b0_out, fi_out
         )
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _shell_row(x0: float, x1: float, x2: float, g, h, work, c, sp):
     """One row of SHELLG: (L or NaN where Hilton's relation is still to apply, icode, B0 at the
     point, the integral I); ``sp`` gets the point before the lowest sample."""
@@ -280,7 +279,7 @@ def shell_parameter(x: np.ndarray, field: igrf.EpochField):
     return fl, icode, b0, sp
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _equator_rows(sp, pieces, dt, g0, h0, rate_g, rate_h, bold, rold, found) -> None:
     g, h = np.empty((igrf.NMAX + 1, igrf.NMAX + 1)), np.empty((igrf.NMAX + 1, igrf.NMAX + 1))
     work = np.zeros((4, igrf.NMAX + 1, igrf.NMAX + 1))
@@ -291,7 +290,7 @@ def _equator_rows(sp, pieces, dt, g0, h0, rate_g, rate_h, bold, rold, found) -> 
         bold[row], rold[row], found[row] = _equator_row(g, h, work, c, sp[:, row])
 
 
-@numba.njit(cache=True)
+@igrf.kernel
 def _equator_row(g, h, work, c, sp):
     """One row of FINDB0 from ``sp`` (moved to the minimum): (B0, its radius, settled)."""
     step, bold, rold = STPS, 1e4, np.nan

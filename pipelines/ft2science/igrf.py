@@ -124,12 +124,17 @@ def _recursion_factors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _A, _B, _DIAGONAL = _recursion_factors()  # constants of the compiled synthesis
 
 
-# The synthesis is a compiled scalar kernel (numba, cached on disk: a worker compiles it once) that
-# the field-line integrals call from their own compiled per-row loops (see fieldline: why compiled).
-# Per point it costs about 1 us; as whole-array numpy passes over (14, M) Legendre tables, with
-# every point's coefficients formed anew, it cost 2.5 to 6 us. No fastmath: IEEE operations in the
-# order of the formulas.
-@numba.njit(cache=True)
+# Compiled kernels (numba): machine code cached on disk, so a worker compiles once; IEEE arithmetic
+# as in numpy (a division by zero gives inf or NaN, which the field-line scheme reports as a failed
+# row, icode 0, rather than raising); no fastmath, so operations run in the order of the formulas.
+kernel = numba.njit(cache=True, error_model="numpy")
+
+
+# The synthesis is a scalar kernel that the field-line integrals call from their own compiled
+# per-row loops (see fieldline: why compiled). Per point it costs about 0.45 us of CPU; as
+# whole-array numpy passes over (14, M) Legendre tables, with every point's coefficients formed
+# anew, it cost 2.5 to 6 us.
+@kernel
 def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, scratch: np.ndarray):
     """Internal field -grad V (bx, by, bz) in nT at one point (units of ERA_KM), coefficients
     ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT indexed [n, m]; ``scratch`` (4, NMAX + 1, NMAX + 1)."""
@@ -172,7 +177,7 @@ def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, scratch
     return horizontal * cp - bp * sp, horizontal * sp + bp * cp, br * ct - bt * st
 
 
-@numba.njit(cache=True)
+@kernel
 def epoch_coefficients(g0, h0, rate_g, rate_h, dt: float, g: np.ndarray, h: np.ndarray) -> None:
     """g = g0 + dt * rate_g (and h) into ``g``, ``h``: one row's coefficients at its epoch."""
     for n in range(NMAX + 1):
@@ -181,7 +186,7 @@ def epoch_coefficients(g0, h0, rate_g, rate_h, dt: float, g: np.ndarray, h: np.n
             h[n, m] = h0[n, m] + rate_h[n, m] * dt
 
 
-@numba.njit(cache=True)
+@kernel
 def _field_of_rows(position, pieces, dt, g0, h0, rate_g, rate_h, scale: float, out) -> None:
     """out[i] = scale * field at position[i] with the coefficients of piece pieces[i] at dt[i]."""
     g, h = np.empty((NMAX + 1, NMAX + 1)), np.empty((NMAX + 1, NMAX + 1))

@@ -277,6 +277,16 @@ def test_l_and_b_of_an_axial_dipole():
     assert list(geo.field_line_hemisphere[1:]) == [1, 1, 1, -1, 1]
 
 
+def test_a_degenerate_point_fails_its_own_row_only():
+    """Non-finite arithmetic (here the Earth's centre) marks the row failed (icode 0, L NaN)."""
+    x = np.array([[0.0, 0.0, 0.0], [1.1, 0.0, 0.1]])
+    geo = mcilwain.compute(x, axial_dipole_field(2))
+    assert list(geo.icode) == [0, 1]
+    latitude = np.arctan2(0.1, 1.1)
+    assert np.isnan(geo.shell[0])
+    assert geo.shell[1] == pytest.approx(np.hypot(1.1, 0.1) / np.cos(latitude) ** 2, rel=1e-3)
+
+
 def test_invariant_latitude_is_zero_below_l_one():
     shell = np.array([0.98, 1.0, 2.0])
     geo = mcilwain.Geomagnetic(
