@@ -218,3 +218,6 @@ class RecentChangeTable(ChangeTable):
     """The dashboard's newest changes; the change log has them all."""
 
     caption = "Recent changes"
+
+    class Meta(ChangeTable.Meta):
+        pass  # django-tables2 reads only a table's own Meta

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from l2portal.files import partial_files
@@ -115,7 +115,7 @@ def reconcile(actor: Actor, *, dry_run: bool = False, now=None) -> Recovery:
     now = now or timezone.now()
     recovery = Recovery()
     recovery.lost = stale_executions(now)
-    lost_ids = {execution.task_id for execution, _ in recovery.lost}
+    lost_pks = {execution.pk for execution, _ in recovery.lost}
     in_broker = None
     open_intents = TaskIntent.objects.filter(status=TaskIntent.Status.SENT).select_related("subject_type")
     for intent in open_intents.order_by("pk"):
@@ -128,10 +128,11 @@ def reconcile(actor: Actor, *, dry_run: bool = False, now=None) -> Recovery:
         if moved_on:
             recovery.obsolete.append((intent, moved_on))
             continue
-        alive = runs.filter(status=Execution.Status.RUNNING).exclude(task_id__in=lost_ids).exists()
-        if alive:
-            continue
-        if task_id in lost_ids or runs.filter(status=Execution.Status.LOST).exists():
+        if runs.filter(status=Execution.Status.RUNNING).exclude(pk__in=lost_pks).exists():
+            continue  # alive: its first run, or the one sent again after a loss
+        died = runs.filter(Q(status=Execution.Status.LOST) | Q(pk__in=lost_pks))
+        last_death = died.aggregate(started=Max("started_at"))["started"]
+        if last_death is not None and intent.sent_at <= last_death:  # not sent since: once per loss
             recovery.resend.append((intent, "its worker died while running it"))
             continue
         if intent.sent_at is None or intent.sent_at > now - conf.resend_after():

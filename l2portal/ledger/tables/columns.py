@@ -161,11 +161,14 @@ class ExecutionColumn(tables.Column):
 
 
 class TimeColumn(tables.DateTimeColumn):
-    """A time to the second, in UTC (the portal's time everywhere)."""
+    """A time to the second, in UTC (the portal's time everywhere); exported as shown."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", "Y-m-d H:i:s")
         super().__init__(*args, **kwargs)
+
+    def value(self, value):
+        return f"{value:%Y-%m-%d %H:%M:%S}" if value else ""
 
 
 class DurationColumn(tables.Column):

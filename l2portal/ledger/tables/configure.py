@@ -42,12 +42,22 @@ def _with_tie_breaker(queryset: QuerySet) -> QuerySet:
 
 
 def portal_table(
-    request, table_class: type[PortalTable], data, *, prefix: str = "", paginate: bool = True, **kwargs
+    request,
+    table_class: type[PortalTable],
+    data,
+    *,
+    prefix: str = "",
+    caption: str = "",
+    paginate: bool = True,
+    **kwargs,
 ) -> PortalTable:
-    """``table_class`` over ``data`` (a queryset, or a list) as ``request`` asks for it."""
+    """``table_class`` over ``data`` (a queryset, or a list) as ``request`` asks for it; ``caption``
+    names its rows where one page shows the same table twice."""
     if isinstance(data, QuerySet) and issubclass(data.model, Tracked):
         data = with_failure_reasons(data)
     table = table_class(data, prefix=prefix, request=request, **kwargs)
+    if caption:
+        table.caption = caption
     table.choose_columns(chosen_columns(request.user, table.name))
     order_by = [name for name in request.GET.getlist(table.prefixed_order_by_field) if name]
     if order_by:

@@ -6,7 +6,6 @@
 {% live_state obj %}              its state and the run working on it, live while work runs
 {% action url "Retry" confirm="Retry P310?" %}   a button that POSTs, asking first if told
 {% form_fields form %}            a form's fields, what is missing said at the top
-{% object_url "app.model" pk %}   the page of any object
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 from django import template
 
 from ..pages import live_state_context
-from ..portal import object_url as portal_object_url
 from ..roles import OPERATOR, has_role
 from ..selectors import failure_of
 from ..selectors import timeline as timeline_of
@@ -67,8 +65,3 @@ def action(context, url: str, label: str, confirm: str = "", style: str = ""):
 def form_fields(form):
     missing = [field.label for field in form if any(e.code == "required" for e in field.errors.as_data())]
     return {"form": form, "missing": missing}
-
-
-@register.simple_tag
-def object_url(model_label: str, pk) -> str:
-    return portal_object_url(model_label, pk) or ""

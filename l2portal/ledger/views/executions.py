@@ -50,10 +50,18 @@ def _log(execution: Execution) -> dict:
 def execution_detail(request, pk):
     execution = get_object_or_404(Execution.objects.select_related("subject_type"), pk=pk)
     inputs = portal_table(
-        request, ProductTable, product_rows(execution.inputs.order_by("path")), prefix="in-"
+        request,
+        ProductTable,
+        product_rows(execution.inputs.order_by("path")),
+        prefix="in-",
+        caption="Files read",
     )
     outputs = portal_table(
-        request, ProductTable, product_rows(execution.outputs.order_by("path")), prefix="out-"
+        request,
+        ProductTable,
+        product_rows(execution.outputs.order_by("path")),
+        prefix="out-",
+        caption="Files written",
     )
     for table in (inputs, outputs):
         if table.wants_csv:
