@@ -177,7 +177,7 @@ def _hilton(fi: np.ndarray, dimob0: np.ndarray) -> np.ndarray:
 @igrf.kernel
 def _shell_rows(x, pieces, dt, g0, h0, rate_g, rate_h, fl, icode, b0_out, fi_out, sp_out) -> None:
     g, h = np.empty((igrf.NMAX + 1, igrf.NMAX + 1)), np.empty((igrf.NMAX + 1, igrf.NMAX + 1))
-    work = np.zeros((4, igrf.NMAX + 1, igrf.NMAX + 1))
+    work = igrf.workspace()
     c = np.zeros((3, 8))
     for row in range(len(x)):
         k = pieces[row]
@@ -282,7 +282,7 @@ def shell_parameter(x: np.ndarray, field: igrf.EpochField):
 @igrf.kernel
 def _equator_rows(sp, pieces, dt, g0, h0, rate_g, rate_h, bold, rold, found) -> None:
     g, h = np.empty((igrf.NMAX + 1, igrf.NMAX + 1)), np.empty((igrf.NMAX + 1, igrf.NMAX + 1))
-    work = np.zeros((4, igrf.NMAX + 1, igrf.NMAX + 1))
+    work = igrf.workspace()
     c = np.zeros((3, 8))
     for row in range(sp.shape[1]):
         k = pieces[row]

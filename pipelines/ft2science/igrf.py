@@ -130,15 +130,22 @@ _A, _B, _DIAGONAL = _recursion_factors()  # constants of the compiled synthesis
 kernel = numba.njit(cache=True, error_model="numpy")
 
 
+@kernel
+def workspace() -> np.ndarray:
+    """Scratch of ``field_nt``: Legendre values and derivatives by degree + 1 (row 0, degree -1, and
+    the entries above each degree's own orders stay 0), cos(m phi) and sin(m phi) in row 0."""
+    return np.zeros((4, NMAX + 2, NMAX + 1))
+
+
 # The synthesis is a scalar kernel that the field-line integrals call from their own compiled
 # per-row loops (see fieldline: why compiled). Per point it costs about 0.45 us of CPU; as
 # whole-array numpy passes over (14, M) Legendre tables, with every point's coefficients formed
 # anew, it cost 2.5 to 6 us.
 @kernel
-def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, scratch: np.ndarray):
+def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, work: np.ndarray):
     """Internal field -grad V (bx, by, bz) in nT at one point (units of ERA_KM), coefficients
-    ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT indexed [n, m]; ``scratch`` (4, NMAX + 1, NMAX + 1)."""
-    p, dp, cosm, sinm = scratch[0], scratch[1], scratch[2, 0], scratch[3, 0]
+    ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT indexed [n, m]; ``work`` from ``workspace()``."""
+    p, dp, cosm, sinm = work[0], work[1], work[2, 0], work[3, 0]
     rho = np.hypot(x, y)
     r = np.sqrt(rho * rho + z * z)
     ct, st = z / r, max(rho / r, 1e-300)
@@ -150,26 +157,26 @@ def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, scratch
     for m in range(1, NMAX + 1):  # cos(m phi), sin(m phi) by the angle-sum recursion
         cosm[m] = cosm[m - 1] * cp - sinm[m - 1] * sp
         sinm[m] = sinm[m - 1] * cp + cosm[m - 1] * sp
-    p[0, 0], dp[0, 0] = 1.0, 0.0
+    p[1, 0], dp[1, 0] = 1.0, 0.0  # p[n + 1, m] is P_n^m, dp[n + 1, m] its theta derivative
     inv_r = 1.0 / r
     power = inv_r * inv_r  # (a/r)^(n+2), starting at n = 0
     br = bt = bp = 0.0
     for n in range(1, NMAX + 1):
         power *= inv_r
-        for m in range(n):
-            p[n, m] = _A[n, m] * ct * p[n - 1, m]
-            dp[n, m] = _A[n, m] * (ct * dp[n - 1, m] - st * p[n - 1, m])
-            if m < n - 1:  # for m = n - 1 the factor b is 0 and degree n - 2 has no such order
-                p[n, m] -= _B[n, m] * p[n - 2, m]
-                dp[n, m] -= _B[n, m] * dp[n - 2, m]
-        p[n, n] = _DIAGONAL[n] * st * p[n - 1, n - 1]
-        dp[n, n] = _DIAGONAL[n] * (ct * p[n - 1, n - 1] + st * dp[n - 1, n - 1])
         radial = polar = azimuthal = 0.0
         for m in range(n + 1):
-            even = g[n, m] * cosm[m] + h[n, m] * sinm[m]
-            radial += even * p[n, m]
-            polar += even * dp[n, m]
-            azimuthal += m * (g[n, m] * sinm[m] - h[n, m] * cosm[m]) * p[n, m]
+            if m < n:  # for m = n - 1 the factor b is 0 and P_{n-2}^m is a 0 of the workspace
+                pn = _A[n, m] * ct * p[n, m] - _B[n, m] * p[n - 1, m]
+                dpn = _A[n, m] * (ct * dp[n, m] - st * p[n, m]) - _B[n, m] * dp[n - 1, m]
+            else:
+                pn = _DIAGONAL[n] * st * p[n, n - 1]
+                dpn = _DIAGONAL[n] * (ct * p[n, n - 1] + st * dp[n, n - 1])
+            p[n + 1, m], dp[n + 1, m] = pn, dpn
+            c, s = cosm[m], sinm[m]
+            even = g[n, m] * c + h[n, m] * s
+            radial += even * pn
+            polar += even * dpn
+            azimuthal += m * (g[n, m] * s - h[n, m] * c) * pn
         br += (n + 1) * power * radial
         bt -= power * polar
         bp += power * azimuthal / st
@@ -190,7 +197,7 @@ def epoch_coefficients(g0, h0, rate_g, rate_h, dt: float, g: np.ndarray, h: np.n
 def _field_of_rows(position, pieces, dt, g0, h0, rate_g, rate_h, scale: float, out) -> None:
     """out[i] = scale * field at position[i] with the coefficients of piece pieces[i] at dt[i]."""
     g, h = np.empty((NMAX + 1, NMAX + 1)), np.empty((NMAX + 1, NMAX + 1))
-    work = np.zeros((4, NMAX + 1, NMAX + 1))
+    work = workspace()
     for i in range(len(position)):
         k = pieces[i]
         epoch_coefficients(g0[k], h0[k], rate_g[k], rate_h[k], dt[i], g, h)
