@@ -16,12 +16,13 @@ class PipelinesConfig(PortalApp):
     roles = (OPERATOR, FSSC)
     permissions = {OPERATOR: ("pipelines",)}
     dashboard = (
-        Card("pipelines.ReprocessingCampaign", "pipelines:campaigns"),
-        Card("pipelines.CampaignRun", "pipelines:campaigns"),
+        # These lists do not filter by state (yet): their counts open the admin's filtered lists.
+        Card("pipelines.ReprocessingCampaign", "pipelines:campaigns", state_param=None),
+        Card("pipelines.CampaignRun", "pipelines:campaigns", state_param=None),
         Card("pipelines.FsscDelivery"),
-        Card("pipelines.Downlink", "pipelines:downlinks"),
-        Card("pipelines.Chunk", "pipelines:downlinks"),
-        Card("pipelines.DataRun", "pipelines:data-runs"),
+        Card("pipelines.Downlink", "pipelines:downlinks", state_param=None),
+        Card("pipelines.Chunk", "pipelines:downlinks", state_param=None),
+        Card("pipelines.DataRun", "pipelines:data-runs", state_param=None),
     )
     object_pages = {
         "pipelines.ReprocessingCampaign": "pipelines:campaign",

@@ -36,14 +36,15 @@ class Nav:
 class Card:
     """A dashboard board: a tracked model's objects counted by state. The title links to the list
     ``url_name`` (the admin's list when None), each count to that list filtered by its state with
-    the query parameter ``state_param`` (``?state=error``)."""
+    the query parameter ``state_param`` (``?state=error``); a list that does not filter by state
+    says ``state_param=None`` and its counts open the admin's list filtered by state."""
 
     model: str  # "app_label.ModelName"
     url_name: str | None = None
-    state_param: str = "state"
+    state_param: str | None = "state"
 
     def list_url(self, state: str = "") -> str:
-        if self.url_name is None:
+        if self.url_name is None or (state and self.state_param is None):
             app_label, _, model = self.model.lower().partition(".")
             url, param = reverse(f"admin:{app_label}_{model}_changelist"), "state__exact"
         else:
