@@ -1,14 +1,19 @@
 """The campaign pages: list with progress, define a campaign, one campaign's live progress, start
 and retry buttons for operators."""
 
+import datetime
+from unittest import mock
+
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import LedgerEvent
+from l2portal.ledger.models import Execution, LedgerEvent
 from pipelines import services
-from pipelines.models import CampaignRun, ReprocessingCampaign
+from pipelines.models import CampaignRun, DataRun, ReprocessingCampaign
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, campaign_with_states, make_campaign, run_campaign
@@ -183,3 +188,24 @@ def test_a_failed_run_shows_why_on_top_of_its_page_with_the_retry(client, operat
     assert "Retry from" not in page and "An operator retries it" in page
     client.force_login(operator)
     assert "Retry from pending</button>" in client.get(f"/pipelines/runs/{run.pk}/").content.decode()
+
+
+def test_each_step_says_how_long_it_took_and_opens_the_latest_execution(client, operator):
+    DataRun.objects.create(run_id=1000)
+    campaign = services.create_campaign("P310", SYSTEM, run_ids=[1000])
+    run = campaign.campaign_runs.get()
+    start = timezone.now() - datetime.timedelta(hours=2)
+    for state, minutes in (("generating", 0), ("flagging", 1.5), ("validating", 12), ("ready", 42)):
+        with mock.patch(
+            "django.utils.timezone.now", return_value=start + datetime.timedelta(minutes=minutes)
+        ):
+            ledger.transition(run, state, SYSTEM)
+    kind = ContentType.objects.get_for_model(CampaignRun)
+    Execution.objects.create(task_name="earlier", subject_type=kind, subject_id=str(run.pk))
+    latest = Execution.objects.create(task_name="latest", subject_type=kind, subject_id=str(run.pk))
+    client.force_login(operator)
+    page = client.get(f"/pipelines/campaigns/{campaign.pk}/").content.decode()
+    assert f'href="/registry/executions/{latest.pk}/" title="{run.data_run} FT2 files: done, 90.0 s"' in page
+    assert f'title="{run.data_run} BTIs: done, 10.5 min"' in page
+    assert f'title="{run.data_run} checks: done, 30.0 min"' in page
+    assert f'title="{run.data_run} FSSC ingest: waiting, ' in page  # for as long as it has waited so far
