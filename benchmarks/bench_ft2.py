@@ -9,6 +9,10 @@ spent in the field-line integrals is printed. The floors are the same input and 
 science, measured in the same run: for the day, reading the magic7 text with the pandas C parser and
 writing FITS tables of the same columns and sizes with astropy; for the carry-forward, reading the
 two previous files and writing them again. Goal: ``fermi-2014`` within 3x of the day's floor, warm.
+Each measurement gives wall-clock and CPU seconds: on a shared machine the wall clock includes
+waiting for other people's processes, the CPU time of the measured process does not; both ratios
+are printed. The field-line integrals are compiled (numba, cached on disk), so the warm-up also
+loads their machine code, as a worker has it after its first task.
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ GOAL_RATIO = 3.0
 GOAL_SET = "fermi-2014"
 
 
+class Clock:
+    """Wall-clock and CPU seconds of this process since it was made."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 def peak_mb() -> float:
     """This process's own peak memory: VmHWM starts afresh at exec, where ru_maxrss keeps the
     high-water mark of the parent it was forked from."""
@@ -39,7 +53,7 @@ def peak_mb() -> float:
 
 
 def timed_field_lines() -> dict[str, float]:
-    """Wrap the field-line integrals so that the time spent in them is counted."""
+    """Wrap the field-line integrals so that the CPU time spent in them is counted."""
     from pipelines.ft2science import fieldline
 
     spent = {"seconds": 0.0}
@@ -47,11 +61,11 @@ def timed_field_lines() -> dict[str, float]:
         original = getattr(fieldline, name)
 
         def wrapper(*args, _original=original, **kwargs):
-            began = time.perf_counter()
+            began = time.process_time()
             try:
                 return _original(*args, **kwargs)
             finally:
-                spent["seconds"] += time.perf_counter() - began
+                spent["seconds"] += time.process_time() - began
 
         setattr(fieldline, name, wrapper)
     return spent
@@ -64,13 +78,13 @@ def pipeline(magic7_path: str, folder: str, definitions: str, results) -> None:
     ft2science.versions(definitions)  # loads the IGRF table, as a worker has
     ft2science.derive(definitions, *warm_up_rows())  # and the IERS table for the modern set
     spent = timed_field_lines()
-    began = time.perf_counter()
+    clock = Clock()
     data = read_magic7(magic7_path)
     for bin_seconds in ft2.BIN_SIZES:
         config = ft2.Ft2Config(bin_seconds=bin_seconds, definitions=definitions)
         name = ft2.product_filename(bin_seconds, "p310", int(START), 1)
         ft2.make_ft2(data, START, START + DAY, config, Path(folder) / f"{definitions}_{name}")
-    results.put((time.perf_counter() - began, peak_mb(), spent["seconds"]))
+    results.put((*clock.read(), peak_mb(), spent["seconds"]))
 
 
 def warm_up_rows():
@@ -89,7 +103,7 @@ def floor(magic7_path: str, folder: str, rows: dict[float, int], results) -> Non
     from pipelines import ft2
 
     table = ft2.load_ft2_template().table(ft2.EXTNAME)
-    began = time.perf_counter()
+    clock = Clock()
     pd.read_csv(magic7_path, sep=" ", header=None, names=list(range(13)))
     for bin_seconds, count in rows.items():
         columns = [
@@ -100,7 +114,7 @@ def floor(magic7_path: str, folder: str, rows: dict[float, int], results) -> Non
         fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(
             Path(folder) / f"floor_{bin_seconds:g}.fits", overwrite=True, checksum=True
         )
-    results.put((time.perf_counter() - began, peak_mb(), 0.0))
+    results.put((*clock.read(), peak_mb(), 0.0))
 
 
 def make_previous_run(folder: str) -> dict[str, str]:
@@ -133,26 +147,27 @@ def carry(paths: dict[str, str], folder: str, results) -> None:
 
     intervals = [bti.BadTimeInterval(START + 600.0, START + 900.0, 0)]
     new = carryforward.NewVersion(2, "P310", 310, "new_1s.fit", "new_30s.fit")
-    began = time.perf_counter()
+    clock = Clock()
     data = read_magic7(paths["magic7"])
     outputs = Path(folder) / new.filename_1s, Path(folder) / new.filename_30s
     carryforward.carry_forward(paths["1s"], paths["30s"], data, intervals, new, *outputs)
-    results.put((time.perf_counter() - began, peak_mb(), 0.0))
+    results.put((*clock.read(), peak_mb(), 0.0))
 
 
 def carry_floor(paths: dict[str, str], folder: str, results) -> None:
     import pandas as pd
     from astropy.io import fits
 
-    began = time.perf_counter()
+    clock = Clock()
     pd.read_csv(paths["magic7"], sep=" ", header=None, names=list(range(13)))
     for label in ("1s", "30s"):
         with fits.open(paths[label], memmap=False) as hdul:
             hdul.writeto(Path(folder) / f"floor_{label}.fit", overwrite=True, checksum=True)
-    results.put((time.perf_counter() - began, peak_mb(), 0.0))
+    results.put((*clock.read(), peak_mb(), 0.0))
 
 
-def measure(target, *arguments) -> tuple[float, float, float]:
+def measure(target, *arguments) -> tuple[float, float, float, float]:
+    """(wall s, CPU s, peak MB, field-line CPU s) of ``target`` in a fresh process."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     process = context.Process(target=target, args=(*arguments, results))
@@ -164,8 +179,11 @@ def measure(target, *arguments) -> tuple[float, float, float]:
     return outcome
 
 
-def best(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    return min(runs, key=lambda run: run[0])
+def best(runs: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    """The fastest round by wall clock (with its peak), and the least CPU of any round beside it."""
+    fastest = min(runs, key=lambda run: run[0])
+    least = min(runs, key=lambda run: run[1])
+    return fastest[0], least[1], fastest[2], least[3]
 
 
 def main() -> None:
@@ -195,20 +213,29 @@ def main() -> None:
         carried = best([measure(carry, paths, folder) for _ in range(ROUNDS)])
         carried_floor = best([measure(carry_floor, paths, folder) for _ in range(ROUNDS)])
 
-    print(f"floor, one day (best of {ROUNDS})           : {day_floor[0]:.2f} s (pandas read + FITS write)")
-    for name, (seconds, peak, field_lines) in sets.items():
-        print(
-            f"make_ft2 one day, 1 s + 30 s, {name:<10} : {seconds:.2f} s warm, peak {peak:.0f} MB, "
-            f"{seconds / day_floor[0]:.2f}x floor, field-line integrals {field_lines / seconds:.0%} of it"
-        )
-    print(f"floor, one run (best of {ROUNDS})           : {carried_floor[0]:.2f} s (magic7 read + FITS copy)")
     print(
-        f"carry-forward one run, 1 s + 30 s        : {carried[0]:.2f} s, peak {carried[1]:.0f} MB, "
-        f"{carried[0] / carried_floor[0]:.2f}x floor"
+        f"floor, one day (best of {ROUNDS})           : {day_floor[0]:.2f} s, {day_floor[1]:.2f} s CPU "
+        "(pandas read + FITS write)"
     )
-    ratio = sets[GOAL_SET][0] / day_floor[0]
-    verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
-    print(f"goal {GOAL_SET} <= {GOAL_RATIO:g}x floor (warm)     : {verdict} ({ratio:.2f}x)")
+    for name, (seconds, cpu, peak, field_lines) in sets.items():
+        print(
+            f"make_ft2 one day, 1 s + 30 s, {name:<10} : {seconds:.2f} s warm, {cpu:.2f} s CPU, "
+            f"peak {peak:.0f} MB, {seconds / day_floor[0]:.2f}x floor ({cpu / day_floor[1]:.2f}x in CPU), "
+            f"field-line integrals {field_lines / cpu:.0%} of the CPU"
+        )
+    print(
+        f"floor, one run (best of {ROUNDS})           : {carried_floor[0]:.2f} s, "
+        f"{carried_floor[1]:.2f} s CPU (magic7 read + FITS copy)"
+    )
+    print(
+        f"carry-forward one run, 1 s + 30 s        : {carried[0]:.2f} s, {carried[1]:.2f} s CPU, "
+        f"peak {carried[2]:.0f} MB, {carried[0] / carried_floor[0]:.2f}x floor "
+        f"({carried[1] / carried_floor[1]:.2f}x in CPU)"
+    )
+    for clock, index in (("wall clock", 0), ("CPU time", 1)):
+        ratio = sets[GOAL_SET][index] / day_floor[index]
+        verdict = "met" if ratio <= GOAL_RATIO else "NOT met"
+        print(f"goal {GOAL_SET} <= {GOAL_RATIO:g}x floor (warm), {clock:<10}: {verdict} ({ratio:.2f}x)")
 
 
 if __name__ == "__main__":
