@@ -3,8 +3,8 @@
 Tables live in ``data/igrfNN.txt`` (IAGA V-MOD coefficients, source named in each header). The
 coefficients at a decimal year are taken as the Fermi ground software (astro ``FELDCOF``) took
 them: linear interpolation between the two bracketing epochs, linear extrapolation with the
-secular variation after the last one. The synthesis (``field_nt``, one point, compiled) returns
-the field in geocentric Cartesian axes for positions in units of the IGRF reference radius;
+secular variation after the last one. The synthesis (``kernels.field_nt``, one point, compiled)
+returns the field in geocentric Cartesian axes for positions in units of the IGRF reference radius;
 ``synthesis`` and ``EpochField.gauss`` run it over arrays of points.
 """
 
@@ -15,11 +15,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 
+from pipelines.ft2science import kernels
+
 ERA_KM = 6371.2  # IGRF reference radius; also the length unit of the field-line tracing
-NMAX = 13
+NMAX = kernels.NMAX
 DATA = Path(__file__).resolve().parent / "data"
 GENERATIONS = {
     "IGRF-11": "igrf11.txt",
@@ -108,103 +109,6 @@ def load(generation: str) -> IgrfTable:
     return IgrfTable(generation, source, epochs, g, h, sv_g, sv_h)
 
 
-def _recursion_factors() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Schmidt semi-normalised recursion: P_n^m = a[n, m] cos(t) P_{n-1}^m - b[n, m] P_{n-2}^m for
-    m < n, and P_n^n = diagonal[n] sin(t) P_{n-1}^{n-1}."""
-    a, b = np.zeros((NMAX + 1, NMAX + 1)), np.zeros((NMAX + 1, NMAX + 1))
-    diagonal = np.ones(NMAX + 1)
-    for n in range(1, NMAX + 1):
-        m = np.arange(n)
-        a[n, :n] = (2 * n - 1) / np.sqrt(n * n - m * m)
-        b[n, :n] = np.sqrt(np.maximum((n - 1) ** 2 - m * m, 0)) / np.sqrt(n * n - m * m)
-        diagonal[n] = 1.0 if n == 1 else np.sqrt((2 * n - 1) / (2 * n))
-    return a, b, diagonal
-
-
-_A, _B, _DIAGONAL = _recursion_factors()  # constants of the compiled synthesis
-
-
-# Compiled kernels (numba): machine code cached on disk, so a worker compiles once; IEEE arithmetic
-# as in numpy (a division by zero gives inf or NaN, which the field-line scheme reports as a failed
-# row, icode 0, rather than raising); no fastmath, so operations run in the order of the formulas.
-kernel = numba.njit(cache=True, error_model="numpy")
-
-
-@kernel
-def workspace() -> np.ndarray:
-    """Scratch of ``field_nt``: Legendre values and derivatives by degree + 1 (row 0, degree -1, and
-    the entries above each degree's own orders stay 0), cos(m phi) and sin(m phi) in row 0."""
-    return np.zeros((4, NMAX + 2, NMAX + 1))
-
-
-# The synthesis is a scalar kernel that the field-line integrals call from their own compiled
-# per-row loops (see fieldline: why compiled). Per point it costs about 0.45 us of CPU; as
-# whole-array numpy passes over (14, M) Legendre tables, with every point's coefficients formed
-# anew, it cost 2.5 to 6 us.
-@kernel
-def field_nt(x: float, y: float, z: float, g: np.ndarray, h: np.ndarray, work: np.ndarray):
-    """Internal field -grad V (bx, by, bz) in nT at one point (units of ERA_KM), coefficients
-    ``g``, ``h`` (NMAX + 1, NMAX + 1) in nT indexed [n, m]; ``work`` from ``workspace()``."""
-    p, dp, cosm, sinm = work[0], work[1], work[2, 0], work[3, 0]
-    rho = np.hypot(x, y)
-    r = np.sqrt(rho * rho + z * z)
-    ct, st = z / r, max(rho / r, 1e-300)
-    if rho > 0.0:
-        cp, sp = x / rho, y / rho
-    else:
-        cp, sp = 1.0, 0.0
-    cosm[0], sinm[0] = 1.0, 0.0
-    for m in range(1, NMAX + 1):  # cos(m phi), sin(m phi) by the angle-sum recursion
-        cosm[m] = cosm[m - 1] * cp - sinm[m - 1] * sp
-        sinm[m] = sinm[m - 1] * cp + cosm[m - 1] * sp
-    p[1, 0], dp[1, 0] = 1.0, 0.0  # p[n + 1, m] is P_n^m, dp[n + 1, m] its theta derivative
-    inv_r = 1.0 / r
-    power = inv_r * inv_r  # (a/r)^(n+2), starting at n = 0
-    br = bt = bp = 0.0
-    for n in range(1, NMAX + 1):
-        power *= inv_r
-        radial = polar = azimuthal = 0.0
-        for m in range(n + 1):
-            if m < n:  # for m = n - 1 the factor b is 0 and P_{n-2}^m is a 0 of the workspace
-                pn = _A[n, m] * ct * p[n, m] - _B[n, m] * p[n - 1, m]
-                dpn = _A[n, m] * (ct * dp[n, m] - st * p[n, m]) - _B[n, m] * dp[n - 1, m]
-            else:
-                pn = _DIAGONAL[n] * st * p[n, n - 1]
-                dpn = _DIAGONAL[n] * (ct * p[n, n - 1] + st * dp[n, n - 1])
-            p[n + 1, m], dp[n + 1, m] = pn, dpn
-            c, s = cosm[m], sinm[m]
-            even = g[n, m] * c + h[n, m] * s
-            radial += even * pn
-            polar += even * dpn
-            azimuthal += m * (g[n, m] * s - h[n, m] * c) * pn
-        br += (n + 1) * power * radial
-        bt -= power * polar
-        bp += power * azimuthal / st
-    horizontal = br * st + bt * ct
-    return horizontal * cp - bp * sp, horizontal * sp + bp * cp, br * ct - bt * st
-
-
-@kernel
-def epoch_coefficients(g0, h0, rate_g, rate_h, dt: float, g: np.ndarray, h: np.ndarray) -> None:
-    """g = g0 + dt * rate_g (and h) into ``g``, ``h``: one row's coefficients at its epoch."""
-    for n in range(NMAX + 1):
-        for m in range(NMAX + 1):
-            g[n, m] = g0[n, m] + rate_g[n, m] * dt
-            h[n, m] = h0[n, m] + rate_h[n, m] * dt
-
-
-@kernel
-def _field_of_rows(position, pieces, dt, g0, h0, rate_g, rate_h, scale: float, out) -> None:
-    """out[i] = scale * field at position[i] with the coefficients of piece pieces[i] at dt[i]."""
-    g, h = np.empty((NMAX + 1, NMAX + 1)), np.empty((NMAX + 1, NMAX + 1))
-    work = workspace()
-    for i in range(len(position)):
-        k = pieces[i]
-        epoch_coefficients(g0[k], h0[k], rate_g[k], rate_h[k], dt[i], g, h)
-        bx, by, bz = field_nt(position[i, 0], position[i, 1], position[i, 2], g, h, work)
-        out[i, 0], out[i, 1], out[i, 2] = bx * scale, by * scale, bz * scale
-
-
 def synthesis(
     position: np.ndarray,
     g: np.ndarray,
@@ -224,7 +128,7 @@ def synthesis(
     tables = (np.ascontiguousarray([c], dtype=float) for c in (g, h, *rates))
     years = np.zeros(len(position)) if dt is None else np.ascontiguousarray(dt, dtype=float)
     out = np.empty((len(position), 3))
-    _field_of_rows(position, np.zeros(len(position), dtype=np.int64), years, *tables, 1.0, out)
+    kernels.field_of_rows(position, np.zeros(len(position), dtype=np.int64), years, *tables, 1.0, out)
     return out
 
 
@@ -249,7 +153,7 @@ class EpochField:
     def gauss(self, position: np.ndarray) -> np.ndarray:
         """Field (N, 3) in Gauss at positions (N, 3) [ERA_KM units], row i at row i's epoch."""
         out = np.empty((len(position), 3))
-        _field_of_rows(np.ascontiguousarray(position, dtype=float), *self.arrays(), 1e-5, out)
+        kernels.field_of_rows(np.ascontiguousarray(position, dtype=float), *self.arrays(), 1e-5, out)
         return out
 
     def arrays(self) -> tuple[np.ndarray, ...]:
