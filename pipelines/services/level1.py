@@ -70,6 +70,14 @@ def _level1(run: DataRun, actor: Actor) -> None:
     ft2 = _ft2_files(run, version, collection, tstart, tstop, dt.datetime.fromisoformat(date))
     with transaction.atomic():
         DataRun.objects.select_for_update().get(pk=run.pk)
+        if (
+            run.versions.filter(version__gt=version.version)
+            .exclude(status=MergeVersion.Status.PLANNED)
+            .exists()
+        ):
+            # A delivery of this task again, late: a newer version was merged meanwhile, and the run
+            # waits for that version's Level 1, not this one's.
+            return
         MergeVersion.objects.filter(pk=version.pk).update(
             level1_ft1=ft1, level1_ft2_1s=ft2["1s"], level1_ft2_30s=ft2["30s"]
         )

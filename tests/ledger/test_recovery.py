@@ -166,3 +166,55 @@ def test_a_message_lost_by_the_broker_is_sent_again_and_one_still_queued_is_not(
         (lost.pk, "its message is no longer in the broker")
     ]
     celery_app.control.purge()
+
+
+def test_work_its_own_lost_run_moved_on_is_sent_again(data_root):
+    """A step that moves its object along as it goes, killed half way, carries on when sent again."""
+    op = program("eid_half_way")
+    intent = _sent_intent("l2portal.programs.tasks.preprocess_program", op.pk, waiting=op)
+    itself = services.Actor(label="the killed task", task_name=intent.task_name, task_id=str(intent.task_id))
+    services.transition(op, "invertible", itself)
+    _killed_execution(intent, data_root)
+    recovery = services.reconcile(SYSTEM, dry_run=True)
+    assert recovery.obsolete == []
+    assert [(i.pk, why) for i, why in recovery.resend] == [(intent.pk, "its worker died while running it")]
+
+
+def test_lost_work_is_sent_again_once_per_loss_and_not_while_it_runs_again(data_root):
+    intent = _sent_intent(ago=timedelta(seconds=1))  # sent again a moment ago, after its loss
+    Execution.objects.create(
+        task_name=intent.task_name,
+        task_id=str(intent.task_id),
+        status="lost",
+        started_at=timezone.now() - LONG_AGO,
+    )
+    assert services.reconcile(SYSTEM, dry_run=True).resend == []
+    TaskIntent.objects.filter(pk=intent.pk).update(sent_at=timezone.now() - 2 * LONG_AGO)
+    Execution.objects.create(
+        task_name=intent.task_name,
+        task_id=str(intent.task_id),
+        worker="celery@alive",
+        heartbeat_at=timezone.now(),
+    )
+    assert services.reconcile(SYSTEM, dry_run=True).resend == []  # its new run is alive
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_message_taken_by_a_worker_that_died_is_sent_again(monkeypatch, settings):
+    """Delivered and never acknowledged, it would come back only after the visibility timeout."""
+    from l2portal.celery import app as celery_app
+
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    celery_app.control.purge()
+    settings.L2PORTAL_RESEND_AFTER_SECONDS = 0
+    taken = services.enqueue("l2portal.ledger.tasks.export_collection", _collection().pk)
+    services.send_intents([taken.pk])
+    with celery_app.connection_for_write() as connection:
+        assert connection.default_channel.basic_get("default", no_ack=False) is not None
+        assert str(taken.task_id) not in services.broker_task_ids()  # no live worker holds it
+        recovery = services.reconcile(SYSTEM, dry_run=True)
+    assert [(intent.pk, why) for intent, why in recovery.resend] == [
+        (taken.pk, "its message is no longer in the broker")
+    ]
+    celery_app.control.purge()
