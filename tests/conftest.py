@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -124,7 +125,10 @@ def start_worker(data_root, tmp_path):
         command += ["-n", name, "--concurrency", str(concurrency), "--pool", "prefork", "-l", "info"]
         command += ["--without-mingle", "--without-gossip"]
         with log_path.open("w") as log:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            # In a session of its own: os.killpg(process.pid, SIGKILL) kills it with its pool at once.
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         process.log_path = log_path
         process.hostname = name.replace("%h", os.uname().nodename)
         started.append(process)
@@ -143,7 +147,8 @@ def start_worker(data_root, tmp_path):
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 @pytest.fixture

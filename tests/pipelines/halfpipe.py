@@ -47,9 +47,11 @@ print(json.dumps(dict(Product.objects.values_list("path", "sha256"))))
 """
 
 
-def clean_run_products(folder: Path) -> dict[str, str]:
-    """{path: sha256} of every product of the simulated downlinks processed one after the other,
-    in a separate process on its own SQLite database with tasks run in place (no broker)."""
+def clean_run_products(folder: Path, code: str = CLEAN_RUN) -> dict[str, str]:
+    """{path: sha256} of every product of the simulated downlinks processed one after the other
+    (or of what other ``code`` does with ``sys.argv[1]`` = ``folder``, printing the same JSON
+    last), in a separate process on its own SQLite database and data root (``folder/data``) with
+    tasks run in place (no broker)."""
     import json
     import os
     import subprocess
@@ -74,7 +76,7 @@ def clean_run_products(folder: Path) -> dict[str, str]:
     manage("migrate", "--noinput")
     (folder / "data" / "incoming").mkdir(parents=True, exist_ok=True)
     script = folder / "clean_run.py"
-    script.write_text(CLEAN_RUN)
+    script.write_text(code)
     output = manage(
         "shell", "-c", f"import sys; sys.argv = ['x', {str(folder)!r}]; exec(open({str(script)!r}).read())"
     )
@@ -82,19 +84,10 @@ def clean_run_products(folder: Path) -> dict[str, str]:
 
 
 def kill_hard(process) -> None:
-    """SIGKILL a worker and its pool processes at once, as a machine losing power would."""
-    import contextlib
+    """SIGKILL a worker and its pool processes at once, as a machine losing power would (workers
+    start in a process group of their own: tests/conftest.py's start_worker)."""
     import os
     import signal
 
-    pids, pending = [], [process.pid]
-    while pending:
-        pid = pending.pop()
-        pids.append(pid)
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            children = (task / "children").read_text().split() if (task / "children").exists() else []
-            pending.extend(int(child) for child in children)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
