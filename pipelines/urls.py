@@ -23,5 +23,4 @@ urlpatterns = [
     path("chunks/<int:pk>/retry/", views_downlinks.chunk_retry, name="chunk-retry"),
     path("data-runs/", views_downlinks.data_run_list, name="data-runs"),
     path("data-runs/<int:pk>/retry/", views_downlinks.data_run_retry, name="data-run-retry"),
-    path("executions/<int:pk>/", views_downlinks.execution_detail, name="execution"),
 ]

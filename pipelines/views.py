@@ -7,8 +7,8 @@ The ``operator`` flag only decides which forms and buttons a page shows."""
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponseNotAllowed
+from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -125,21 +125,9 @@ def campaign_live(request, pk):
     return render(request, "pipelines/_campaign_live.html", _live_context(request, campaign))
 
 
+@require_POST
 def campaign_start(request, pk):
-    """GET: what starting (or re-running) the campaign will do, to confirm; POST: start it."""
     campaign = get_object_or_404(ReprocessingCampaign, pk=pk)
-    if request.method != "POST":
-        counts = dict(
-            campaign.campaign_runs.values_list("state")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("state", "n")
-        )
-        return render(
-            request,
-            "pipelines/campaign_start.html",
-            {"campaign": campaign, "counts": counts, "total": sum(counts.values())},
-        )
     result = services.start_campaign(campaign, Actor.of_user(request.user))
     messages.success(
         request,
@@ -149,24 +137,18 @@ def campaign_start(request, pk):
     return redirect("pipelines:campaign", pk=pk)
 
 
+@require_POST
 def campaign_retry_runs(request, pk):
-    """GET: the selected failed runs with why each failed, to confirm; POST: retry them all."""
+    """Retry the failed runs ticked on the campaign page (data run ids), all or none."""
     campaign = get_object_or_404(ReprocessingCampaign, pk=pk)
-    selected = request.POST if request.method == "POST" else request.GET
-    run_ids = [int(value) for value in selected.getlist("run") if value.isdigit()]  # data run ids
-    if request.method == "POST":
-        result = services.retry_failed_runs(campaign, run_ids, Actor.of_user(request.user))
-        messages.success(
-            request,
-            f"{len(result['retried'])} failed runs sent back to the step each failed in; "
-            "their progress shows below.",
-        )
-        return redirect("pipelines:campaign", pk=pk)
-    return render(
+    run_ids = [int(value) for value in request.POST.getlist("run") if value.isdigit()]
+    result = services.retry_failed_runs(campaign, run_ids, Actor.of_user(request.user))
+    messages.success(
         request,
-        "pipelines/campaign_retry.html",
-        {"campaign": campaign, **selectors.runs_to_retry(campaign, run_ids)},
+        f"{len(result['retried'])} failed runs sent back to the step each failed in; "
+        "their progress shows below.",
     )
+    return redirect("pipelines:campaign", pk=pk)
 
 
 @require_POST
@@ -247,14 +229,10 @@ STEPS = {
 }
 
 
+@require_POST
 def switchover_step(request, pk, step):
-    """POST: take the step; GET of the cancel step: what cancelling does, to confirm."""
     switchover = get_object_or_404(Switchover.objects.select_related("campaign"), pk=pk)
     if step not in STEPS:
         raise Http404(f"no switchover step {step}")
-    if request.method != "POST":
-        if step != "cancel":
-            return HttpResponseNotAllowed(["POST"])
-        return render(request, "pipelines/switchover_cancel.html", {"switchover": switchover})
     STEPS[step](switchover, Actor.of_user(request.user))
     return redirect("pipelines:switchovers")

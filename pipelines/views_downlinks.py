@@ -1,6 +1,7 @@
 """Downlink pages: the list, one downlink with its live grid of steps (decode per chunk, merge and
-Level 1 per run), the data runs with their merge versions, an Execution's log; re-running a failed
-chunk or run goes through the ledger's retry (which checks the role)."""
+Level 1 per run; each square opens the registry's page of its Execution), the data runs with their
+merge versions; re-running a failed chunk or run goes through the ledger's retry (which checks the
+role)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -8,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Execution
 from l2portal.ledger.pages import back_url
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
@@ -64,10 +64,3 @@ def data_run_retry(request, pk):
         request, f"Run {run} sent back to {run.state_label}; that step runs again on the workers."
     )
     return redirect(back_url(request, "pipelines:data-runs"))
-
-
-def execution_detail(request, pk):
-    execution = get_object_or_404(
-        Execution.objects.select_related("subject_type").prefetch_related("inputs", "outputs"), pk=pk
-    )
-    return render(request, "pipelines/execution.html", {"execution": execution})

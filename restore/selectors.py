@@ -1,15 +1,14 @@
-"""Reading a restore: its layout on disk, the steps it reached, the log's tail, the PPR, why it
-failed, and the query that loads one restore with everything its page and API answer show."""
+"""Reading a restore: its layout on disk, the steps it reached, the log's tail, the PPR, why
+each of a list failed, and the query that loads one restore with everything its page and API answer show."""
 
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 
-from l2portal.ledger.models import Execution, Product
+from l2portal.ledger.models import Product
 from l2portal.ledger.services import absolute_path
 from restore.layout import RestoreLayout
 
@@ -115,29 +114,6 @@ def weblog_file(request: RestoreRequest, relative: str) -> Path | None:
     path = (working / Path(*parts)).resolve()
     html = (working / parts[0] / "html").resolve()
     return path if path.is_file() and path.is_relative_to(html) else None
-
-
-def failure(request: RestoreRequest) -> dict[str, Any] | None:
-    """Why a restore in error failed: its latest move to error (from the prefetched moves), with
-    the step it failed in and its latest Execution (the log)."""
-    if request.state != "error":
-        return None
-    move = max((m for m in request.transitions.all() if m.to_state == "error"), key=lambda m: (m.at, m.id))
-    execution = (
-        Execution.objects.filter(
-            subject_type=ContentType.objects.get_for_model(RestoreRequest), subject_id=str(request.pk)
-        )
-        .only("pk")
-        .order_by("-started_at", "-id")
-        .first()
-    )
-    return {
-        "reason": move.reason,
-        "at": move.at,
-        "actor": move.actor,
-        "failed_in": request.machine.label(move.from_state),
-        "execution": execution,
-    }
 
 
 def failure_reasons(pks) -> dict[int, str]:

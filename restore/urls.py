@@ -14,5 +14,4 @@ urlpatterns = [
     path("<int:pk>/outputs/<int:product_id>/", views.restore_output, name="output"),
     path("<int:pk>/weblog/<path:path>", views.restore_weblog, name="weblog"),
     path("<int:pk>/cancel/", views.restore_cancel, name="cancel"),
-    path("<int:pk>/retry/", views.restore_retry, name="retry"),
 ]

@@ -1,5 +1,5 @@
 """Restore pages: request form and list, the request page with its live part (htmx), its PPR or
-restore script, its outputs (downloads) and its weblog; cancel (after a confirmation) and retry.
+restore script, its outputs (downloads) and its weblog, cancel (asked first, in the site's dialog).
 
 A refused request form (a malformed MOUS uid, a role that may not ask, an MOUS already restored)
 shows the form again with the refusal's message and HTTP status, and for a duplicate a link to the
@@ -15,7 +15,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from l2portal.ledger import services as ledger
 from l2portal.ledger.downloads import ranged_file_response
 from l2portal.ledger.pages import refusal_redirect
 from l2portal.ledger.refusals import Refused
@@ -91,8 +90,6 @@ def _live_context(request, restore: RestoreRequest) -> dict:
     return {
         "restore": restore,
         "timeline": selectors.timeline(restore),
-        "failure": selectors.failure(restore),
-        "may_retry": actor.has_role(OPERATOR),
         "log_lines": selectors.log_tail(restore, LOG_LINES),
         "weblogs": selectors.weblogs(restore),
         "may_cancel": cancellable and services.may_cancel(actor, restore),
@@ -160,11 +157,9 @@ def restore_weblog(request, pk, path):
     return FileResponse(open(found, "rb"), content_type=mimetypes.guess_type(found.name)[0])
 
 
+@require_POST
 def restore_cancel(request, pk):
-    """GET: what cancelling does, to confirm; POST: cancel."""
     restore = get_object_or_404(RestoreRequest, pk=pk)
-    if request.method != "POST":
-        return render(request, "restore/cancel.html", {"restore": restore})
     try:
         services.cancel(restore, Actor.of_user(request.user))
     except Refused as error:
@@ -173,18 +168,4 @@ def restore_cancel(request, pk):
         messages.success(request, "Cancelled.")
     else:
         messages.success(request, "Cancellation requested: the pipeline will be stopped.")
-    return redirect("restore:detail", pk=pk)
-
-
-@require_POST
-def restore_retry(request, pk):
-    """Send a failed restore back to the step it failed in (operators; the service checks)."""
-    restore = get_object_or_404(RestoreRequest, pk=pk)
-    try:
-        ledger.retry(restore, Actor.of_user(request.user))
-    except Refused as error:
-        return refusal_redirect(request, error, restore.get_absolute_url())
-    messages.success(
-        request, f"Sent back to {restore.state_label}; the step runs again and this page follows it."
-    )
     return redirect("restore:detail", pk=pk)

@@ -33,7 +33,6 @@ from .fssc_files import fssc_differences as fssc_differences
 from .ft2_inputs import previous_ft2 as previous_ft2
 from .history import error_reasons, executions_of
 from .run_grid import CELL_STATES, run_grid
-from .run_grid import runs_to_retry as runs_to_retry
 from .run_page import campaign_run_context as campaign_run_context
 from .switchovers import Condition as Condition
 from .switchovers import switchover_conditions as switchover_conditions

@@ -120,20 +120,3 @@ def run_grid(runs: list[CampaignRun]) -> None:
             )
             for (step, label), state in zip(STEPS, _step_states(run, failed_in), strict=True)
         ]
-
-
-def runs_to_retry(campaign, run_ids: list[int]) -> dict:
-    """The confirmation of a bulk retry: the selected runs of ``campaign`` that failed, each with
-    its grid and reason, those that are not failed (any more) and the ids it does not have."""
-    runs = list(
-        CampaignRun.objects.filter(campaign=campaign, data_run__run_id__in=run_ids)
-        .select_related("data_run")
-        .order_by("data_run__run_id")
-    )
-    run_grid(runs)
-    found = {run.data_run.run_id for run in runs}
-    return {
-        "runs": [run for run in runs if run.state == "error"],
-        "not_failed": [run for run in runs if run.state != "error"],
-        "unknown": sorted(set(run_ids) - found),
-    }

@@ -1,6 +1,7 @@
-"""The page of one campaign run: why it failed (if it did), its files (inputs, previous version,
-outputs), what decided their numbers, the livetime warning, the comparison by column and row, its
-history and its executions (each one click from its log). A constant number of queries."""
+"""The page of one campaign run: its files (inputs, previous version, outputs), what decided their
+numbers, the livetime warning, the comparison by column and row, its history and its executions
+(each one click from its log); why it failed is the ledger's failure component. A constant number
+of queries."""
 
 from __future__ import annotations
 
@@ -31,16 +32,12 @@ def campaign_run_context(pk: int) -> dict:
         subject_type=ContentType.objects.get_for_model(CampaignRun), subject_id=str(run.pk)
     ).order_by("-started_at", "-id")
     provenance = [(key, run.provenance[key]) for key in PROVENANCE_SHOWN if key in run.provenance]
-    history = list(run.transitions.order_by("at", "id"))
-    failed = [move for move in history if move.to_state == "error"]
     return {
-        "failure": failed[-1] if run.state == "error" and failed else None,
-        "latest_execution": executions.first(),
         "run": run,
         "files": files,
         "provenance": provenance,
         "gaps": run.provenance.get("telemetry_gaps", []),
-        "history": history,
+        "history": run.transitions.order_by("at", "id"),
         "deliveries": run.deliveries.select_related("product").order_by("product__path"),
         "executions": executions,
     }

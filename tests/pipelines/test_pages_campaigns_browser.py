@@ -51,12 +51,12 @@ def test_selected_failed_runs_are_retried_after_a_confirmation(browser_page, liv
     check_page(page, "campaign-failed-runs")
     for run in failed[:2]:
         page.get_by_label(f"select {run.data_run} to retry").check()
-    page.get_by_role("button", name="Retry the selected failed runs…").click()
-    expect(page.locator("h1")).to_contain_text("Retry 2 failed runs of")
-    expect(page.locator("table.runs")).to_contain_text("magic7 unusable")
+    page.get_by_role("button", name="Retry the selected failed runs").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Retry the selected failed runs?")
     check_page(page, "campaign-retry-confirmation")
     assert all(run.state == "error" for run in CampaignRun.objects.filter(pk__in=[r.pk for r in failed]))
-    page.get_by_role("button", name="Retry 2 runs").click()
+    dialog.get_by_role("button", name="Confirm").click()
     expect(page.locator(".message")).to_contain_text("2 failed runs sent back to the step each failed in")
     retried = CampaignRun.transition_model().objects.filter(from_state="error", to_state="pending")
     assert sorted(retried.values_list("subject_id", flat=True)) == [failed[0].pk, failed[1].pk]

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pipelines.downlinksim import Timeline
-from pipelines.models import Chunk, Downlink
+from pipelines.models import Chunk, Downlink, MergeVersion
 from tests.pipelines.halfpipe import ingest, register_magic7_for, simulate
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_the_downlink_page_shows_the_grid_with_logs_and_the_failure(processed, c
     broken = Chunk.objects.get(state="error")
     assert f'action="/pipelines/chunks/{broken.pk}/retry/"' in page
     execution = broken.transitions.get(to_state="error").actor_task_id
-    assert "/pipelines/executions/" in page and execution is not None
+    assert "/registry/executions/" in page and execution is not None
     live = client.get(f"/pipelines/downlinks/{downlink.pk}/live/").content.decode()
     assert 'class="cell state-error"' in live and "hx-get" not in live  # nothing moves until a retry
 
@@ -46,6 +46,8 @@ def test_the_run_list_shows_versions_and_event_counts(processed, client, operato
     page = client.get("/pipelines/data-runs/").content.decode()
     assert "r0545209291" in page and "v002" not in page  # the second downlink waits for its chunk
     assert "_evt_v001.fits" in page and "seen again" in page
+    merged = MergeVersion.objects.filter(product__isnull=False).first().product
+    assert f'href="/registry/products/{merged.pk}/download" download' in page  # each file downloads
 
 
 def test_an_executions_log_is_one_click_away(processed, client, operator):
@@ -53,7 +55,12 @@ def test_an_executions_log_is_one_click_away(processed, client, operator):
 
     client.force_login(operator)
     execution = Execution.objects.filter(task_name="pipelines.tasks.decode_chunk", status="failed").first()
-    page = client.get(f"/pipelines/executions/{execution.pk}/").content.decode()
+    downlink = Downlink.objects.get(downlink_id=230401002)
+    assert (
+        f'href="/registry/executions/{execution.pk}/"'
+        in client.get(f"/pipelines/downlinks/{downlink.pk}/").content.decode()
+    )
+    page = client.get(f"/registry/executions/{execution.pk}/").content.decode()
     assert "pipelines.tasks.decode_chunk" in page and "corrupt" in page
 
 
