@@ -26,6 +26,7 @@ def _operator(request) -> bool:
 def downlink_list(request):
     downlinks = selectors.annotated_downlinks().order_by("-downlink_id")
     page = Paginator(downlinks, PER_PAGE).get_page(request.GET.get("page"))
+    selectors.with_error_reasons(Downlink, page)
     return render(request, "pipelines/downlink_list.html", {"page": page})
 
 
@@ -53,6 +54,7 @@ def chunk_retry(request, pk):
 
 def data_run_list(request):
     page = Paginator(selectors.data_runs_with_versions(), PER_PAGE).get_page(request.GET.get("page"))
+    selectors.with_error_reasons(DataRun, page)
     return render(request, "pipelines/data_run_list.html", {"page": page, "operator": _operator(request)})
 
 

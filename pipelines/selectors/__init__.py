@@ -32,6 +32,7 @@ from ..models import (
 from .fssc_files import fssc_differences as fssc_differences
 from .ft2_inputs import previous_ft2 as previous_ft2
 from .history import error_reasons, executions_of
+from .history import with_error_reasons as with_error_reasons
 from .run_grid import CELL_STATES, run_grid
 from .run_page import campaign_run_context as campaign_run_context
 from .switchovers import Condition as Condition

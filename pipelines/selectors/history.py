@@ -1,5 +1,6 @@
 """What happened to tracked objects, read for many at once: their latest Execution and number of
-tries, and the reason of their latest failure (a fixed number of queries, whatever the count)."""
+tries, and the reason of their latest failure, for lists (a fixed number of queries, whatever the
+count)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,11 @@ def error_reasons(model, pks) -> dict[int, str]:
     """The reason of each object's latest failure."""
     rows = model.transition_model().objects.filter(subject_id__in=pks, to_state="error").order_by("at", "id")
     return dict(rows.values_list("subject_id", "reason"))  # later rows win
+
+
+def with_error_reasons(model, objects) -> None:
+    """Give each of ``objects`` (of ``model``) its ``error_reason`` ("" unless in error): one query."""
+    objects = list(objects)
+    reasons = error_reasons(model, [obj.pk for obj in objects if obj.state == "error"])
+    for obj in objects:
+        obj.error_reason = reasons.get(obj.pk, "")

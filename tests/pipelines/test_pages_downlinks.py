@@ -39,6 +39,8 @@ def test_scientists_see_the_pages_without_operator_buttons(processed, client, sc
     assert "corrupt" in page and "/retry/" not in page
     listing = client.get("/pipelines/downlinks/").content.decode()
     assert "230401001" in listing and "230401002" in listing
+    reason = Downlink.objects.get(downlink_id=230401002).transitions.get(to_state="error").reason
+    assert f'<small class="bad reason" title="{reason}">' in listing  # why it failed, in its row
 
 
 def test_the_run_list_shows_versions_and_event_counts(processed, client, operator):
