@@ -91,3 +91,22 @@ def test_an_ft2_file_downloads_and_the_velocity_chart_has_its_axes(
     # The run's first step opens the log of the Execution that made its files.
     page.get_by_role("link", name=f"{run.data_run} FT2 files: done").click()
     expect(page.locator("h1")).to_contain_text("process_campaign_run")
+
+
+def test_the_pipelines_pages_pass_the_accessibility_checks(browser_page, live_server, operator):
+    from playwright.sync_api import expect
+
+    campaign = campaign_with_states("P310", ["ready", "error", "generating"])
+    failed = campaign.campaign_runs.get(state="error")
+    page = browser_page
+    sign_in(page, live_server, "operator", "operator")
+    for name, path in (
+        ("campaigns", "/pipelines/"),
+        ("campaign-run-failed", f"/pipelines/runs/{failed.pk}/"),
+        ("switchovers", "/pipelines/switchovers/"),
+        ("downlinks", "/pipelines/downlinks/"),
+        ("data-runs", "/pipelines/data-runs/"),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        check_page(page, f"pipelines-{name}")
