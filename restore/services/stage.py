@@ -147,6 +147,9 @@ def _stage_one(store: ProductStore, staged: StagedFile, mous_dir: Path) -> dict[
 
 
 def _export_asdm(eb_uid: str, rawdata: Path) -> dict[str, Any]:
+    # An export killed half way (its worker lost) leaves its temporary files: this one starts over.
+    for leftover in (rawdata / disk_name(eb_uid)).glob(".*.part"):
+        leftover.unlink(missing_ok=True)
     args = command_line(conf.export_command(), [eb_uid, str(rawdata)], uid=eb_uid, dest=str(rawdata))
     try:
         done = subprocess.run(args, capture_output=True, text=True, timeout=conf.time_limit())
