@@ -53,7 +53,7 @@ def render(nodes: list[Node], edges: Iterable[tuple[str, str]], title: str) -> s
     height = max((y for _, y in places.values()), default=0) + NODE_HEIGHT + 2 * MARGIN
     size = f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}"'
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="provenance" {size} role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="provenance" {size} role="group" '
         f'aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '

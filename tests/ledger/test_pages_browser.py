@@ -104,3 +104,23 @@ def test_an_unknown_address_shows_the_portals_own_404(browser_page, live_server,
     expect(page.get_by_role("link", name="Back to the dashboard")).to_be_visible()
     assert "URLconf" not in page.content()  # never Django's debug page listing the patterns
     check_page(page, "not-found")
+
+
+def test_the_registry_pages_pass_the_checks(browser_page, live_server, operator):
+    from playwright.sync_api import expect
+
+    ((_, run),) = runs(1)
+    product = run.outputs.get(product_type="ft2_1s")
+    page = browser_page
+    sign_in(page, live_server, "operator", "operator")
+    page.goto(f"{live_server.url}/registry/")
+    page.get_by_role("link", name="OP1").click()
+    expect(page.locator("h1")).to_contain_text("OP1")
+    check_page(page, "registry-collection")
+    page.get_by_role("link", name=product.filename, exact=True).click()
+    expect(page.locator("h1")).to_contain_text(product.filename)
+    expect(page.locator("section.timeline-card")).to_be_visible()
+    check_page(page, "registry-product")
+    page.goto(f"{live_server.url}/registry/search/?product_type=ft2_1s")
+    expect(page.locator("table.portal-table tbody tr")).to_have_count(1)
+    check_page(page, "registry-search")
