@@ -72,6 +72,9 @@ class ObjectColumn(tables.Column):
         url = object_url(record._meta.label_lower, record.pk)
         return format_html('<a href="{}">{}</a>', url, value) if url else value
 
+    def value(self, value):
+        return value
+
 
 def _content_type_label(record) -> str:
     subject_type = record.subject_type  # select_related("subject_type") in the list's queryset
