@@ -78,6 +78,7 @@ def test_the_export_has_the_filtered_rows_and_the_shown_columns(client, operator
     assert [r["Change"] for r in rows] == ["discovered -> not_invertible", "discovered -> invertible"]
     assert rows[0]["Why"] == '\'=HYPERLINK("x")'  # a formula is exported as text
     assert list(rows[0]) == ["When", "What", "About", "Change", "Who", "Why"]
+    assert {r["What"] for r in rows} == {"transition"} and rows[0]["About"].startswith("observing program ")
     only_operator = client.get("/registry/changes/", {"actor": "operator", "export": "csv"})
     assert len(list(csv.DictReader(io.StringIO(b"".join(only_operator.streaming_content).decode())))) == 1
 

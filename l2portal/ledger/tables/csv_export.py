@@ -5,12 +5,15 @@ millions never sits in memory. Cells are the columns' export values (no HTML).""
 from __future__ import annotations
 
 import csv
+import html
 from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeData
 from django.utils.text import slugify
 from django_tables2.rows import BoundRow
 
@@ -28,6 +31,8 @@ class _Line:
 
 def safe_cell(value) -> str:
     text = force_str(value, strings_only=False) if value is not None else ""
+    if isinstance(value, SafeData):  # a cell rendered as HTML with no export value of its own: its text
+        text = " ".join(html.unescape(strip_tags(text)).split())
     if text.startswith(FORMULA_START):
         try:
             float(text)
