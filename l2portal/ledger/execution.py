@@ -237,10 +237,11 @@ class _Heartbeat(threading.Thread):
         with self.lock:
             self.running.pop(execution_pk, None)
 
-    def note_writing(self, execution_pk: int, relative: str) -> None:
+    def note_writing(self, execution_pk: int, relative: str, wait: bool = True) -> None:
         done = threading.Event()
         self.notes.put((execution_pk, relative, done))
-        done.wait(timeout=10)
+        if wait:
+            done.wait(timeout=10)
 
 
 _process_heartbeat: _Heartbeat | None = None
@@ -268,7 +269,10 @@ def note_writing(relative: str) -> None:
     """The current task starts writing ``relative`` (recorded at once, committed on its own)."""
     execution = _current.get()
     if execution is not None and execution.worker:
-        _heartbeat_of_this_process().note_writing(execution.pk, relative)
+        # SQLite has one writer: while this thread's transaction holds it, the heartbeat's commit
+        # waits for ours, so waiting for it here would only stall the task.
+        wait = not (connection.vendor == "sqlite" and connection.in_atomic_block)
+        _heartbeat_of_this_process().note_writing(execution.pk, relative, wait=wait)
 
 
 def intent_finished(task_id: str) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db import transaction
-
 from l2portal.ledger import services as ledger
 from l2portal.ledger.models import Product
 from restore import conf
@@ -34,25 +32,26 @@ def register_outputs(request: RestoreRequest, attempt: int) -> list[Product]:
         Path(request.log_path) if request.log_path else None,
         started.first() or request.state_changed_at,
     )
+    # Each product is written and registered on its own (write_product holds no transaction
+    # while a file is written); a retry finds those already registered.
     products = []
-    with transaction.atomic():
-        for output in found:
-            relative = ledger.product_path(
+    for output in found:
+        relative = ledger.product_path(
+            collection,
+            f"request-{request.pk}",
+            "outputs",
+            f"run-{attempt}",
+            f"{conf.COLLECTION}_request-{request.pk}_run-{attempt}_{output.name}",
+        )
+        products.append(
+            ledger.write_product(
                 collection,
-                f"request-{request.pk}",
-                "outputs",
-                f"run-{attempt}",
-                f"{conf.COLLECTION}_request-{request.pk}_run-{attempt}_{output.name}",
+                relative,
+                output.product_type,
+                output.write,
+                metadata={**output.metadata, "restore_request": request.pk, "run": attempt},
+                inputs=inputs,
             )
-            products.append(
-                ledger.write_product(
-                    collection,
-                    relative,
-                    output.product_type,
-                    output.write,
-                    metadata={**output.metadata, "restore_request": request.pk, "run": attempt},
-                    inputs=inputs,
-                )
-            )
-        request.output_products.add(*products)
+        )
+    request.output_products.add(*products)
     return products

@@ -46,15 +46,16 @@ def prepare(request: RestoreRequest, actor: Actor) -> None:
         collection, f"request-{request.pk}", *layout.relative_path.parts, "working", name
     )
     field = "restore_script" if plan.route == SCRIPT_ROUTE else "ppr"
+    # Written before the transaction (a file is never written under locks); a retry finds it.
+    product = ledger.write_product(
+        collection,
+        relative,
+        f"restore_{field}",
+        lambda tmp: tmp.write_bytes(content),
+        metadata={"mous_uid": request.mous_uid, "restore_request": request.pk, "route": plan.route},
+        inputs=inputs,
+    )
     with transaction.atomic():
-        product = ledger.write_product(
-            collection,
-            relative,
-            f"restore_{field}",
-            lambda tmp: tmp.write_bytes(content),
-            metadata={"mous_uid": request.mous_uid, "restore_request": request.pk, "route": plan.route},
-            inputs=inputs,
-        )
         RestoreRequest.objects.filter(pk=request.pk).update(**{field: product})
         ledger.transition(
             request, "prepared", actor, f"{product.filename} written and registered ({plan.route} route)"
