@@ -89,6 +89,10 @@ def test_the_change_log_filtered_by_who_acted(browser_page, live_server, operato
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("checked by hand")
     check_page(page, "change-log-by-actor")
+    for width in (1280, 820):  # a laptop, a tablet: the table scrolls in its box, the page does not
+        page.set_viewport_size({"width": width, "height": 1000})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    check_page(page, "change-log-tablet")
     rows.first.get_by_role("link", name=f"observing program {mine.pk}").click()
     assert page.url.endswith(f"/programs/{mine.pk}/")
 
