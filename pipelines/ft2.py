@@ -242,6 +242,7 @@ def provenance_keywords(metadata: dict) -> dict[str, str | int]:
         "IGRF": metadata["igrf"],
         "IGRFSHA": metadata["igrf_sha256"][:16],
         "NUMPYVER": metadata["numpy"],
+        "NUMBAVER": metadata["numba"],
         "ASTROVER": metadata["astropy"],
         "ERFAVER": f"{metadata['pyerfa']} (ERFA {metadata['erfa']})",
         "IERSVER": metadata["iers"],

@@ -26,7 +26,7 @@ from .magic7 import latest_magic7
 from .run_files import BIN_SECONDS, LABELS, PlannedFile, write_pair
 
 PARSE_PROBLEMS_KEPT = 50
-LIBRARIES = ("numpy", "astropy", "pyerfa", "erfa", "iers")
+LIBRARIES = ("numpy", "numba", "astropy", "pyerfa", "erfa", "iers")
 Mode = ReprocessingCampaign.Mode
 Source = ReprocessingCampaign.LivetimeSource
 

@@ -12,7 +12,7 @@ from pipelines.magic7 import read_magic7
 from pipelines.models import DataRun
 from tests.factories import SYSTEM
 
-PRODUCTION_KEYWORDS = ("FT2DEFS", "IGRF", "IGRFSHA", "NUMPYVER", "ASTROVER", "ERFAVER", "IERSVER")
+PRODUCTION_KEYWORDS = ("FT2DEFS", "IGRF", "IGRFSHA", "NUMPYVER", "NUMBAVER", "ASTROVER", "ERFAVER", "IERSVER")
 
 
 def write_previous_ft2(folder: Path, run_id: int, start_30s_late: float = 0.0, with_livetime: bool = True):

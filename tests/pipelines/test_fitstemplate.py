@@ -63,6 +63,7 @@ REALISTIC_VALUES = {
     "IGRF": "IGRF-12",
     "IGRFSHA": "c1b5de4aed37ea32",
     "NUMPYVER": "2.4.6",
+    "NUMBAVER": "0.68.1",
     "ASTROVER": "7.2.3",
     "ERFAVER": "2.0.1.5 (ERFA 2.0.1)",
     "IERSVER": "0.2026.11.2.0.34.55",

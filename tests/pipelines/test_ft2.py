@@ -23,6 +23,7 @@ PROVENANCE = (
     "IGRF",
     "IGRFSHA",
     "NUMPYVER",
+    "NUMBAVER",
     "ASTROVER",
     "ERFAVER",
     "IERSVER",
