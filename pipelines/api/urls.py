@@ -1,13 +1,8 @@
 """The pipelines API's routes, registered on the portal's router (PortalApp.api)."""
 
 from .downlink_views import ChunkViewSet, DataRunViewSet, DownlinkViewSet
-from .views import (
-    BtiSetViewSet,
-    CampaignRunViewSet,
-    FsscProductViewSet,
-    ReprocessingCampaignViewSet,
-    SwitchoverViewSet,
-)
+from .switchover_views import SwitchoverViewSet
+from .views import BtiSetViewSet, CampaignRunViewSet, FsscProductViewSet, ReprocessingCampaignViewSet
 
 
 def register(router) -> None:
