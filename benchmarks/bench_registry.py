@@ -59,9 +59,9 @@ def build_registry(connection, data_root: Path) -> list[str]:
             )
         cursor.execute(
             "INSERT INTO ledger_execution (id, uuid, site, task_name, task_id, parameters, subject_id, "
-            "software, host, worker, writing, started_at, finished_at, status, error, log_tail) "
+            "software, host, worker, writing, started_at, finished_at, status, error, log_tail, log_file) "
             "SELECT e + 1, gen_random_uuid(), 'bench', 'make', '', jsonb_build_object('e', e), '', "
-            "'{\"numpy\": \"2\"}', 'bench-host', '', '[]', now(), now(), 'succeeded', '', '' "
+            "'{\"numpy\": \"2\"}', 'bench-host', '', '[]', now(), now(), 'succeeded', '', '', '' "
             "FROM generate_series(0, %s) AS e",
             [executions - 1],
         )
