@@ -21,6 +21,7 @@ from importlib import metadata
 
 from celery.contrib.django.task import DjangoTask
 from celery.exceptions import Retry
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -309,10 +310,19 @@ class ExecutionTask(DjangoTask):
 
     def __call__(self, *args, **kwargs):
         worker = "" if self.request.is_eager else (self.request.hostname or socket.gethostname())
-        with recording(
-            self.name,
-            task_id=self.request.id or "",
-            parameters={"args": list(args), "kwargs": kwargs},
-            worker=worker,
-        ):
-            return super().__call__(*args, **kwargs)
+        try:
+            with recording(
+                self.name,
+                task_id=self.request.id or "",
+                parameters={"args": list(args), "kwargs": kwargs},
+                worker=worker,
+            ):
+                return super().__call__(*args, **kwargs)
+        except RETRYABLE as error:
+            # The body's transient errors are retried inside (autoretry_for); what reaches here is
+            # the Execution's own bookkeeping failing (a locked or lost database), or the last
+            # attempt's error. The former is retried the same way: the task is idempotent.
+            if self.request.is_eager or self.request.retries >= self.max_retries:
+                raise
+            countdown = get_exponential_backoff_interval(2, self.request.retries, self.retry_backoff_max)
+            raise self.retry(exc=error, countdown=countdown) from error

@@ -1,7 +1,9 @@
 import pytest
 from celery import shared_task
+from celery.canvas import Signature
 from celery.exceptions import Retry
 from django.conf import settings
+from django.db import OperationalError
 
 from l2portal.ledger.execution import ExecutionTask, TransientError
 from l2portal.ledger.models import Execution
@@ -62,3 +64,34 @@ def test_no_task_may_run_longer_than_redis_waits_before_redelivering_it():
     limits = {name: task.time_limit or app.conf.task_time_limit for name, task in app.tasks.items()}
     assert "restore.tasks.run" in limits
     assert {name: limit for name, limit in limits.items() if limit >= visibility} == {}
+
+
+@shared_task(name="tests.quick_step")
+def quick_step() -> str:
+    return "done"
+
+
+@pytest.mark.django_db
+def test_a_task_whose_execution_cannot_be_recorded_is_retried_like_a_transient_error(monkeypatch):
+    """A locked or lost database while the Execution is opened is the task's transient error too:
+    on a worker it is sent again with backoff, not failed for good."""
+
+    def locked(**fields):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Execution.objects, "create", locked)
+    sent = []  # what the retry publishes: the same task again, later
+    monkeypatch.setattr(Signature, "apply_async", lambda signature, *args, **options: sent.append(signature))
+    quick_step.push_request(
+        id="a-worker-delivery", hostname="worker@host", is_eager=False, called_directly=False, retries=0
+    )
+    try:
+        with pytest.raises(Retry) as excinfo:
+            quick_step()
+        assert isinstance(excinfo.value.exc, OperationalError) and excinfo.value.when == 2
+        assert [(again.task, again.options["countdown"]) for again in sent] == [("tests.quick_step", 2)]
+        quick_step.request.retries = quick_step.max_retries
+        with pytest.raises(OperationalError):  # the last attempt fails as it is
+            quick_step()
+    finally:
+        quick_step.pop_request()
