@@ -216,4 +216,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("L2PORTAL_LOG_LEVEL", "INFO")},
+    # Django's own loggers (a refused request is a django.request warning) follow the same level.
+    "loggers": {"django": {"level": os.environ.get("L2PORTAL_LOG_LEVEL", "INFO")}},
 }
