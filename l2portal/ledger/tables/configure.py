@@ -55,7 +55,10 @@ def portal_table(
     names its rows where one page shows the same table twice."""
     if isinstance(data, QuerySet) and issubclass(data.model, Tracked):
         data = with_failure_reasons(data)
-    table = table_class(data, prefix=prefix, request=request, **kwargs)
+    # Given the request, django-tables2 would paginate at once with a counting Paginator (a COUNT
+    # of all rows even for a lazy table); the request is attached and read here instead.
+    table = table_class(data, prefix=prefix, **kwargs)
+    table.request = request
     if caption:
         table.caption = caption
     table.choose_columns(chosen_columns(request.user, table.name))
