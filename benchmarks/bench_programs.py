@@ -16,6 +16,11 @@ measures, over real HTTP:
   (default 1,000,000) history rows: p50/p99 over several filters and pages (goal: p99 at most
   100 ms) and the SQL query count per page (must be constant), against the same page read with
   raw SQL; the list's failure reasons come from one subquery;
+* the pages people use at that scale (with BENCH_API_PROGRAMS executions, one per program): the
+  program list (filters, sorts, pages), the scientists' queue, program pages, the dashboard, the
+  runs list and the change log over all that history; p50/p99 of BENCH_PAGE_REQUESTS (default 20)
+  requests per address (goal: p99 at most 200 ms) and the SQL query count per address (must be
+  constant across the pages of one list), against the API part's floor;
 * Level 2 frames written per second from an inversion of BENCH_L2_FRAMES (default 200) frames of
   100 slit bins, 61 depths and two lines of 60 wavelengths (units converted, headers derived from
   each frame's L1 header, WCS, checksums), against a floor writing the same arrays as plain FITS
@@ -44,6 +49,9 @@ N_API_PROGRAMS = int(os.environ.get("BENCH_API_PROGRAMS", 100_000))
 N_L2_FRAMES = int(os.environ.get("BENCH_L2_FRAMES", 200))
 N_TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", 1_000_000))
 API_REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", 400))
+PAGE_REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", 20))
+PAGE_GOAL_MS = 200
+OWNED = 20  # working programs the queue's scientist holds
 WRITES = ("INSERT", "UPDATE", "DELETE", "COPY")
 
 
@@ -172,6 +180,115 @@ def level2_figures(folder: Path) -> list[str]:
     ]
 
 
+def add_runs_and_owner(scientist_id: int) -> None:
+    """One Execution per program (statuses mixed, the failed ones with an error), and OWNED working
+    programs held by the queue's scientist."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from l2portal.programs.models import ObservingProgram
+
+    kind = ContentType.objects.get_for_model(ObservingProgram).pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_execution (uuid, site, task_name, task_id, parameters, subject_type_id, "
+            "subject_id, software, host, worker, writing, started_at, finished_at, status, error, log_tail, "
+            "log_file) "
+            "SELECT gen_random_uuid(), 'bench', 'programs.preprocess', md5(p.id::text), "
+            "jsonb_build_object('program', p.id), %s, p.id::text, '{\"numpy\": \"2\"}', "
+            "'bench-host-' || (p.id %% 4), 'celery@bench', '[]', p.state_changed_at, "
+            "p.state_changed_at + interval '42 seconds', "
+            "(ARRAY['succeeded', 'succeeded', 'succeeded', 'failed', 'lost'])[1 + p.id %% 5], "
+            "CASE WHEN p.id %% 5 = 3 THEN 'bench: no L1 frames' ELSE '' END, '', '' "
+            "FROM programs_observingprogram p",
+            [kind],
+        )
+        cursor.execute(
+            "UPDATE programs_observingprogram SET owner_id = %s WHERE id IN "
+            "(SELECT id FROM programs_observingprogram WHERE state = 'working' ORDER BY id LIMIT %s)",
+            [scientist_id, OWNED],
+        )
+        cursor.execute("ANALYZE")
+
+
+def page_figures(floor_p50: float) -> list[str]:
+    """p50/p99 and queries of the pages at scale, by page, against the API part's floor."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from l2portal.ledger.roles import OPERATOR, SCIENTIST
+    from l2portal.programs.models import ObservingProgram
+    from tests.factories import user
+
+    operator, scientist = Client(), Client()
+    operator.force_login(user("bench-page-operator", OPERATOR))
+    scientist_user = user("bench-scientist", SCIENTIST)
+    scientist.force_login(scientist_user)
+    add_runs_and_owner(scientist_user.pk)
+    programs = [
+        ObservingProgram.objects.filter(state=state).order_by("id").values_list("pk", flat=True).first()
+        for state in ("invertible", "working", "published")
+    ] + [ObservingProgram.objects.order_by("id").values_list("pk", flat=True).first()]  # a scanned one
+    pages = {
+        "program list": [
+            "/programs/",
+            "/programs/?page=40",
+            "/programs/?sort=changed&page=3",
+            "/programs/?state=preprocessed",
+            "/programs/?state=working&sort=oldest&page=5",
+            "/programs/?proposal=pid_2_7",
+            "/programs/?invertible=true&page=2",
+            "/programs/?instrument=VISP",
+            "/programs/?spectral_line=Fe%20I%20630&state=invertible",
+        ],
+        "queue": ["/programs/queue/"],
+        "program page": [f"/programs/{pk}/" for pk in programs if pk],
+        "dashboard": ["/"],
+        "runs list": [
+            "/registry/executions/",
+            "/registry/executions/?page=40",
+            "/registry/executions/?status=failed",
+            "/registry/executions/?sort=-host&page=3",
+            "/registry/executions/?host=bench-host-2&page=2",
+        ],
+        "change log": [
+            "/registry/changes/",
+            "/registry/changes/?page=40",
+            "/registry/changes/?subject_model=programs.observingprogram",
+            "/registry/changes/?actor=bench&page=3",
+            f"/registry/changes/?subject_model=programs.observingprogram&subject_id={programs[0]}",
+        ],
+    }
+    lines = []
+    for name, urls in pages.items():
+        client = scientist if name == "queue" else operator
+        counts, timings = {}, []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                status = client.get(url).status_code
+            assert status == 200, f"{url}: {status}"
+            counts[url] = len(queries)
+        for _ in range(PAGE_REQUESTS):
+            for url in urls:
+                start = time.perf_counter()
+                client.get(url)
+                timings.append(time.perf_counter() - start)
+        p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
+        kinds = sorted(set(counts.values()))
+        lines.append(
+            f"  {name:<32}: p50 {p50:6.1f} ms, p99 {p99:6.1f} ms, ratio p50 {p50 / floor_p50:5.1f}; "
+            f"{len(urls)} addresses, queries {kinds} "
+            f"({'constant' if len(kinds) == 1 else 'NOT constant'}); "
+            f"goal p99 <= {PAGE_GOAL_MS} ms {'met' if p99 <= PAGE_GOAL_MS else 'NOT met'}"
+        )
+    return [
+        f"pages                             : {ObservingProgram.objects.count()} programs, "
+        f"{PAGE_REQUESTS} requests per address",
+        *lines,
+    ]
+
+
 def main():
     drop_database = create_database("bench_programs")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "l2portal.settings")
@@ -287,15 +404,17 @@ def main():
             )
             cursor.execute("SELECT min(id), max(id) FROM programs_observingprogram")
             low, high = cursor.fetchone()
+            added = max(N_TRANSITIONS - ObservingProgram.transition_model().objects.count(), 0)
             cursor.execute(
                 f"""
                 INSERT INTO {history} (subject_id, from_state, to_state, at, actor, actor_task, actor_task_id,
                     reason, details)
-                SELECT %s + (i %% (%s - %s + 1)), 'discovered', 'invertible', now(), 'bench', '', '', '',
+                SELECT %s + (i %% (%s - %s + 1)), 'discovered', 'invertible',
+                    now() - (%s - i) * interval '1 second', 'bench', '', '', '',
                     '{{}}'
                 FROM generate_series(1, %s) AS i
                 """,
-                [low, high, low, max(N_TRANSITIONS - ObservingProgram.transition_model().objects.count(), 0)],
+                [low, high, low, added, added],
             )
             cursor.execute("ANALYZE")
         client = Client()
@@ -353,6 +472,7 @@ def main():
             f"({'constant' if len(set(query_counts.values())) == 1 else 'NOT constant'})",
             f"  goal p99 <= 100 ms              : {'met' if p99 <= 100 else 'NOT met'}",
         ]
+        figures += page_figures(floor_p50)
         with tempfile.TemporaryDirectory(prefix="bench-l2-") as folder:
             figures += level2_figures(Path(folder))
     finally:
