@@ -38,16 +38,19 @@ SORTS = {
 def list_programs(request):
     base = selectors.with_failures(ObservingProgram.objects.select_related("owner"))
     filters = ObservingProgramFilter(request.GET, queryset=base)
-    programs = filters.qs if filters.is_valid() else base.none()
+    valid = filters.is_valid()
+    programs = filters.qs if valid else base.none()
     # Counts per state under the other filters, so the state links show what they would give.
     without_state = request.GET.copy()
     without_state.pop("state", None)
     others = ObservingProgramFilter(without_state, queryset=ObservingProgram.objects.all())
     counted = selectors.state_counts(others.qs) if others.is_valid() else {}
     sort = request.GET.get("sort", "priority")
-    page = Paginator(programs.order_by(*SORTS.get(sort, SORTS["priority"])), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(programs.order_by(*SORTS.get(sort, SORTS["priority"])), PAGE_SIZE)
+    # Those counts also say how many programs the list holds: no COUNT of all rows again.
+    state = filters.form.cleaned_data.get("state") if valid else None
+    paginator.count = (counted.get(state, 0) if state else sum(counted.values())) if valid else 0
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -29,3 +29,23 @@ def test_an_errored_program_shows_its_reason_in_its_row(client, loaded, scientis
     client.force_login(scientist)
     page = client.get("/programs/?state=error").content.decode()
     assert program.execution_id in page and 'class="reason">preprocessing failed: cannot copy' in page
+
+
+def test_the_heading_counts_what_the_filters_and_the_state_select(client, loaded, scientist):
+    from l2portal.programs.models import ObservingProgram
+
+    client.force_login(scientist)
+    visp = ObservingProgram.objects.filter(instruments__contains=["VISP"])
+    for query, shown in (
+        ("", ObservingProgram.objects.all()),
+        ("?instrument=VISP", visp),
+        ("?instrument=VISP&state=invertible", visp.filter(state="invertible")),
+        ("?instrument=VISP&state=published", visp.none()),
+    ):
+        response = client.get(f"/programs/{query}")
+        page = response.context["page"]
+        assert page.paginator.count == shown.count() and len(page.object_list) == min(shown.count(), 50)
+        assert f"<small>{shown.count()} of {visp.count() if query else loaded.count()}</small>" in (
+            response.content.decode()
+        )
+    assert client.get("/programs/?state=no-such-state").context["page"].paginator.count == 0
