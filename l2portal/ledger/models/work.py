@@ -50,7 +50,11 @@ class Execution(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            # The runs list sorted by host (its sortable header), a page without sorting them all.
+            models.Index(fields=["host", "id"]),
+        ]
 
     def __str__(self):
         return f"{self.task_name} [{self.status}] {self.started_at:%Y-%m-%d %H:%M:%S}"
