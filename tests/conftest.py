@@ -1,5 +1,6 @@
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -156,6 +157,13 @@ def celery_worker_process(start_worker):
     """One real Celery worker on the test database and the configured Redis (its queues emptied)."""
     celery_app.control.purge()
     return start_worker()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(predicate, timeout=60.0, interval=0.2):

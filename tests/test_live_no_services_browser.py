@@ -6,7 +6,6 @@ Validated while the worker does the work, without a reload."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -17,7 +16,7 @@ import pytest
 
 from l2portal.ledger.portal import queues
 from tests.browser_checks import check_page
-from tests.conftest import ROOT, sign_in, wait_for
+from tests.conftest import ROOT, free_port, sign_in, wait_for
 
 RUNS = ("545208791", "545294791", "545380791")
 SETUP = f"""
@@ -27,12 +26,6 @@ call_command("create_role_user", "operator", "operator", password="operator")
 call_command("generate_demo_magic7", {", ".join(RUNS)}, seconds=300)
 call_command("create_campaign", "P1", run_list="{",".join(RUNS)}")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def no_services_environment(var: str) -> dict:

@@ -2,7 +2,6 @@
 after commit, kept while the broker is down and sent when it is back."""
 
 import shutil
-import socket
 import subprocess
 import time
 
@@ -12,7 +11,7 @@ from django.db import transaction
 from l2portal.celery import app as celery_app
 from l2portal.ledger import services
 from l2portal.ledger.models import Execution, Product, TaskIntent
-from tests.conftest import wait_for
+from tests.conftest import free_port, wait_for
 
 
 def _collection_with_one_file():
@@ -55,18 +54,12 @@ def test_an_unknown_task_is_refused_where_it_is_asked_for():
     assert not TaskIntent.objects.exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     """A Redis of the test's own on a free port, stopped at first: ``start()`` starts it."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    port = _free_port()
+    port = free_port()
     processes = []
 
     def start():
