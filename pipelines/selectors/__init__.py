@@ -86,7 +86,7 @@ def annotated_campaigns():
         runs_done=Count("campaign_runs", filter=Q(campaign_runs__state__in=RUN_DONE_STATES)),
         runs_failed=Count("campaign_runs", filter=Q(campaign_runs__state="error")),
         runs_without_livetime=Count("campaign_runs", filter=Q(campaign_runs__livetime_source="none")),
-    )
+    ).order_by("-created_at", "-id")  # a grouped query ignores the model's ordering
 
 
 def runs_with_outputs(campaign: ReprocessingCampaign):

@@ -91,7 +91,8 @@ SIGNED_OUT = OpenApiResponse(ErrorSerializer, description="Not signed in: send a
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object (or no such page of a list)")
 INVALID = OpenApiResponse(
     OpenApiTypes.OBJECT,
-    description="Invalid request: the fields in error with their messages, `detail`, or a refusal body",
+    description="Invalid request: the fields in error with their messages, `detail` (a NUL in the path "
+    "or query, malformed JSON), or a refusal body",
 )
 NOT_READABLE = OpenApiResponse(ErrorSerializer, description="The caller's role may not read this")
 
@@ -99,19 +100,18 @@ NOT_READABLE = OpenApiResponse(ErrorSerializer, description="The caller's role m
 class PortalAutoSchema(AutoSchema):
     """Every operation documents the answers the portal gives besides its result, unless the view
     documents its own: 401 signed out; 404 for an object or a list page that does not exist; 400
-    for invalid filters, pages or bodies; 403 and 409 refusals of writes (the refusal body); 403
-    where reads are limited to some roles."""
+    for invalid filters, pages or bodies, and on every operation for a NUL in the path or query
+    (refused before any view); 403 and 409 refusals of writes (the refusal body); 403 where reads
+    are limited to some roles."""
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
         write = self.method in ("POST", "PUT", "PATCH", "DELETE")
-        standard = {"401": SIGNED_OUT}
+        standard = {"401": SIGNED_OUT, "400": INVALID}
         if "{" in self.path or self._is_list_view():
             standard["404"] = NOT_FOUND
-        if write or self.get_filter_backends() or self._is_list_view():
-            standard["400"] = INVALID
         if write:
             standard.update({"403": NOT_PERMITTED, "409": CONFLICT})
         elif getattr(self.view, "read_roles", None):
