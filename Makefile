@@ -27,7 +27,7 @@ run: venv var/secret_key
 	@export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)}" \
 	  DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}"; \
 	if [ -z "$$METADATA_STORE_URL" ]; then \
-	  $(PY) -m l2portal.programs.metadata_server --port $(METADATA_PORT) --demo & store=$$!; \
+	  $(PY) -m l2portal.programs.standins.metadata_server --port $(METADATA_PORT) --demo & store=$$!; \
 	  export METADATA_STORE_URL=http://127.0.0.1:$(METADATA_PORT)/graphql; \
 	fi; \
 	$(CELERY) -A l2portal worker -B -s var/celerybeat-schedule -Q $(QUEUES) -l info --concurrency 2 & \

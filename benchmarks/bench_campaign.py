@@ -66,7 +66,7 @@ def run_ids() -> list[int]:
 def write_inputs(arguments) -> None:
     """One run's magic7 file and livetime table (a worker of the input pool)."""
     folder, run_id = arguments
-    from pipelines import orbitgen
+    from pipelines.science import orbitgen
 
     orbitgen.write_magic7(
         Path(folder) / f"magic7_r{run_id:010d}.txt", run_id, run_id + RUN_SECONDS, seed=run_id

@@ -54,7 +54,7 @@ def peak_mb() -> float:
 
 def timed_field_lines() -> dict[str, float]:
     """Wrap the field-line integrals so that the CPU time spent in them is counted."""
-    from pipelines.ft2science import fieldline
+    from pipelines.science.ft2science import fieldline
 
     spent = {"seconds": 0.0}
     for name in ("shell_parameter", "equator_field"):
@@ -72,8 +72,8 @@ def timed_field_lines() -> dict[str, float]:
 
 
 def pipeline(magic7_path: str, folder: str, definitions: str, results) -> None:
-    from pipelines import ft2, ft2science
-    from pipelines.magic7 import read_magic7
+    from pipelines.science import ft2, ft2science
+    from pipelines.science.magic7 import read_magic7
 
     ft2science.versions(definitions)  # loads the IGRF table, as a worker has
     ft2science.derive(definitions, *warm_up_rows())  # and the IERS table for the modern set
@@ -100,7 +100,7 @@ def floor(magic7_path: str, folder: str, rows: dict[float, int], results) -> Non
     import pandas as pd
     from astropy.io import fits
 
-    from pipelines import ft2
+    from pipelines.science import ft2
 
     table = ft2.load_ft2_template().table(ft2.EXTNAME)
     clock = Clock()
@@ -119,8 +119,8 @@ def floor(magic7_path: str, folder: str, rows: dict[float, int], results) -> Non
 
 def make_previous_run(folder: str) -> dict[str, str]:
     """A run's previous version, made with the project's generator and a livetime table."""
-    from pipelines import ft2, livetime, orbitgen
-    from pipelines.magic7 import read_magic7
+    from pipelines.science import ft2, livetime, orbitgen
+    from pipelines.science.magic7 import read_magic7
 
     magic7_path = str(Path(folder) / "run.magic7")
     orbitgen.write_magic7(magic7_path, START, START + RUN_SECONDS, seed=2)
@@ -142,8 +142,8 @@ def make_previous_run(folder: str) -> dict[str, str]:
 
 
 def carry(paths: dict[str, str], folder: str, results) -> None:
-    from pipelines import bti, carryforward
-    from pipelines.magic7 import read_magic7
+    from pipelines.science import bti, carryforward
+    from pipelines.science.magic7 import read_magic7
 
     intervals = [bti.BadTimeInterval(START + 600.0, START + 900.0, 0)]
     new = carryforward.NewVersion(2, "P310", 310, "new_1s.fit", "new_30s.fit")
@@ -189,7 +189,7 @@ def best(runs: list[tuple[float, float, float, float]]) -> tuple[float, float, f
 def main() -> None:
     from astropy.io import fits
 
-    from pipelines import ft2science, orbitgen
+    from pipelines.science import ft2science, orbitgen
 
     with tempfile.TemporaryDirectory() as folder:
         magic7_path = str(Path(folder) / "day.magic7")

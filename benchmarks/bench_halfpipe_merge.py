@@ -6,7 +6,7 @@ output size).
 Simulates 50 chunks holding 5,000,000 events (BENCH_MERGE_EVENTS) over several runs, with
 retransmitted records between chunks, decoded into one sorted event file per chunk and run as the
 workers write them. Then, each in a process of its own (so its peak memory is its own): the merge
-(pipelines.eventmerge, blockwise) of every run's chunk files into one file per run; and the floor
+(pipelines.science.eventmerge, blockwise) of every run's chunk files into one file per run; and the floor
 of the same run: numpy concatenate + stable argsort (by TIME; EVENT_ID breaks ties) + astropy write
 of the same rows (duplicates dropped). Prints both times, their ratio, and each peak memory (resident set
 growth over the process's own start) against the output size. The outputs are compared row by row.
@@ -46,10 +46,10 @@ def _peak_mb() -> float:
 
 def prepare(folder: Path) -> dict[int, list[str]]:
     """Chunk event files as the decoder writes them; {run: [file, ...]} in chunk order."""
-    from pipelines import rawchunk
-    from pipelines.chunkevents import split_by_run
-    from pipelines.downlinksim import Timeline, chunk_spans, simulate_events
-    from pipelines.eventfile import write_ft1
+    from pipelines.science import rawchunk
+    from pipelines.science.chunkevents import split_by_run
+    from pipelines.science.eventfile import write_ft1
+    from pipelines.standins.downlinksim import Timeline, chunk_spans, simulate_events
 
     seconds = 50_000.0
     timeline = Timeline(
@@ -75,8 +75,8 @@ def prepare(folder: Path) -> dict[int, list[str]]:
 
 
 def merge(files: dict[str, list[str]], out: Path) -> dict:
-    from pipelines.eventfile import open_event_file
-    from pipelines.eventmerge import merge_event_files
+    from pipelines.science.eventfile import open_event_file
+    from pipelines.science.eventmerge import merge_event_files
 
     start_rss = _rss_mb()
     start = time.perf_counter()
@@ -119,7 +119,7 @@ def child(kind: str, listing: str, out: str) -> None:
     import numpy  # noqa: F401  (imported before the baseline is taken, as astropy is)
     from astropy.io import fits  # noqa: F401
 
-    import pipelines.eventmerge  # noqa: F401
+    import pipelines.science.eventmerge  # noqa: F401
 
     files = json.loads(Path(listing).read_text())
     result = (merge if kind == "merge" else floor)(files, Path(out))

@@ -99,10 +99,10 @@ def _noop_rate(task) -> float:
 
 def _decoding_work(folder: Path) -> float:
     """The decoding the chunk tasks do (read, check, split by run, write), alone, one process."""
-    from pipelines import rawchunk
-    from pipelines.chunkevents import split_by_run
-    from pipelines.eventfile import write_ft1
-    from pipelines.retdef import parse_retdef
+    from pipelines.science import rawchunk
+    from pipelines.science.chunkevents import split_by_run
+    from pipelines.science.eventfile import write_ft1
+    from pipelines.science.retdef import parse_retdef
 
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
@@ -123,9 +123,10 @@ def main():
     from django.db import connections
 
     from l2portal.ledger.services import Actor
-    from pipelines import conf, orbitgen, services
-    from pipelines.downlinksim import Timeline, write_downlinks
+    from pipelines import conf, services
     from pipelines.models import Chunk, Downlink
+    from pipelines.science import orbitgen
+    from pipelines.standins.downlinksim import Timeline, write_downlinks
 
     workers = []
     try:

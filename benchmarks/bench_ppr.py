@@ -25,13 +25,13 @@ from pathlib import Path
 from lxml import etree
 
 from l2portal.files import sha256_file
-from restore import archive
-from restore.layout import disk_name
-from restore.manifest import parse_manifest
-from restore.plan import SCRIPT_ROUTE, build_plan
-from restore.ppr import build_ppr, check_ppr
-from restore.scriptgen import generate_script
-from restore.sessions import OUSS_NS, PS_NS, VAL_NS, AquaExecBlock, parse_ous_status
+from restore.science import archive
+from restore.science.layout import disk_name
+from restore.science.manifest import parse_manifest
+from restore.science.plan import SCRIPT_ROUTE, build_plan
+from restore.science.ppr import build_ppr, check_ppr
+from restore.science.scriptgen import generate_script
+from restore.science.sessions import OUSS_NS, PS_NS, VAL_NS, AquaExecBlock, parse_ous_status
 
 EBS, SESSIONS = 20, 8
 PLAN_LIMIT_SECONDS = 0.200

@@ -64,7 +64,7 @@ def free_port() -> int:
 def start_store(port: int) -> subprocess.Popen:
     store = subprocess.Popen(
         [
-            *(sys.executable, "-m", "l2portal.programs.metadata_server"),
+            *(sys.executable, "-m", "l2portal.programs.standins.metadata_server"),
             *("--port", str(port), "--demo", "--demo-programs", str(N_PROGRAMS)),
         ],
         cwd=ROOT,
@@ -99,16 +99,17 @@ def level2_figures(folder: Path) -> list[str]:
     import numpy as np
     from astropy.io import fits
 
-    from l2portal.programs import level1, level2, synthetic, synthetic_frames
-    from l2portal.programs.inversion import validate_inversion_files
-    from l2portal.programs.metadata import parse_dataset_inventory
-    from l2portal.programs.transfer import (
+    from l2portal.programs.science import level1, level2
+    from l2portal.programs.science.inversion import validate_inversion_files
+    from l2portal.programs.science.metadata import parse_dataset_inventory
+    from l2portal.programs.science.transfer import (
         Endpoint,
         LocalCopyBackend,
         TransferItem,
         TransferJob,
         TransferWatch,
     )
+    from l2portal.programs.standins import synthetic, synthetic_frames
 
     record = next(r for r in synthetic.generate_records(1) if r["productId"].endswith("visp-fe"))
     dataset = parse_dataset_inventory(record)
@@ -309,8 +310,8 @@ def main():
     from l2portal.ledger import services as ledger
     from l2portal.ledger.roles import OPERATOR
     from l2portal.programs import services
-    from l2portal.programs.metadata import MetadataClient
     from l2portal.programs.models import Dataset, ObservingProgram
+    from l2portal.programs.science.metadata import MetadataClient
     from tests.factories import user
 
     store = None

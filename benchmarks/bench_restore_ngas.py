@@ -20,8 +20,8 @@ from pathlib import Path
 
 import requests
 
-from restore.ngas_server import NgasArchive, NgasServer
-from restore.productstore import ProductStore
+from restore.science.productstore import ProductStore
+from restore.standins.ngas_server import NgasArchive, NgasServer
 
 MIN_RATIO = 0.5
 BLOCK = 4 * 1024 * 1024

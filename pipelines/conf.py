@@ -21,7 +21,7 @@ PIPELINES_LIVETIME_SOURCE    LIVETIME source of a new campaign's generated files
                              names none: "previous-ft2", "table", "command" or "none" (default:
                              "command" when PIPELINES_LIVETIME_COMMAND is set, else "table").
 PIPELINES_LIVETIME_COMMAND   command writing a run's livetime table: ``{output}`` (required),
-                             ``{run}``, ``{start}``, ``{stop}`` are replaced (pipelines.livetime).
+                             ``{run}``, ``{start}``, ``{stop}`` are replaced (pipelines.science.livetime).
 
 Downlink processing (HalfPipe). Every folder is a setting, checked by `manage.py check --deploy`:
 PIPELINES_INCOMING_ROOT      where downlink folders arrive (read only; default DATA_ROOT/incoming).
@@ -33,8 +33,8 @@ PIPELINES_OUTPUT_ROOT        merged run versions and Level-1 files (default DATA
                              name is the processing name written in every header and file name.
 PIPELINES_DECODER_COMMAND    decodes one chunk: ``{chunk}``, ``{retdef}`` and ``{outdir}`` are
                              replaced by the chunk file, its RetDef and an empty folder for the
-                             FT1 event files it must write (pipelines.chunkevents). Empty (default):
-                             the built-in decoder of the portal's raw format (pipelines.rawchunk).
+                             FT1 event files it must write (pipelines.science.chunkevents). Empty (default):
+                             the built-in decoder of the portal's raw format (pipelines.science.rawchunk).
 PIPELINES_DECODER_TIMEOUT    seconds a decoder command may run (default 3600).
 PIPELINES_MAGIC7_MARGIN      seconds of magic7 around a run for its FT2 files (default 6000).
 PIPELINES_ONLINE_HOOK        told when a run's Level 1 is done: "" (nobody), ``task:<name>`` (a
@@ -52,8 +52,8 @@ from django.conf import settings
 
 from l2portal.appsettings import setting
 
-from .ft2 import DEFAULT_DATA_QUAL, DEFAULT_DEFINITIONS, DEFAULT_LAT_CONFIG
-from .ft2qa import DEFAULT_VELOCITY_TOLERANCE
+from .science.ft2 import DEFAULT_DATA_QUAL, DEFAULT_DEFINITIONS, DEFAULT_LAT_CONFIG
+from .science.ft2qa import DEFAULT_VELOCITY_TOLERANCE
 
 
 def magic7_collection() -> str:

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 
-from . import conf, orbitgen, services
-from .downlinksim import Timeline, write_downlinks
+from . import conf, services
 from .models import BtiSet, Magic7Input, ReprocessingCampaign, Switchover
+from .science import orbitgen
+from .standins.downlinksim import Timeline, write_downlinks
 
 # seeds/000: the P310 test reprocessing covered runs 545208791 to 546407418.
 DEMO_RUNS = (545208791, 545294791, 545380791, 546407418)

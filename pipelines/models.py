@@ -9,7 +9,7 @@ from django.utils import timezone
 from l2portal.ledger.models import Collection, Product, Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
 
-from .ft2 import DEFAULT_DEFINITIONS
+from .science.ft2 import DEFAULT_DEFINITIONS
 
 # HalfPipe (seeds/003): a downlink's chunks are decoded in parallel; the last one to finish plans
 # one merge per run it touched; the downlink is done once each of those runs has its Level-1.

@@ -16,8 +16,9 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
 
-from . import conf, ft2science, selectors, services
+from . import conf, selectors, services
 from .models import CampaignRun, ReprocessingCampaign, Switchover
+from .science import ft2science
 
 
 class CampaignForm(forms.Form):

@@ -14,18 +14,18 @@ RESTORE_PRODUCT_STORE    where the product files come from: the base URL of an N
                          RETRIEVE?file_id=, and keeps a file only if its CRC is NGAS's), or a folder of
                          files named by NGAS file id (sites that mount the NGAS volumes; the portal
                          computes their CRCs). Default: the demo folder restore/data/demo_products;
-                         ``python -m restore.ngas_server`` serves it as NGAS does. A request stages from
-                         the store configured when it was made.
+                         ``python -m restore.standins.ngas_server`` serves it as NGAS does. A request
+                         stages from the store configured when it was made.
 RESTORE_EXPORT_COMMAND   exports one raw ASDM: the EB uid and the destination folder are appended, or
                          substituted for ``{uid}`` / ``{dest}`` (``asdmExportLight -d {dest} {uid}``).
-                         Default ``python -m restore.standin_export`` (with this interpreter).
+                         Default ``python -m restore.standins.export`` (with this interpreter).
 RESTORE_PIPELINE_COMMAND runs the pipeline on a PPR (the PPR route): the PPR path is appended or
-                         substituted for ``{ppr}``. Default ``python -m restore.standin_casa``; a real
+                         substituted for ``{ppr}``. Default ``python -m restore.standins.casa``; a real
                          site sets e.g. ``casa --nogui --pipeline -c runpipeline.py``.
 RESTORE_SCRIPT_COMMAND   runs a restore script (the restore-script route, when the delivered restore
                          script calls more than pipeline tasks): the script path is appended or
                          substituted for ``{script}``; it runs in working/. Default
-                         ``python -m restore.standin_casa --pipeline -c``; a real site sets
+                         ``python -m restore.standins.casa --pipeline -c``; a real site sets
                          ``casa --nogui --pipeline -c {script}``.
 RESTORE_SCRIPT_DIR       SCIPIPE_SCRIPTDIR for the pipeline (default: the MOUS products/ folder, where the
                          delivered scripts are staged).
@@ -51,7 +51,7 @@ from pathlib import Path
 from django.conf import settings
 
 from l2portal.appsettings import setting
-from restore import archive
+from restore.science import archive
 
 # The RUN collection of restore products (PPRs); its folder is the default RESTORE_ROOT.
 COLLECTION = "restores"
@@ -74,15 +74,15 @@ def product_store() -> str:
 
 
 def export_command() -> str:
-    return setting("RESTORE_EXPORT_COMMAND", "") or _python_module("restore.standin_export")
+    return setting("RESTORE_EXPORT_COMMAND", "") or _python_module("restore.standins.export")
 
 
 def pipeline_command() -> str:
-    return setting("RESTORE_PIPELINE_COMMAND", "") or _python_module("restore.standin_casa")
+    return setting("RESTORE_PIPELINE_COMMAND", "") or _python_module("restore.standins.casa")
 
 
 def script_command() -> str:
-    return setting("RESTORE_SCRIPT_COMMAND", "") or f"{_python_module('restore.standin_casa')} --pipeline -c"
+    return setting("RESTORE_SCRIPT_COMMAND", "") or f"{_python_module('restore.standins.casa')} --pipeline -c"
 
 
 def script_dir() -> str:

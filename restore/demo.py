@@ -1,6 +1,6 @@
 """Demo data for the restore app (called by `manage.py load_demo`): the seed MOUS restored with the
 stand-ins, and a never-calibrated MOUS stopped at Not restorable. When the steps run in place (the
-embedded mode) the products come from the project's NGAS server (restore.ngas_server) over HTTP, as
+embedded mode) the products come from the project's NGAS server (restore.standins.ngas_server) over HTTP, as
 from ALMA's; with a broker the worker stages later, from the configured store. Idempotent: an MOUS
 already requested is left."""
 
@@ -10,7 +10,7 @@ from l2portal.ledger.services import tasks_run_in_place
 
 from . import services
 from .models import RestoreRequest
-from .ngas_server import NgasServer
+from .standins.ngas_server import NgasServer
 
 SEED_MOUS = "uid://A001/X12a3/X80e"
 UNCALIBRATED_MOUS = "uid://A001/X1465/X1b10"

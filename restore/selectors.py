@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from l2portal.ledger.models import Product
 from l2portal.ledger.services import absolute_path
-from restore.layout import RestoreLayout
+from restore.science.layout import RestoreLayout
 
 from .models import RestoreRequest, StagedFile
 

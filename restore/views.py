@@ -127,7 +127,7 @@ def _file(request, product, content_type: str):
 
 def restore_ppr(request, pk):
     restore = get_object_or_404(RestoreRequest.objects.select_related("ppr"), pk=pk)
-    return _file(request, restore.ppr, "application/xml")
+    return _file(request, restore.science.ppr, "application/xml")
 
 
 def restore_script(request, pk):

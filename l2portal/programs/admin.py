@@ -12,7 +12,7 @@ from .models import (
     Transfer,
     TransferredFile,
 )
-from .qualify import QualificationRules
+from .science.qualify import QualificationRules
 
 
 @admin.register(ObservingProgram)

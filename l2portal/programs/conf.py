@@ -4,7 +4,7 @@ django.conf.settings, else from the environment, else the default below.
 METADATA_STORE_URL              GraphQL endpoint of the metadata store. Default: none: the periodic
                                 scan only qualifies settled programs, "Scan now" and publishing say
                                 what to set. For a local store with demo datasets run
-                                ``python -m l2portal.programs.metadata_server --demo`` and set
+                                ``python -m l2portal.programs.standins.metadata_server --demo`` and set
                                 METADATA_STORE_URL=http://127.0.0.1:8765/graphql.
 METADATA_STORE_PAGE_SIZE        datasets per GraphQL page (default 1000).
 PROGRAMS_SETTLE_DAYS            an OP is qualified once none of its datasets appeared or changed for
@@ -68,9 +68,9 @@ from django.conf import settings
 
 from l2portal.appsettings import setting
 
-from .globus import GlobusBackend, GlobusSettings
-from .qualify import QualificationRules
-from .transfer import Endpoint, HttpBackend, LocalCopyBackend, TransferBackend, TransferError
+from .science.globus import GlobusBackend, GlobusSettings
+from .science.qualify import QualificationRules
+from .science.transfer import Endpoint, HttpBackend, LocalCopyBackend, TransferBackend, TransferError
 
 SETTLE_DAYS_DEFAULT = 3
 PAGE_SIZE_DEFAULT = 1000

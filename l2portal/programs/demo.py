@@ -16,10 +16,10 @@ from django.utils import timezone
 from l2portal.ledger.services import Actor
 
 from . import conf, selectors, services
-from .metadata_server import MetadataServer
 from .models import Dataset, ObservingProgram
-from .synthetic import generate_records, iso_utc
-from .synthetic_frames import dataset_folder, write_inversion_files, write_l1_source
+from .standins.metadata_server import MetadataServer
+from .standins.synthetic import generate_records, iso_utc
+from .standins.synthetic_frames import dataset_folder, write_inversion_files, write_l1_source
 
 DEMO_PROGRAMS = 40
 DEMO_COMMIT = "3f9c2ab7d1e0"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from l2portal.ledger.models import Product, Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
 
-from .metadata import BoundingBox, DatasetInventory, Distribution, GosStatusCounts, HealthCounts
+from .science.metadata import BoundingBox, DatasetInventory, Distribution, GosStatusCounts, HealthCounts
 
 PROGRAM_MACHINE = StateMachine(
     states=(

@@ -16,7 +16,7 @@ from l2portal.ledger.states import ERROR
 
 from . import conf
 from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan, Transfer
-from .qualify import QualificationRules
+from .science.qualify import QualificationRules
 
 QUEUE_LENGTH = 25
 RECENT_SCANS = 50

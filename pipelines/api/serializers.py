@@ -5,8 +5,8 @@ from rest_framework import serializers
 
 from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
 
-from .. import ft2science
 from ..models import BtiSet, CampaignRun, FsscDelivery, ReprocessingCampaign, Switchover
+from ..science import ft2science
 
 # --- campaigns --------------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..eventfile import utc_to_met
 from ..models import Switchover
+from ..science.eventfile import utc_to_met
 from .ft2_inputs import discoverable_runs
 
 RUNS_NAMED = 10

@@ -10,8 +10,8 @@ from l2portal.ledger.refusals import InvalidRequest
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
 
-from .. import bti
 from ..models import BtiInterval, BtiSet, DataRun
+from ..science import bti
 
 
 class BtiRefused(InvalidRequest):

@@ -8,9 +8,9 @@ from __future__ import annotations
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import StepFailed
 
-from .. import bti
-from ..ft2 import product_filename
 from ..models import CampaignRun
+from ..science import bti
+from ..science.ft2 import product_filename
 from ..selectors import active_bti_set
 from .run_files import BIN_SECONDS, LABELS, PlannedFile, write_pair
 

@@ -17,10 +17,11 @@ from l2portal.ledger.execution import current_execution
 from l2portal.ledger.models import Execution
 from l2portal.ledger.services import StepFailed
 
-from .. import carryforward, conf, ft2science, livetime
-from ..ft2 import EXTNAME, Ft2Config, Ft2Error, compute_ft2_pair, product_filename, write_ft2
-from ..magic7 import Magic7Data, Magic7Error, read_magic7
+from .. import conf
 from ..models import CampaignRun, Magic7Input, ReprocessingCampaign
+from ..science import carryforward, ft2science, livetime
+from ..science.ft2 import EXTNAME, Ft2Config, Ft2Error, compute_ft2_pair, product_filename, write_ft2
+from ..science.magic7 import Magic7Data, Magic7Error, read_magic7
 from ..selectors.ft2_inputs import PreviousFt2, livetime_table, previous_ft2
 from .magic7 import latest_magic7
 from .run_files import BIN_SECONDS, LABELS, PlannedFile, write_pair

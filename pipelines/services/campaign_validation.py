@@ -16,8 +16,8 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.services import StepFailed
 
 from .. import conf
-from ..ft2qa import Comparison, check_velocity_file, compare_with_previous, run_fitsverify
 from ..models import CampaignRun, ReprocessingCampaign
+from ..science.ft2qa import Comparison, check_velocity_file, compare_with_previous, run_fitsverify
 from ..selectors import previous_version
 from .run_files import LABELS
 

@@ -16,8 +16,9 @@ from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
 
-from .. import conf, ft2science
+from .. import conf
 from ..models import CampaignRun, DataRun, ReprocessingCampaign
+from ..science import ft2science
 from ..selectors import RUN_DONE_STATES, campaign_progress, outputs_complete, runs_with_outputs
 from ..selectors.ft2_inputs import discoverable_runs, runs_with_previous_ft2
 from .fssc_offers import no_livetime

@@ -17,11 +17,12 @@ from django.db import transaction
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
 
-from .. import conf, rawchunk
-from ..chunkevents import ChunkEventsError, RunPart, read_decoder_outputs, split_by_run
-from ..eventfile import write_ft1
+from .. import conf
 from ..models import Chunk, ChunkEvents, DataRun
-from ..retdef import RetDef, RetDefError, parse_retdef
+from ..science import rawchunk
+from ..science.chunkevents import ChunkEventsError, RunPart, read_decoder_outputs, split_by_run
+from ..science.eventfile import write_ft1
+from ..science.retdef import RetDef, RetDefError, parse_retdef
 from .downlinks import chunks_fan_in
 from .folders import chunk_events_path, staging_collection
 from .merge_plan import plan_merges

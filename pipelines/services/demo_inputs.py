@@ -1,4 +1,4 @@
-"""Synthetic inputs for demos, tests and benchmarks: a magic7 file (pipelines.orbitgen) covering
+"""Synthetic inputs for demos, tests and benchmarks: a magic7 file (pipelines.science.orbitgen) covering
 [run, run + seconds) of each run and a livetime table over the span of the run's magic7 input,
 registered as real ones are."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 from l2portal.ledger.services import Actor
 
-from .. import orbitgen
 from ..models import DataRun, Magic7Input
+from ..science import orbitgen
 from ..selectors.ft2_inputs import LIVETIME_TYPE
 from .ft2_inputs import register_input
 from .magic7 import latest_magic7, register_magic7

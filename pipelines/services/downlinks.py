@@ -15,7 +15,7 @@ from l2portal.ledger.services import Actor
 
 from .. import conf
 from ..models import Chunk, Downlink
-from ..retdef import NAME, RetDef, RetDefError, parse_retdef
+from ..science.retdef import NAME, RetDef, RetDefError, parse_retdef
 
 DECODE_TASK = "pipelines.tasks.decode_chunk"
 ADVANCE_TASK = "pipelines.tasks.advance_downlink"

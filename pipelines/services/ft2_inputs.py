@@ -9,7 +9,7 @@ Names recognised (anywhere in the tree):
 - magic7 files: a name holding ``magic7`` and the run as ``r`` + 10 digits, ending ``.txt`` or
   ``.txt.gz`` (``magic7_r0545208791.txt``): its span is from the run's start (its number, or its
   first ORB record if later) to its last ORB record;
-- livetime tables: ``livetime_r0545208791.csv`` or ``.fits`` (the layout of pipelines.livetime)."""
+- livetime tables: ``livetime_r0545208791.csv`` or ``.fits`` (the layout of pipelines.science.livetime)."""
 
 from __future__ import annotations
 
@@ -32,10 +32,11 @@ from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
 
-from .. import conf, livetime
-from ..ft2 import EXTNAME
-from ..magic7 import Magic7Error, read_magic7
+from .. import conf
 from ..models import DataRun
+from ..science import livetime
+from ..science.ft2 import EXTNAME
+from ..science.magic7 import Magic7Error, read_magic7
 from ..selectors.ft2_inputs import FT2_TYPES, INSTRUMENT, LIVETIME_TYPE, data_id
 from .magic7 import magic7_collection, register_magic7
 

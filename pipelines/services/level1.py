@@ -12,13 +12,13 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
 
 from .. import conf
-from ..eventfile import EventFileError, open_event_file
-from ..eventmerge import merge_event_files
-from ..fitsstream import stamp_checksums
-from ..ft2 import Ft2Config, Ft2Error, compute_ft2, product_filename, write_ft2
-from ..level1 import ft1_filename, magic7_window
-from ..magic7 import Magic7Error, read_magic7
 from ..models import DataRun, Magic7Input, MergeVersion
+from ..science.eventfile import EventFileError, open_event_file
+from ..science.eventmerge import merge_event_files
+from ..science.fitsstream import stamp_checksums
+from ..science.ft2 import Ft2Config, Ft2Error, compute_ft2, product_filename, write_ft2
+from ..science.level1 import ft1_filename, magic7_window
+from ..science.magic7 import Magic7Error, read_magic7
 from . import folders
 from .merge_plan import level1_done_for
 from .run_failures import run_failed
@@ -51,7 +51,7 @@ def _level1(run: DataRun, actor: Actor) -> None:
     name = ft1_filename(collection.name, run.run_id, version.version)
     keywords = {
         "FILENAME": name,
-        "CREATOR": "l2portal pipelines.level1",
+        "CREATOR": "l2portal pipelines.science.level1",
         "PROC_VER": (conf.proc_ver(collection.name), "processing version of this file"),
     }
 

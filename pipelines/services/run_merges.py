@@ -11,14 +11,14 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
 
 from .. import conf
-from ..eventfile import EventFileError, open_event_file
-from ..eventmerge import merge_event_files
 from ..models import ChunkEvents, DataRun, MergeVersion
+from ..science.eventfile import EventFileError, open_event_file
+from ..science.eventmerge import merge_event_files
 from . import folders
 from .run_failures import run_failed
 
 LEVEL1_TASK = "pipelines.tasks.level1_run"
-CREATOR = "l2portal pipelines.eventmerge"
+CREATOR = "l2portal pipelines.science.eventmerge"
 
 
 def merge_run(run_pk: int, actor: Actor) -> str:

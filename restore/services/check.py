@@ -7,9 +7,9 @@ from django.db import transaction
 from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError
 from l2portal.ledger.services import Actor, StepFailed
-from restore import archive
-from restore.plan import PlanError, load_plan, plan_summary, sessions_table
-from restore.productstore import StoreUnreachable
+from restore.science import archive
+from restore.science.plan import PlanError, load_plan, plan_summary, sessions_table
+from restore.science.productstore import StoreUnreachable
 
 from ..models import RestoreRequest
 from .notify import notify_requester

@@ -8,7 +8,7 @@ from pathlib import Path
 from l2portal.ledger import services as ledger
 from l2portal.ledger.models import Product
 from restore import conf
-from restore.outputs import run_outputs
+from restore.science.outputs import run_outputs
 
 from ..models import RestoreRequest
 from ..selectors import layout_of

@@ -12,9 +12,9 @@ from django.db import transaction
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
 from restore import conf
-from restore.plan import SCRIPT_ROUTE, RestorePlan, load_plan, read_folder
-from restore.ppr import build_ppr, check_ppr
-from restore.scriptgen import generate_script
+from restore.science.plan import SCRIPT_ROUTE, RestorePlan, load_plan, read_folder
+from restore.science.ppr import build_ppr, check_ppr
+from restore.science.scriptgen import generate_script
 
 from ..models import RestoreRequest
 from ..selectors import layout_of

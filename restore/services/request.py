@@ -13,7 +13,7 @@ from l2portal.ledger.refusals import InvalidRequest, NotPermitted, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.ledger.services import Actor
 from restore import conf
-from restore.pipeline_tasks import PIPELINE_VERSION
+from restore.science.pipeline_tasks import PIPELINE_VERSION
 
 from ..models import RESTORE_MACHINE, RestoreRequest
 from .notify import notify_requester

@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
-from restore import conf, runner
-from restore.casalog import failure_reason
-from restore.layout import RestoreLayout
-from restore.plan import SCRIPT_ROUTE
+from restore import conf
+from restore.science import runner
+from restore.science.casalog import failure_reason
+from restore.science.layout import RestoreLayout
+from restore.science.plan import SCRIPT_ROUTE
 
 from ..models import RestoreRequest
 from ..selectors import layout_of, log_text

@@ -21,9 +21,9 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError
 from l2portal.ledger.services import Actor, StepFailed
 from restore import conf
-from restore.layout import RestoreLayout, disk_name, tree_size
-from restore.productstore import ProductStore, StoreError, StoreUnreachable
-from restore.runner import command_line
+from restore.science.layout import RestoreLayout, disk_name, tree_size
+from restore.science.productstore import ProductStore, StoreError, StoreUnreachable
+from restore.science.runner import command_line
 
 from ..models import RestoreRequest, StagedFile
 from ..selectors import layout_of

@@ -11,13 +11,14 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
 from l2portal.ledger.states import TransitionNotAllowed
 from l2portal.xmlsafe import UnsafeXMLError
-from restore import archive, conf
-from restore.ngas import NgasError
-from restore.plan import PlanError
-from restore.ppr import PprError
-from restore.productstore import ProductStore, StoreError
-from restore.restorescript import RestoreScriptError
-from restore.scriptgen import ScriptGenerationError
+from restore import conf
+from restore.science import archive
+from restore.science.ngas import NgasError
+from restore.science.plan import PlanError
+from restore.science.ppr import PprError
+from restore.science.productstore import ProductStore, StoreError
+from restore.science.restorescript import RestoreScriptError
+from restore.science.scriptgen import ScriptGenerationError
 
 from ..models import RestoreRequest
 from .notify import notify_requester

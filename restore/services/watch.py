@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
-from restore import runner
+from restore.science import runner
 
 from ..models import RestoreRequest
 

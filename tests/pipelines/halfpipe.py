@@ -3,8 +3,9 @@ covering their span, and a run of the whole chain in place."""
 
 from pathlib import Path
 
-from pipelines import conf, orbitgen, services
-from pipelines.downlinksim import Timeline, write_downlinks
+from pipelines import conf, services
+from pipelines.science import orbitgen
+from pipelines.standins.downlinksim import Timeline, write_downlinks
 from tests.factories import SYSTEM
 
 # Two downlinks of three chunks; runs of 500 s, so runs cross the downlink boundary.

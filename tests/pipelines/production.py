@@ -7,9 +7,10 @@ from pathlib import Path
 from astropy.io import fits
 
 from l2portal.ledger.services import absolute_path
-from pipelines import ft2, livetime, orbitgen, services
-from pipelines.magic7 import read_magic7
+from pipelines import services
 from pipelines.models import DataRun
+from pipelines.science import ft2, livetime, orbitgen
+from pipelines.science.magic7 import read_magic7
 from tests.factories import SYSTEM
 
 PRODUCTION_KEYWORDS = ("FT2DEFS", "IGRF", "IGRFSHA", "NUMPYVER", "NUMBAVER", "ASTROVER", "ERFAVER", "IERSVER")

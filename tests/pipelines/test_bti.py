@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import bti, ft2, magic7, orbitgen
+from pipelines.science import bti, ft2, magic7, orbitgen
 
 START = 545208791.0
 STOP = START + 1800.0

@@ -3,8 +3,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from pipelines import orbitgen
 from pipelines.models import BtiSet, CampaignRun, Magic7Input, ReprocessingCampaign
+from pipelines.science import orbitgen
 
 from .conftest import RUNS
 

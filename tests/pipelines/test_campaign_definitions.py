@@ -6,7 +6,8 @@ from astropy.io import fits
 
 from l2portal.ledger.models import Execution
 from l2portal.ledger.services import absolute_path
-from pipelines import ft2science, services
+from pipelines import services
+from pipelines.science import ft2science
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, make_campaign, run_campaign

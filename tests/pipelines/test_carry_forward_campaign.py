@@ -7,8 +7,9 @@ import pytest
 from astropy.io import fits
 
 from l2portal.ledger.services import absolute_path
-from pipelines import carryforward, services
+from pipelines import services
 from pipelines.models import CampaignRun, ReprocessingCampaign
+from pipelines.science import carryforward
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, SPAN, make_campaign, run_campaign

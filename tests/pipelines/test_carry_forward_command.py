@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
-from pipelines import ft2, livetime, magic7, orbitgen
+from pipelines.science import ft2, livetime, magic7, orbitgen
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 545208791.0

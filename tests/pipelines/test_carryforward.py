@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import bti, carryforward, ft2, ft2qa, livetime, magic7, orbitgen
+from pipelines.science import bti, carryforward, ft2, ft2qa, livetime, magic7, orbitgen
 
 from .flagft2 import flagft2
 

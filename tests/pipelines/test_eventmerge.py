@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines.eventfile import EventFileError, open_event_file
-from pipelines.eventmerge import merge_event_files, sorted_inputs
+from pipelines.science.eventfile import EventFileError, open_event_file
+from pipelines.science.eventmerge import merge_event_files, sorted_inputs
 
 REFERENCE = "fermi/J0030+0451_w323_ft1weights.fits"
 

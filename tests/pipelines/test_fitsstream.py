@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from astropy.io import fits
 
-from pipelines.fitsstream import FitsStream, encode_checksum, ones_complement_sum, stamp_checksums
+from pipelines.science.fitsstream import FitsStream, encode_checksum, ones_complement_sum, stamp_checksums
 
 
 def _verified(path):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import fitstemplate, ft2
+from pipelines.science import fitstemplate, ft2
 
 EXPECTED_COLUMNS = [
     ("START", "D", "s"),

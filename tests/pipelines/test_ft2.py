@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import ft2, ft2science, ft2state, livetime, magic7, orbitgen
-from pipelines.fitsstream import stamp_checksums
-from pipelines.ft2science import frames
+from pipelines.science import ft2, ft2science, ft2state, livetime, magic7, orbitgen
+from pipelines.science.fitsstream import stamp_checksums
+from pipelines.science.ft2science import frames
 
 START = 545208791.0
 STOP = START + 3600.0

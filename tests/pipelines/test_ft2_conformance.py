@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import ft2science
-from pipelines.ft2science import definitions
+from pipelines.science import ft2science
+from pipelines.science.ft2science import definitions
 
 pytestmark = pytest.mark.conformance
 

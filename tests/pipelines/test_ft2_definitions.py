@@ -12,8 +12,8 @@ import pytest
 from astropy.coordinates import GCRS, ITRS, CartesianRepresentation
 from astropy.time import Time
 
-from pipelines import ft2science
-from pipelines.ft2science import definitions, frames, igrf, mcilwain, sun
+from pipelines.science import ft2science
+from pipelines.science.ft2science import definitions, frames, igrf, mcilwain, sun
 
 
 def met_of(iso_utc: str) -> float:

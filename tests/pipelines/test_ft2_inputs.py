@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import ft2, magic7, orbitgen
+from pipelines.science import ft2, magic7, orbitgen
 
 START = 545208791.0
 STOP = START + 600.0

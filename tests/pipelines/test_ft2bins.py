@@ -4,7 +4,7 @@ from them as ft2Util's mergeFT2 does (the conditions read from fermi-lat/ft2Util
 import numpy as np
 import pytest
 
-from pipelines import ft2bins, magic7
+from pipelines.science import ft2bins, magic7
 
 ORB = np.arange(90.6, 200.0, 1.0)
 ATT = np.arange(90.2, 200.0, 0.2)

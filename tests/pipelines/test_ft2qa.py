@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import ft2, ft2qa, magic7, orbitgen
+from pipelines.science import ft2, ft2qa, magic7, orbitgen
 
 START = 545208791.0
 STOP = START + 1800.0

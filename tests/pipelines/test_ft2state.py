@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pipelines import ft2state, magic7, orbitgen
+from pipelines.science import ft2state, magic7, orbitgen
 
 S45 = np.sqrt(0.5)
 START = 545208791.0

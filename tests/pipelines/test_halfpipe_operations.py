@@ -110,8 +110,8 @@ def test_a_configured_decoder_command_decodes_the_chunks(
     decoder = tmp_path / "decoder.py"
     decoder.write_text(
         "import sys\n"
-        "from pipelines import rawchunk\n"
-        "from pipelines.eventfile import write_ft1\n"
+        "from pipelines.science import rawchunk\n"
+        "from pipelines.science.eventfile import write_ft1\n"
         "import numpy as np\n"
         "chunk, retdef, outdir = sys.argv[1:4]\n"
         "rows = rawchunk.to_ft1(rawchunk.decode(open(chunk, 'rb').read(), chunk).records)\n"

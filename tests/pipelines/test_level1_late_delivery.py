@@ -4,8 +4,9 @@ Level 1: the run ends with the newest version's files and every downlink it touc
 
 import pytest
 
-from pipelines import ft2, services
+from pipelines import services
 from pipelines.models import Chunk, DataRun, Downlink
+from pipelines.science import ft2
 from tests.factories import SYSTEM
 from tests.pipelines.halfpipe import TIMELINE, ingest, register_magic7_for, simulate
 

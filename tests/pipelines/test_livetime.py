@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines import ft2, livetime, magic7, orbitgen
+from pipelines.science import ft2, livetime, magic7, orbitgen
 
 START = 545208791.0
 STOP = START + 300.0

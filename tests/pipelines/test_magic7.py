@@ -3,7 +3,7 @@ import gzip
 import numpy as np
 import pytest
 
-from pipelines import magic7, orbitgen
+from pipelines.science import magic7, orbitgen
 
 ATT_LINE = (
     "2011-05-17 20:24:18.162893 ATT 327356660 0 -0.86535984986324355 -0.484184423962153 "

@@ -5,8 +5,9 @@ import pytest
 from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
 from l2portal.ledger.services import Actor
-from pipelines import orbitgen, services
+from pipelines import services
 from pipelines.models import DataRun, Magic7Input
+from pipelines.science import orbitgen
 from tests.factories import SYSTEM
 
 from .conftest import RUNS

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from astropy.io import fits
 
-from pipelines import orbitgen
+from pipelines.science import orbitgen
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 545208791.0

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from pipelines import ft2, magic7, orbitgen
-from pipelines.ft2science import frames
+from pipelines.science import ft2, magic7, orbitgen
+from pipelines.science.ft2science import frames
 
 START = 545208791.0
 

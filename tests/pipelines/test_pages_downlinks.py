@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from pipelines.downlinksim import Timeline
 from pipelines.models import Chunk, Downlink, MergeVersion
+from pipelines.standins.downlinksim import Timeline
 from tests.pipelines.halfpipe import ingest, register_magic7_for, simulate
 
 pytestmark = pytest.mark.django_db

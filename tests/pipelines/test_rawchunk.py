@@ -4,8 +4,8 @@ what is wrong and what to do."""
 import numpy as np
 import pytest
 
-from pipelines import rawchunk
-from pipelines.downlinksim import Timeline, simulate_events
+from pipelines.science import rawchunk
+from pipelines.standins.downlinksim import Timeline, simulate_events
 
 
 def test_records_round_trip_and_become_ft1_rows():

@@ -8,9 +8,10 @@ from django.core.management import CommandError, call_command
 
 from l2portal.ledger.models import Product
 from l2portal.ledger.services import absolute_path
-from pipelines import orbitgen, selectors
-from pipelines.magic7 import read_magic7
+from pipelines import selectors
 from pipelines.models import DataRun, Magic7Input
+from pipelines.science import orbitgen
+from pipelines.science.magic7 import read_magic7
 
 from .conftest import RUNS
 from .production import write_previous_ft2

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from pipelines.retdef import RetDef, RetDefError, parse_retdef, write_retdef
+from pipelines.science.retdef import RetDef, RetDefError, parse_retdef, write_retdef
 
 RETDEF = RetDef(
     230401001, 3, dt.datetime(2023, 4, 1, 10, 14, 3, tzinfo=dt.UTC), "level0/230401001",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from l2portal.programs.metadata import (
+from l2portal.programs.science.metadata import (
     BoundingBox,
     DatasetInventory,
     GosStatusCounts,

@@ -11,10 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger.services import Actor
-from l2portal.programs import conf, inversion, level1, level2, services, synthetic, synthetic_frames
-from l2portal.programs.metadata import parse_dataset_inventory
-from l2portal.programs.metadata_server import MetadataServer
+from l2portal.programs import conf, services
 from l2portal.programs.models import ObservingProgram, Scan
+from l2portal.programs.science import inversion, level1, level2
+from l2portal.programs.science.metadata import parse_dataset_inventory
+from l2portal.programs.standins import synthetic, synthetic_frames
+from l2portal.programs.standins.metadata_server import MetadataServer
 from tests.factories import SYSTEM
 
 N_PROGRAMS = len(synthetic.SCENARIOS)

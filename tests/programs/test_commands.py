@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from l2portal.programs import synthetic
 from l2portal.programs.models import Dataset
+from l2portal.programs.standins import synthetic
 
 pytestmark = pytest.mark.django_db
 

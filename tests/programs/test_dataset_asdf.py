@@ -7,8 +7,8 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from l2portal.programs.dataset_asdf import write_dataset_asdf
-from l2portal.programs.quantities import QUANTITIES
+from l2portal.programs.science.dataset_asdf import write_dataset_asdf
+from l2portal.programs.science.quantities import QUANTITIES
 from tests.programs.test_level2 import write_frames
 
 INVENTORY = {

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from l2portal.programs.globus import GlobusBackend, GlobusSettings
-from l2portal.programs.globus_server import GlobusServer
-from l2portal.programs.transfer import (
+from l2portal.programs.science.globus import GlobusBackend, GlobusSettings
+from l2portal.programs.science.transfer import (
     Endpoint,
     StillRunning,
     TransferError,
@@ -16,6 +15,7 @@ from l2portal.programs.transfer import (
     TransferJob,
     TransferWatch,
 )
+from l2portal.programs.standins.globus_server import GlobusServer
 
 CLIENT, SECRET, NATIVE, REFRESH = "portal-client", "portal-secret", "native-client", "refresh-me"
 

@@ -11,9 +11,10 @@ from astropy.io import fits
 from l2portal.ledger.models import LedgerEvent, TaskIntent
 from l2portal.ledger.refusals import NotPermitted, Refused
 from l2portal.ledger.services import Actor
-from l2portal.programs import services, synthetic_frames
-from l2portal.programs.globus_server import GlobusServer
+from l2portal.programs import services
 from l2portal.programs.models import Inversion, ObservingProgram
+from l2portal.programs.standins import synthetic_frames
+from l2portal.programs.standins.globus_server import GlobusServer
 from tests.programs.conftest import current_visp_ids
 
 pytestmark = pytest.mark.django_db

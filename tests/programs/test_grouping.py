@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from l2portal.programs.grouping import group_programs, last_changed, split_superseded
+from l2portal.programs.science.grouping import group_programs, last_changed, split_superseded
 from tests.programs import visp_dataset
 
 

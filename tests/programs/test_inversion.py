@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from l2portal.programs import synthetic_frames
-from l2portal.programs.inversion import InversionFileError, InversionFiles, validate_inversion_files
-from l2portal.programs.quantities import QUANTITY_INDEX
+from l2portal.programs.science.inversion import InversionFileError, InversionFiles, validate_inversion_files
+from l2portal.programs.science.quantities import QUANTITY_INDEX
+from l2portal.programs.standins import synthetic_frames
 
 PROGRAM = "eid_1_118_op00001"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from l2portal.programs.level1 import Level1Error, canonical_frames, frame_header, intensity_frames
+from l2portal.programs.science.level1 import Level1Error, canonical_frames, frame_header, intensity_frames
 
 
 def test_the_fiducial_arms_intensity_frames_in_time_order(l2_inputs):

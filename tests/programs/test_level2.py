@@ -10,14 +10,14 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from l2portal.programs.level1 import frame_header
-from l2portal.programs.level2 import (
+from l2portal.programs.science.level1 import frame_header
+from l2portal.programs.science.level2 import (
     Level2Error,
     asdf_file_name,
     frame_file_name,
     write_level2_frame,
 )
-from l2portal.programs.quantities import QUANTITIES, QUANTITY_INDEX
+from l2portal.programs.science.quantities import QUANTITIES, QUANTITY_INDEX
 
 INVERSION = "inv.ABC123"
 

@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from l2portal.programs import synthetic
-from l2portal.programs.metadata import (
+from l2portal.programs.science.metadata import (
     BoundingBox,
     Distribution,
     HealthCounts,
@@ -19,7 +18,8 @@ from l2portal.programs.metadata import (
     parse_dataset_inventory,
     parse_inventories_response,
 )
-from l2portal.programs.metadata_server import MetadataServer, parse_operation
+from l2portal.programs.standins import synthetic
+from l2portal.programs.standins.metadata_server import MetadataServer, parse_operation
 from tests.programs import raw_record
 
 # --- Parser -------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_datasets_added_later_are_served(server, records):
 
 
 def test_command_line_server_serves_demo_data():
-    command = [sys.executable, "-m", "l2portal.programs.metadata_server", "--port", "0", "--demo"]
+    command = [sys.executable, "-m", "l2portal.programs.standins.metadata_server", "--port", "0", "--demo"]
     process = subprocess.Popen([*command, "--demo-programs", "3"], stdout=subprocess.PIPE, text=True)
     try:
         banner = process.stdout.readline()

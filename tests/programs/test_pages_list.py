@@ -2,7 +2,8 @@
 
 import pytest
 
-from l2portal.programs import services, synthetic
+from l2portal.programs import services
+from l2portal.programs.standins import synthetic
 from tests.factories import SYSTEM
 from tests.programs.conftest import assert_queries_do_not_grow_with_programs, invertible
 

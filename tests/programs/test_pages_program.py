@@ -3,8 +3,9 @@
 import pytest
 
 from l2portal.ledger.services import Actor, absolute_path
-from l2portal.programs import services, synthetic
+from l2portal.programs import services
 from l2portal.programs.models import ObservingProgram, Transfer
+from l2portal.programs.standins import synthetic
 from tests.factories import SYSTEM
 from tests.programs.conftest import add_programs, invertible, query_count, write_sources
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from l2portal.programs import synthetic_frames
-from l2portal.programs.metadata import parse_dataset_inventory
-from l2portal.programs.preprocess import build_inversion_manifest, manifest_bytes
+from l2portal.programs.science.metadata import parse_dataset_inventory
+from l2portal.programs.science.preprocess import build_inversion_manifest, manifest_bytes
+from l2portal.programs.standins import synthetic_frames
 from tests.programs import raw_record
 
 

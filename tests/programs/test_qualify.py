@@ -4,10 +4,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from l2portal.programs import synthetic
-from l2portal.programs.grouping import group_programs
-from l2portal.programs.metadata import BoundingBox, GosStatusCounts, HealthCounts, parse_dataset_inventory
-from l2portal.programs.qualify import (
+from l2portal.programs.science.grouping import group_programs
+from l2portal.programs.science.metadata import (
+    BoundingBox,
+    GosStatusCounts,
+    HealthCounts,
+    parse_dataset_inventory,
+)
+from l2portal.programs.science.qualify import (
     NO_VISP_DETAIL,
     QualificationRules,
     identify_lines,
@@ -16,6 +20,7 @@ from l2portal.programs.qualify import (
     qualify_programs,
     solar_radius_arcsec,
 )
+from l2portal.programs.standins import synthetic
 from tests.programs import visp_dataset
 
 JANUARY = datetime(2024, 1, 3, 18, tzinfo=UTC)  # near perihelion: the Sun looks largest

@@ -3,7 +3,7 @@
 import astropy.units as u
 import numpy as np
 
-from l2portal.programs.quantities import QUANTITIES, QUANTITY_INDEX, wrap_degrees
+from l2portal.programs.science.quantities import QUANTITIES, QUANTITY_INDEX, wrap_degrees
 
 
 def convert(key, values):

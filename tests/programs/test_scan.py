@@ -8,10 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.programs import services, synthetic
-from l2portal.programs.metadata import MetadataClient
-from l2portal.programs.metadata_server import MetadataServer
+from l2portal.programs import services
 from l2portal.programs.models import Dataset, ObservingProgram, ObservingProgramTransition, Scan
+from l2portal.programs.science.metadata import MetadataClient
+from l2portal.programs.standins import synthetic
+from l2portal.programs.standins.metadata_server import MetadataServer
 from tests.factories import SYSTEM
 from tests.programs import raw_record
 

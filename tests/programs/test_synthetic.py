@@ -3,11 +3,11 @@ import collections
 import numpy as np
 from astropy.io import fits
 
-from l2portal.programs import synthetic, synthetic_frames
-from l2portal.programs.level1 import frame_header
-from l2portal.programs.metadata import parse_dataset_inventory, parse_inventories_response
-from l2portal.programs.preprocess import DATASET_ID_KEYWORD
-from l2portal.programs.quantities import QUANTITY_INDEX
+from l2portal.programs.science.level1 import frame_header
+from l2portal.programs.science.metadata import parse_dataset_inventory, parse_inventories_response
+from l2portal.programs.science.preprocess import DATASET_ID_KEYWORD
+from l2portal.programs.science.quantities import QUANTITY_INDEX
+from l2portal.programs.standins import synthetic, synthetic_frames
 
 
 def test_records_are_deterministic_and_parse():

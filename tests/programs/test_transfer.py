@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from l2portal.programs import transfer as transfer_module
-from l2portal.programs.transfer import (
+from l2portal.programs.science import transfer as transfer_module
+from l2portal.programs.science.transfer import (
     ChecksumMismatch,
     Endpoint,
     HttpBackend,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from l2portal.programs.upload_files import UploadTooLarge, expand_if_compressed, save_limited
+from l2portal.programs.science.upload_files import UploadTooLarge, expand_if_compressed, save_limited
 
 MB = 1000 * 1000
 

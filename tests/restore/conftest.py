@@ -7,9 +7,10 @@ import shutil
 import pytest
 
 from l2portal.ledger.services import Actor, transition
-from restore import archive, services
+from restore import services
 from restore.models import StagedFile
-from restore.ngas_server import NgasArchive, NgasServer
+from restore.science import archive
+from restore.standins.ngas_server import NgasArchive, NgasServer
 
 X80E = "uid://A001/X12a3/X80e"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from restore import archive
+from restore.science import archive
 
 QUERIES_DOC = Path(archive.__file__).with_name("ARCHIVE_QUERIES.md")
 # The ALMA archive's names, as public code that queries it uses them (ARCHIVE_QUERIES.md says where).

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from restore.pipeline_tasks import is_pipeline_task
-from restore.ppr import read_ppr
-from restore.restorescript import parse_restore_script
+from restore.science.pipeline_tasks import is_pipeline_task
+from restore.science.ppr import read_ppr
+from restore.science.restorescript import parse_restore_script
 from tests.restore.conftest import X80E
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,8 +8,9 @@ from django.core import mail
 
 from l2portal.ledger.execution import TransientError
 from l2portal.ledger.models import Product
-from restore import archive, selectors, tasks
+from restore import selectors, tasks
 from restore.models import RestoreRequest, StagedFile
+from restore.science import archive
 from tests.restore.conftest import X80E
 
 

@@ -4,7 +4,7 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from restore.layout import RestoreLayout, UnsafePathComponent, disk_name, safe_component
+from restore.science.layout import RestoreLayout, UnsafePathComponent, disk_name, safe_component
 
 
 def seed_layout(root, project_code="2017.1.01347.S"):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from restore.archive import DEMO_PRODUCTS_DIR, read_product
-from restore.manifest import parse_manifest, strip_ms_suffix
+from restore.science.archive import DEMO_PRODUCTS_DIR, read_product
+from restore.science.manifest import parse_manifest, strip_ms_suffix
 
 
 def demo_manifest(mous_disk_name):

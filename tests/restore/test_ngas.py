@@ -5,7 +5,7 @@ import zlib
 import crc32c
 import pytest
 
-from restore.ngas import Crc, NgasError, parse_status, variant_name
+from restore.science.ngas import Crc, NgasError, parse_status, variant_name
 
 # A STATUS?file_id= answer as ngamsStatus.genXmlDoc + addStatusDocTypeXmlDoc write it.
 STATUS = b"""<?xml version="1.0" ?>

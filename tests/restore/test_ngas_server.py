@@ -7,9 +7,9 @@ import zlib
 import pytest
 import requests
 
-from restore import archive
-from restore.ngas import parse_status
-from restore.ngas_server import NgasArchive, NgasServer
+from restore.science import archive
+from restore.science.ngas import parse_status
+from restore.standins.ngas_server import NgasArchive, NgasServer
 
 CALTABLES = "member.uid___A001_X12a3_X80e.session_2.caltables.tgz"
 

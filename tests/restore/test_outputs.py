@@ -9,7 +9,7 @@ import pytest
 
 from l2portal.ledger.services import absolute_path, derived_from, produced
 from restore import selectors
-from restore.outputs import ms_listing, write_weblog_archive
+from restore.science.outputs import ms_listing, write_weblog_archive
 from tests.restore.conftest import X80E
 
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from restore import archive
-from restore.pipeline_tasks import TASKS_BY_PACKAGE
-from restore.plan import PPR_ROUTE, SCRIPT_ROUTE, load_plan, read_folder
-from restore.ppr import build_ppr
-from restore.restorescript import parse_restore_script
-from restore.scriptgen import generate_script
+from restore.science import archive
+from restore.science.pipeline_tasks import TASKS_BY_PACKAGE
+from restore.science.plan import PPR_ROUTE, SCRIPT_ROUTE, load_plan, read_folder
+from restore.science.ppr import build_ppr
+from restore.science.restorescript import parse_restore_script
+from restore.science.scriptgen import generate_script
 
 X80E = "uid://A001/X12a3/X80e"
 SCRIPT_NAME = "member.uid___A001_X12a3_X80e.hifa_calimage.casa_piperestorescript.py"

@@ -7,12 +7,20 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from restore import archive
-from restore.manifest import parse_manifest
-from restore.plan import PPR_ROUTE, SCRIPT_ROUTE, PlanError, build_plan, format_plan, load_plan, read_folder
-from restore.ppr import PPR_NSMAP, PprError, build_ppr, check_ppr, ppr_problems, read_ppr
-from restore.restorescript import TaskCall
-from restore.sessions import AquaExecBlock, OusStatus
+from restore.science import archive
+from restore.science.manifest import parse_manifest
+from restore.science.plan import (
+    PPR_ROUTE,
+    SCRIPT_ROUTE,
+    PlanError,
+    build_plan,
+    format_plan,
+    load_plan,
+    read_folder,
+)
+from restore.science.ppr import PPR_NSMAP, PprError, build_ppr, check_ppr, ppr_problems, read_ppr
+from restore.science.restorescript import TaskCall
+from restore.science.sessions import AquaExecBlock, OusStatus
 
 X80E = "uid://A001/X12a3/X80e"
 SEMIPASS_EB = "uid://A002/Xce574d/Xa33e"

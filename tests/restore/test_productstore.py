@@ -10,9 +10,9 @@ import crc32c
 import pytest
 import requests
 
-from restore import archive
-from restore.ngas_server import NgasArchive, NgasServer
-from restore.productstore import ProductStore, StoreError, StoreUnreachable, VerificationError
+from restore.science import archive
+from restore.science.productstore import ProductStore, StoreError, StoreUnreachable, VerificationError
+from restore.standins.ngas_server import NgasArchive, NgasServer
 
 CALTABLES = "member.uid___A001_X12a3_X80e.session_2.caltables.tgz"
 BIG = "member.uid___A001_X12a3_X80e.big.tgz"

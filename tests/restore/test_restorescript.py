@@ -2,8 +2,13 @@
 
 import pytest
 
-from restore.archive import DEMO_PRODUCTS_DIR, read_product
-from restore.restorescript import NotLiteral, RestoreScriptError, parse_restore_script, session_differences
+from restore.science.archive import DEMO_PRODUCTS_DIR, read_product
+from restore.science.restorescript import (
+    NotLiteral,
+    RestoreScriptError,
+    parse_restore_script,
+    session_differences,
+)
 
 SEED_SCRIPT = read_product(
     DEMO_PRODUCTS_DIR, "member.uid___A001_X12a3_X80e.hifa_calimage.casa_piperestorescript.py"

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.services import Actor, absolute_path, retry, transition
-from restore import conf, runner, selectors, services
+from restore import conf, selectors, services
 from restore.models import RestoreRequest
+from restore.science import runner
 from tests.conftest import wait_for
 from tests.restore.conftest import X80E
 
@@ -150,7 +151,7 @@ def launched_by_a_watcher_that_died(restore: RestoreRequest, sleep: float = 0) -
         "log": str(log_path),
     }
     launcher = (
-        "import json, sys; from pathlib import Path; from restore import runner; "
+        "import json, sys; from pathlib import Path; from restore.science import runner; "
         "spec = json.loads(sys.argv[1]); "
         "print(runner.launch(spec['args'], cwd=Path(spec['cwd']), env=spec['env'], "
         "log_path=Path(spec['log'])).pid)"

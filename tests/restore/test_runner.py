@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from restore import runner
+from restore.science import runner
 
 
 def test_export_command_placeholders():
@@ -82,7 +82,7 @@ def launched_by_a_watcher_that_dies(tmp_path, code: str) -> int:
     """The process group id of a run launched by a process that has exited since (as a killed
     worker's task): this process can only watch it by id."""
     launcher = (
-        "import os, sys; from pathlib import Path; from restore import runner; "
+        "import os, sys; from pathlib import Path; from restore.science import runner; "
         f"p = runner.launch([sys.executable, '-c', {code!r}], cwd=Path({str(tmp_path)!r}), env=os.environ, "
         f"log_path=Path({str(tmp_path / 'log')!r})); print(p.pid)"
     )

@@ -5,9 +5,9 @@ import ast
 
 import pytest
 
-from restore.archive import DEMO_PRODUCTS_DIR, read_product
-from restore.restorescript import parse_restore_script
-from restore.scriptgen import ScriptGenerationError, confined, generate_script
+from restore.science.archive import DEMO_PRODUCTS_DIR, read_product
+from restore.science.restorescript import parse_restore_script
+from restore.science.scriptgen import ScriptGenerationError, confined, generate_script
 
 SEED_NAME = "member.uid___A001_X12a3_X80e.hifa_calimage.casa_piperestorescript.py"
 SEED = parse_restore_script(read_product(DEMO_PRODUCTS_DIR, SEED_NAME).decode())

@@ -5,10 +5,10 @@ from datetime import datetime
 import pytest
 
 from l2portal.xmlsafe import UnsafeXMLError, parse_untrusted_xml
-from restore import archive
-from restore.manifest import parse_manifest
-from restore.ppr import read_ppr
-from restore.sessions import AquaExecBlock, OusStatusError, cross_check_sessions, parse_ous_status
+from restore.science import archive
+from restore.science.manifest import parse_manifest
+from restore.science.ppr import read_ppr
+from restore.science.sessions import AquaExecBlock, OusStatusError, cross_check_sessions, parse_ous_status
 
 X80E = "uid://A001/X12a3/X80e"
 SEMIPASS_EB = "uid://A002/Xce574d/Xa33e"

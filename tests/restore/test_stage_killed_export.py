@@ -7,7 +7,7 @@ import pytest
 
 from l2portal.ledger.services import Actor, retry
 from restore import selectors
-from restore.layout import disk_name
+from restore.science.layout import disk_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

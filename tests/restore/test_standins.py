@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from l2portal.files import sha256_file
-from restore import archive
-from restore.plan import load_plan, read_folder
-from restore.ppr import build_ppr
-from restore.scriptgen import generate_script
-from restore.standin_export import export_asdm
+from restore.science import archive
+from restore.science.plan import load_plan, read_folder
+from restore.science.ppr import build_ppr
+from restore.science.scriptgen import generate_script
+from restore.standins.export import export_asdm
 
 REPO = Path(__file__).resolve().parents[2]
 X80E = "uid://A001/X12a3/X80e"
@@ -65,7 +65,7 @@ def staged(tmp_path):
 
 def casa(layout, *args, env=None):
     """The stand-in as the worker runs it: in working/."""
-    return run_module("restore.standin_casa", *args, env=env, cwd=layout.working)
+    return run_module("restore.standins.casa", *args, env=env, cwd=layout.working)
 
 
 def errorexits(layout):
@@ -215,7 +215,7 @@ def test_an_unknown_helper_import_fails_as_python_does(staged):
 
 
 def test_standin_export_is_deterministic(tmp_path):
-    first = run_module("restore.standin_export", "uid://A002/Xcf92df/X3453", tmp_path / "a")
+    first = run_module("restore.standins.export", "uid://A002/Xcf92df/X3453", tmp_path / "a")
     assert first.returncode == 0, first.stderr
     export_asdm("uid://A002/Xcf92df/X3453", tmp_path / "b")
     export_asdm("uid://A002/Xcf92df/X3453", tmp_path / "b")  # a repeated export is a no-op
@@ -229,7 +229,7 @@ def test_standin_export_is_deterministic(tmp_path):
 
 
 def test_standin_export_refuses_odd_uids(tmp_path):
-    result = run_module("restore.standin_export", "uid://A002/../../etc", tmp_path)
+    result = run_module("restore.standins.export", "uid://A002/../../etc", tmp_path)
     assert result.returncode == 1
     assert "not an ALMA EB uid" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -238,7 +238,7 @@ def test_standin_export_refuses_odd_uids(tmp_path):
 def test_slow_standin_casa_can_be_cancelled(staged):
     layout, ppr, env = staged
     process = subprocess.Popen(
-        [sys.executable, "-m", "restore.standin_casa", str(ppr)],
+        [sys.executable, "-m", "restore.standins.casa", str(ppr)],
         cwd=layout.working,
         env={**os.environ, **env, "STANDIN_CASA_SLEEP": "60"},
         stdout=subprocess.PIPE,

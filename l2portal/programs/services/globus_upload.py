@@ -21,7 +21,7 @@ from l2portal.ledger.services import Actor, enqueue, record_event, refuse, run_s
 
 from .. import conf
 from ..models import ObservingProgram, Transfer
-from ..transfer import Endpoint, StillRunning, TransferError, TransferItem, TransferJob
+from ..science.transfer import Endpoint, StillRunning, TransferError, TransferItem, TransferJob
 from .preprocess import scratch_folder
 from .results import FILE_NAMES, UploadRefused, check_request, register_inversion
 from .transfers import open_transfer, run_transfer

@@ -26,11 +26,11 @@ from l2portal.ledger.services import (
 )
 
 from .. import conf
-from ..level1 import Level1Error
 from ..models import ObservingProgram, Transfer
-from ..preprocess import build_inversion_manifest, manifest_bytes
+from ..science.level1 import Level1Error
+from ..science.preprocess import build_inversion_manifest, manifest_bytes
+from ..science.transfer import StillRunning, TransferError, TransferItem, TransferJob, safe_relative
 from ..selectors import current_rules
-from ..transfer import StillRunning, TransferError, TransferItem, TransferJob, safe_relative
 from .transfers import open_transfer, run_transfer
 
 log = logging.getLogger(__name__)

@@ -37,14 +37,14 @@ from l2portal.ledger.services import (
 )
 
 from .. import conf
-from ..dataset_asdf import write_dataset_asdf
-from ..inversion import InversionFiles
-from ..level1 import Level1Error, canonical_frames, frame_header
-from ..level2 import FrameGeometry, Level2Error, asdf_file_name, frame_file_name, write_level2_frame
-from ..metadata import MetadataClient, MetadataError
 from ..models import Inversion, ObservingProgram, Transfer
-from ..quantities import PROFILE_LINES
-from ..transfer import StillRunning, TransferError, TransferItem, TransferJob
+from ..science.dataset_asdf import write_dataset_asdf
+from ..science.inversion import InversionFiles
+from ..science.level1 import Level1Error, canonical_frames, frame_header
+from ..science.level2 import FrameGeometry, Level2Error, asdf_file_name, frame_file_name, write_level2_frame
+from ..science.metadata import MetadataClient, MetadataError
+from ..science.quantities import PROFILE_LINES
+from ..science.transfer import StillRunning, TransferError, TransferItem, TransferJob
 from .preprocess import scratch_folder
 from .transfers import open_transfer, run_transfer
 
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 TASK = "l2portal.programs.tasks.publish_program"
 NO_STORE = (
     "no metadata store is configured to register it with: set METADATA_STORE_URL (a local one: "
-    "python -m l2portal.programs.metadata_server --port 8765 --demo)"
+    "python -m l2portal.programs.standins.metadata_server --port 8765 --demo)"
 )
 
 

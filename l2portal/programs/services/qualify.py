@@ -13,10 +13,10 @@ from l2portal.ledger.bulk import chunks, set_rows
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor, describe, enqueue, record_event, require_role, transition_many
 
-from ..grouping import ObservingProgram as ProgramGroup
-from ..grouping import group_programs
 from ..models import Dataset, ObservingProgram
-from ..qualify import Qualification, qualify_programs
+from ..science.grouping import ObservingProgram as ProgramGroup
+from ..science.grouping import group_programs
+from ..science.qualify import Qualification, qualify_programs
 from ..selectors import current_rules
 
 

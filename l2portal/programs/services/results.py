@@ -25,7 +25,8 @@ from l2portal.ledger.services import (
     write_product,
 )
 
-from ..inversion import (
+from ..models import Dataset, Inversion, ObservingProgram, Transfer
+from ..science.inversion import (
     FIT_PROFILES_FILE,
     ORIGINAL_PROFILES_FILE,
     QUANTITIES_FILE,
@@ -33,8 +34,7 @@ from ..inversion import (
     InversionFiles,
     validate_inversion_files,
 )
-from ..models import Dataset, Inversion, ObservingProgram, Transfer
-from ..upload_files import move_into
+from ..science.upload_files import move_into
 from .claim import owns
 
 UPLOAD_COLLECTION = "L2INV"

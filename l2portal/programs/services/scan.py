@@ -22,9 +22,10 @@ from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor, enqueue, record_event, refuse, require_role
 
 from .. import conf
-from ..grouping import ObservingProgram as ProgramGroup
-from ..grouping import group_programs
-from ..metadata import (
+from ..models import INVENTORY_COLUMNS, Dataset, ObservingProgram, Scan
+from ..science.grouping import ObservingProgram as ProgramGroup
+from ..science.grouping import group_programs
+from ..science.metadata import (
     DatasetInventory,
     MetadataClient,
     MetadataError,
@@ -32,7 +33,6 @@ from ..metadata import (
     load_response_files,
     parse_dataset_inventory,
 )
-from ..models import INVENTORY_COLUMNS, Dataset, ObservingProgram, Scan
 from .qualify import qualify_ready_programs
 
 log = logging.getLogger(__name__)

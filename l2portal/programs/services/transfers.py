@@ -18,7 +18,7 @@ from l2portal.ledger.execution import TransientError
 
 from .. import conf
 from ..models import ObservingProgram, Transfer, TransferredFile
-from ..transfer import (
+from ..science.transfer import (
     StillRunning,
     TransferError,
     TransferJob,

@@ -13,7 +13,7 @@ from l2portal.ledger.services import Actor, refuse
 
 from .. import conf
 from ..models import Inversion, ObservingProgram
-from ..upload_files import UploadTooLarge, expand_if_compressed, save_limited
+from ..science.upload_files import UploadTooLarge, expand_if_compressed, save_limited
 from .results import FILE_NAMES, INVERSION_FILE_KINDS, UploadRefused, check_request, register_inversion
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.files import atomic_output
-from pipelines import bti, carryforward
-from pipelines.ft2bins import DEFAULT_MAX_GAP
-from pipelines.ft2qa import check_velocity_file, compare_with_previous
-from pipelines.magic7 import Magic7Error, read_magic7
+from pipelines.science import bti, carryforward
+from pipelines.science.ft2bins import DEFAULT_MAX_GAP
+from pipelines.science.ft2qa import check_velocity_file, compare_with_previous
+from pipelines.science.magic7 import Magic7Error, read_magic7
 
 ALLOWED_TO_DIFFER = ("SC_VELOCITY", "DATA_QUAL")
 

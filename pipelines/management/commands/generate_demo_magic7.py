@@ -7,7 +7,9 @@ from pipelines import services
 
 
 class Command(BaseCommand):
-    help = "Generate realistic magic7 files (pipelines.orbitgen) and register them as the runs' inputs."
+    help = (
+        "Generate realistic magic7 files (pipelines.science.orbitgen) and register them as the runs' inputs."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("runs", nargs="+", type=int, help="run start times (MET)")

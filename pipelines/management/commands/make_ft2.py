@@ -13,8 +13,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.files import atomic_output
-from pipelines import ft2science, livetime
-from pipelines.ft2 import (
+from pipelines.science import ft2science, livetime
+from pipelines.science.ft2 import (
     BIN_SIZES,
     DEFAULT_DATA_QUAL,
     DEFAULT_DEFINITIONS,
@@ -23,9 +23,9 @@ from pipelines.ft2 import (
     Ft2Error,
     make_ft2,
 )
-from pipelines.ft2bins import DEFAULT_MAX_GAP
-from pipelines.ft2qa import check_velocity_file
-from pipelines.magic7 import DEFAULT_LIMITS, Magic7Error, Magic7Limits, read_magic7
+from pipelines.science.ft2bins import DEFAULT_MAX_GAP
+from pipelines.science.ft2qa import check_velocity_file
+from pipelines.science.magic7 import DEFAULT_LIMITS, Magic7Error, Magic7Limits, read_magic7
 
 LIST = "list"
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         )
         source = parser.add_mutually_exclusive_group()
         source.add_argument(
-            "--livetime-table", help="per-run livetime table (CSV or FITS, see pipelines.livetime)"
+            "--livetime-table", help="per-run livetime table (CSV or FITS, see pipelines.science.livetime)"
         )
         source.add_argument(
             "--livetime-previous", help="the run's previous FT2 file, whose LIVETIME is taken"

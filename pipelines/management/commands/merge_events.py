@@ -12,8 +12,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.files import OutputExists, atomic_output
-from pipelines.eventfile import EventFileError, open_event_file
-from pipelines.eventmerge import DEFAULT_BUFFER_ROWS, merge_event_files, sorted_inputs
+from pipelines.science.eventfile import EventFileError, open_event_file
+from pipelines.science.eventmerge import DEFAULT_BUFFER_ROWS, merge_event_files, sorted_inputs
 
 
 class Command(BaseCommand):

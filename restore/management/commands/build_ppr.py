@@ -6,11 +6,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from l2portal.files import atomic_output
-from restore import archive, conf
-from restore.plan import SCRIPT_ROUTE, format_plan, load_plan
-from restore.ppr import build_ppr, check_ppr
-from restore.productstore import ProductStore
-from restore.scriptgen import generate_script
+from restore import conf
+from restore.science import archive
+from restore.science.plan import SCRIPT_ROUTE, format_plan, load_plan
+from restore.science.ppr import build_ppr, check_ppr
+from restore.science.productstore import ProductStore
+from restore.science.scriptgen import generate_script
 from restore.services import STEP_ERRORS
 
 
