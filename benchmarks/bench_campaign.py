@@ -49,6 +49,7 @@ from benchmarks.bench_halfpipe_orchestration import (  # noqa: E402
     noop,
     recorded_noop,
 )
+from l2portal.registry import services as registry  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 1_000))
 RUN_SECONDS = 5700.0  # 95 minutes of data
@@ -225,7 +226,6 @@ def main():
     inputs = Path(tempfile.mkdtemp(prefix="bench_campaign_inputs."))  # registered from outside the data root
     from django.db import connections
 
-    from l2portal.ledger import services as ledger
     from l2portal.ledger.services import Actor
     from pipelines import services
 
@@ -252,7 +252,7 @@ def main():
         print(f"no-op tasks through the ledger's task class (Execution, heartbeat): {recorded_rate:,.0f}/s")
 
         generated = run_campaign("P300", actor, workers, mode="generate", livetime_source="table")
-        ledger.set_chain("FT2/current", ["P300"], actor)  # P300 becomes the runs' current FT2
+        registry.set_chain("FT2/current", ["P300"], actor)  # P300 becomes the runs' current FT2
         carried = run_campaign("P310", actor, workers)
         for worker in workers:
             worker.terminate()

@@ -54,7 +54,7 @@ def _redis():
 
 
 def _start_workers(env: dict) -> list[subprocess.Popen]:
-    from l2portal.ledger.portal import queues
+    from l2portal.portal.site import queues
 
     workers = []
     for n in range(WORKERS):

@@ -161,7 +161,7 @@ def _measure(port: int, token: str, ids: list[str], gunicorn: subprocess.Popen) 
 
 def load_part(database_url: str) -> None:
     from l2portal.ledger.roles import SCIENTIST
-    from l2portal.ledger.roles_setup import ensure_user
+    from l2portal.portal.roles_setup import ensure_user
     from l2portal.programs.models import ObservingProgram
 
     ObservingProgram.objects.bulk_create(

@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchmarks.benchdb import create_database  # noqa: E402
+from l2portal.registry import services as registry  # noqa: E402
 
 PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", 1_000_000))
 FIRST = PRODUCTS // 10  # C0, the exported collection
@@ -101,7 +102,7 @@ def p95(times: list[float]) -> float:
 
 
 def lat_here() -> int:
-    from l2portal.ledger.models import Instrument
+    from l2portal.registry.models import Instrument
 
     return Instrument.objects.get(name="LAT").pk
 
@@ -152,8 +153,9 @@ def main():
 
     from l2portal.ledger import services
     from l2portal.ledger.bulk import insert_rows
-    from l2portal.ledger.models import Collection, Execution, Product
-    from l2portal.ledger.selectors import provenance_graph
+    from l2portal.ledger.models import Execution
+    from l2portal.registry.models import Collection, Product
+    from l2portal.registry.selectors import provenance_graph
 
     actor = services.Actor.system("benchmark")
     drop_import = None
@@ -162,7 +164,7 @@ def main():
         start = time.perf_counter()
         names = build_registry(connection, data_root)
         built = time.perf_counter() - start
-        services.set_chain("FT2/current", list(reversed(names)), actor)
+        registry.set_chain("FT2/current", list(reversed(names)), actor)
         rng = random.Random(13)
         executions = PRODUCTS // PER_EXECUTION
 
@@ -179,14 +181,14 @@ def main():
         runs = [rng.randrange(0, FIRST // PER_EXECUTION) for _ in range(SAMPLES)]
         found = []
         lookup_times = timed(
-            lambda run: found.append(services.find_product("FT2/current", "t0", "LAT", {"run": run})), runs
+            lambda run: found.append(registry.find_product("FT2/current", "t0", "LAT", {"run": run})), runs
         )
         assert all(p is not None and p.collection.name == "C0" for p in found)
 
         # Export of C0.
         exported = data_root / "c0.json"
         start = time.perf_counter()
-        document = services.export_registry(["C0"], exported, actor)
+        document = registry.export_registry(["C0"], exported, actor)
         export_time = time.perf_counter() - start
         records = sum(len(document[section]) for section in ("collections", "products", "executions"))
         c0 = Collection.objects.get(name="C0").pk
@@ -214,7 +216,7 @@ def main():
         connection.settings_dict["NAME"] = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
         call_command("migrate", verbosity=0)
         start = time.perf_counter()
-        result = services.import_registry(exported, actor)
+        result = registry.import_registry(exported, actor)
         import_time = time.perf_counter() - start
         imported = sum(result.written.values())
         assert result.written["products"] == len(document["products"])

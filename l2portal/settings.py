@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "pgtrigger",
     "l2portal.ledger",
+    "l2portal.registry",
+    "l2portal.portal",
     "l2portal.programs",
     "pipelines",
     "restore",
@@ -71,7 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "l2portal.web.LoginRequiredMiddleware",
-    "l2portal.ledger.pages.RefusalMiddleware",
+    "l2portal.portal.pages.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "l2portal.urls"
@@ -143,17 +145,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed-in reads; every write's role is checked by the service it calls.
-    "DEFAULT_PERMISSION_CLASSES": ["l2portal.ledger.api.permissions.SignedInReadsByRole"],
-    "EXCEPTION_HANDLER": "l2portal.ledger.api.refusals.refusal_exception_handler",
+    "DEFAULT_PERMISSION_CLASSES": ["l2portal.portal.api.permissions.SignedInReadsByRole"],
+    "EXCEPTION_HANDLER": "l2portal.portal.api.refusals.refusal_exception_handler",
     # JSON bodies; an endpoint that takes files or forms says so (parser_classes).
-    "DEFAULT_PARSER_CLASSES": ["l2portal.ledger.api.parsers.GuardedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["l2portal.portal.api.parsers.GuardedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "l2portal.ledger.api.filters.PortalFilterBackend",
+        "l2portal.portal.api.filters.PortalFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "l2portal.ledger.api.schema.PortalAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "l2portal.portal.api.schema.PortalAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "l2portal API",
@@ -167,7 +169,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "l2portal.ledger.api.schema.document_query_filters",
+        "l2portal.portal.api.schema.document_query_filters",
     ],
 }
 
@@ -205,7 +207,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each app declares its queues and the task names routed to them (PortalApp.queues); so does the
 # beat schedule (PortalApp.periodic, installed when the ledger app is ready).
-CELERY_TASK_ROUTES = ("l2portal.ledger.portal.route_task",)
+CELERY_TASK_ROUTES = ("l2portal.portal.site.route_task",)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from l2portal import web
-from l2portal.ledger.portal import page_urls, register_api
+from l2portal.portal.site import page_urls, register_api
 
 router = DefaultRouter()
 register_api(router)

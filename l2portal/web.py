@@ -7,11 +7,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from l2portal.ledger.models import Change, Product
-from l2portal.ledger.page_tables import RecentChangeTable, RecentExecutionTable
-from l2portal.ledger.portal import navigation as portal_navigation
-from l2portal.ledger.selectors import boards, execution_rows
-from l2portal.ledger.tables import portal_table
+from l2portal.ledger.models import Change
+from l2portal.portal.dashboard import boards
+from l2portal.portal.site import navigation as portal_navigation
+from l2portal.portal.tables import portal_table
+from l2portal.registry.models import Product
+from l2portal.registry.selectors import execution_rows
+from l2portal.registry.tables import RecentChangeTable, RecentExecutionTable
 
 RECENT_ROWS = 15
 

@@ -9,6 +9,7 @@ import datetime
 from django.utils import timezone
 
 from l2portal.ledger import services as ledger
+from l2portal.registry import services as registry
 
 from . import conf, services
 from .models import BtiSet, Magic7Input, ReprocessingCampaign, Switchover
@@ -97,11 +98,11 @@ def load_demo(actor, stdout) -> None:
             l1_from=datetime.datetime.combine(switch, datetime.time(), tzinfo=datetime.UTC),
         )
     collection = campaign.collection
-    readme = ledger.product_path(collection, "docs", "P310_README.txt")
-    ledger.write_product(
+    readme = registry.product_path(collection, "docs", "P310_README.txt")
+    registry.write_product(
         collection,
         readme,
         "documentation",
         lambda tmp: tmp.write_text("P310: FT2 files with SC_VELOCITY, BTIs applied (seeds/000).\n"),
     )
-    ledger.enqueue("l2portal.ledger.tasks.export_collection", collection.pk)
+    ledger.enqueue("l2portal.registry.tasks.export_collection", collection.pk)

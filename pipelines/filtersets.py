@@ -3,7 +3,7 @@ runs), shared by pages and API."""
 
 import django_filters
 
-from l2portal.ledger.api.filters import IntegerFilter, IsoDateTimeFilter, PortalFilterSet
+from l2portal.portal.api.filters import IntegerFilter, IsoDateTimeFilter, PortalFilterSet
 
 from .models import BtiSet, CampaignRun, Chunk, DataRun, Downlink, FsscDelivery, ReprocessingCampaign
 

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from l2portal.ledger.models import Collection, Product, Tracked, TransitionBase
+from l2portal.ledger.models import Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
+from l2portal.registry.models import Collection, Product
 
 from .science.ft2 import DEFAULT_DEFINITIONS
 

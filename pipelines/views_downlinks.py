@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.pages import back_url
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.portal.pages import back_url
 
 from . import selectors
 from .models import Chunk, DataRun, Downlink

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from l2portal.ledger.portal import Card, Nav, Periodic, PortalApp
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
+from l2portal.portal.site import Card, Nav, Periodic, PortalApp
 
 
 class RestoreConfig(PortalApp):

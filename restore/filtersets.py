@@ -2,7 +2,7 @@
 
 import django_filters
 
-from l2portal.ledger.api.filters import BooleanFilter, IsoDateTimeFilter, PortalFilterSet
+from l2portal.portal.api.filters import BooleanFilter, IsoDateTimeFilter, PortalFilterSet
 
 from .models import RestoreRequest
 

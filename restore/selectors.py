@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from l2portal.ledger.models import Product
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from restore.science.layout import RestoreLayout
 
 from .models import RestoreRequest, StagedFile

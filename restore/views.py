@@ -15,11 +15,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from l2portal.ledger.downloads import ranged_file_response
-from l2portal.ledger.pages import refusal_redirect
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
-from l2portal.ledger.services import Actor, absolute_path
+from l2portal.ledger.services import Actor
+from l2portal.portal.downloads import ranged_file_response
+from l2portal.portal.pages import refusal_redirect
+from l2portal.registry.services import absolute_path
 
 from . import selectors, services
 from .filtersets import RestoreRequestFilter

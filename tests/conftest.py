@@ -103,7 +103,7 @@ def start_worker(data_root, tmp_path):
     configured Redis and waits until it answers a ping; ``start(broker_url=..., wait=False)`` for
     a broker of the test's own. Extra keyword arguments become environment variables. Each
     worker's output goes to ``process.log_path``; all are stopped at the end of the test."""
-    from l2portal.ledger.portal import queues
+    from l2portal.portal.site import queues
 
     started = []
 

@@ -3,8 +3,9 @@
 from django.contrib.auth import get_user_model
 
 from l2portal.ledger import services
-from l2portal.ledger.roles_setup import ensure_user
+from l2portal.portal.roles_setup import ensure_user
 from l2portal.programs.models import ObservingProgram
+from l2portal.registry import services as registry
 
 
 def program(execution_id="eid_1_1_op_001", **fields) -> ObservingProgram:
@@ -33,6 +34,6 @@ def one_of_each_tracked_model() -> list:
         downlink,
         Chunk.objects.create(downlink=downlink, number=1),
         DataRun.objects.create(run_id=545208791),
-        ReprocessingCampaign.objects.create(name="P999", collection=services.get_run_collection("P999")),
+        ReprocessingCampaign.objects.create(name="P999", collection=registry.get_run_collection("P999")),
         RestoreRequest.objects.create(mous_uid="uid://A001/X12a3/X80e"),
     ]

@@ -20,7 +20,8 @@ from astropy.io import fits
 from django.core.management import call_command
 from django.db.models import Count
 
-from l2portal.ledger.models import Execution, Product, TaskIntent
+from l2portal.ledger.models import Execution, TaskIntent
+from l2portal.registry.models import Product
 from pipelines import services as pipelines
 from pipelines.models import CampaignRun, DataRun, Downlink, ReprocessingCampaign
 from restore import services as restore

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from l2portal.ledger.portal import queues
+from l2portal.portal.site import queues
 from tests.browser_checks import check_page
 from tests.conftest import ROOT, free_port, sign_in, wait_for
 

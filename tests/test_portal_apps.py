@@ -11,8 +11,8 @@ from django.urls import clear_url_caches
 
 import l2portal.urls
 from l2portal.celery import app as celery_app
-from l2portal.ledger import portal
-from l2portal.ledger.roles_setup import ensure_groups, ensure_user
+from l2portal.portal import site as portal
+from l2portal.portal.roles_setup import ensure_groups, ensure_user
 
 EXAMPLE = "tests.example_app"
 
@@ -67,7 +67,7 @@ def test_without_it_nothing_of_it_remains():
         ("pipelines.tasks.merge_run", "merge"),
         ("restore.tasks.run", "restore"),
         ("l2portal.programs.tasks.preprocess_program", "default"),
-        ("l2portal.ledger.tasks.purge_expired", "default"),
+        ("l2portal.registry.tasks.purge_expired", "default"),
     ],
 )
 def test_every_task_lands_on_the_queue_its_app_declares(task, queue):

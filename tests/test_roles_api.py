@@ -4,6 +4,7 @@ from rest_framework.test import APIClient
 
 from l2portal.ledger import services
 from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
+from l2portal.registry import services as registry
 from tests.factories import SYSTEM, program, user
 
 pytestmark = pytest.mark.django_db
@@ -73,11 +74,11 @@ def test_history_and_provenance_endpoints(data_root):
 
     from l2portal.ledger.execution import recording
 
-    run = services.get_run_collection("P310")
+    run = registry.get_run_collection("P310")
     with recording("make_magic7"):
-        raw = services.write_product(run, "P310/P310_raw.txt", "magic7", lambda t: t.write_text("raw"))
+        raw = registry.write_product(run, "P310/P310_raw.txt", "magic7", lambda t: t.write_text("raw"))
     with recording("make_ft2") as execution:
-        ft2 = services.write_product(
+        ft2 = registry.write_product(
             run, "P310/P310_ft2.fit", "ft2_1s", lambda t: t.write_text("ft2"), inputs=[raw]
         )
     provenance = client.get(f"/api/products/{ft2.pk}/provenance/").json()

@@ -15,7 +15,9 @@ L2PORTAL_SITE_ID                  this site's id, recorded on every collection, 
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from l2portal.appsettings import setting
@@ -46,3 +48,8 @@ def site_id() -> str:
             f"L2PORTAL_SITE_ID {site!r} is not a site id: use 1-32 lower-case letters, digits or '-'"
         )
     return site
+
+
+def data_root() -> Path:
+    """Where every product and partial file lives (settings.DATA_ROOT); rows store paths under it."""
+    return Path(settings.DATA_ROOT)

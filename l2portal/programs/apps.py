@@ -1,5 +1,5 @@
-from l2portal.ledger.portal import Card, Nav, Periodic, PortalApp
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
+from l2portal.portal.site import Card, Nav, Periodic, PortalApp
 
 
 class ProgramsConfig(PortalApp):

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from l2portal.ledger.models import Product, Tracked, TransitionBase
+from l2portal.ledger.models import Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
+from l2portal.registry.models import Product
 
 from .science.metadata import BoundingBox, DatasetInventory, Distribution, GosStatusCounts, HealthCounts
 

@@ -11,8 +11,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from l2portal.ledger.bulk import chunks
-from l2portal.ledger.models import Execution, Product
+from l2portal.ledger.models import Execution
 from l2portal.ledger.states import ERROR
+from l2portal.registry.models import Product
 
 from . import conf
 from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan, Transfer

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.downloads import ranged_file_response
-from l2portal.ledger.pages import back_url, refusal_redirect
 from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.ledger.services import Actor
+from l2portal.portal.downloads import ranged_file_response
+from l2portal.portal.pages import back_url, refusal_redirect
+from l2portal.registry import services as registry
 
 from . import conf, selectors, services
 from .filtersets import ObservingProgramFilter
@@ -158,7 +159,7 @@ def product_file(request, pk, product_pk):
     """Download one of the program's files (ranges allowed, for large frames)."""
     program = get_object_or_404(ObservingProgram, pk=pk)
     product = selectors.program_product(program, product_pk)
-    path = ledger.absolute_path(product) if product else None
+    path = registry.absolute_path(product) if product else None
     if path is None or not path.is_file():
         raise Http404("no such file of this program")
     return ranged_file_response(

@@ -3,7 +3,8 @@ versions."""
 
 from rest_framework import serializers
 
-from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
+from l2portal.portal.api.tracked import TrackedSerializer
+from l2portal.registry.api.serializers import ProductRefSerializer
 
 from ..models import Chunk, DataRun, Downlink, MergeVersion
 

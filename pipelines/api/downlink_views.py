@@ -1,8 +1,8 @@
 """Downlink-processing API: downlinks, chunks and data runs, filterable; retry (operators) sends a
 failed chunk or run back to the step that failed, through the ledger."""
 
-from l2portal.ledger.api.schema import documented_reads
-from l2portal.ledger.api.views import TrackedViewSet
+from l2portal.portal.api.schema import documented_reads
+from l2portal.portal.api.tracked import TrackedViewSet
 
 from .. import selectors
 from ..filtersets import ChunkFilter, DataRunFilter, DownlinkFilter

@@ -3,7 +3,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
+from l2portal.portal.api.tracked import TrackedSerializer
+from l2portal.registry.api.serializers import ProductRefSerializer
 
 from ..models import BtiSet, CampaignRun, FsscDelivery, ReprocessingCampaign, Switchover
 from ..science import ft2science

@@ -6,9 +6,9 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from l2portal.ledger.api.schema import documented_reads, example, refusal_response
-from l2portal.ledger.api.views import TrackedViewSet
 from l2portal.ledger.services import Actor
+from l2portal.portal.api.schema import documented_reads, example, refusal_response
+from l2portal.portal.api.tracked import TrackedViewSet
 
 from .. import selectors, services
 from ..models import Switchover

@@ -13,12 +13,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from l2portal.ledger.api.schema import documented_reads, example, refusal_response
-from l2portal.ledger.api.serializers import TransitionSerializer
-from l2portal.ledger.api.views import TrackedViewSet
-from l2portal.ledger.downloads import AnyMediaRenderer, ranged_file_response
 from l2portal.ledger.roles import FSSC, OPERATOR
-from l2portal.ledger.services import Actor, absolute_path
+from l2portal.ledger.services import Actor
+from l2portal.portal.api.schema import documented_reads, example, refusal_response
+from l2portal.portal.api.tracked import TrackedViewSet, TransitionSerializer
+from l2portal.portal.downloads import AnyMediaRenderer, ranged_file_response
+from l2portal.registry.services import absolute_path
 
 from .. import selectors, services
 from ..filtersets import BtiSetFilter, CampaignRunFilter, FsscProductFilter

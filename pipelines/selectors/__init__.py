@@ -15,8 +15,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from l2portal.ledger import services as ledger
 from l2portal.ledger.models import Execution
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import (
@@ -102,7 +102,7 @@ def outputs_complete(run: CampaignRun, active_bti_id: int | None) -> bool:
     if any(p is None for p in products) or run.qa_passed is not True or run.bti_set_id != active_bti_id:
         return False
     for product in products:
-        path = ledger.absolute_path(product)
+        path = registry.absolute_path(product)
         if not path.is_file() or path.stat().st_size != product.size:
             return False
     return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 
-from l2portal.ledger.models import Product
+from l2portal.registry.models import Product
 
 from ..models import CampaignRun, FsscHeldFile, ReprocessingCampaign
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Collection, Product
+from l2portal.registry import services as registry
+from l2portal.registry.models import Collection, Product
 
 from .. import conf
 from ..models import DataRun
@@ -50,7 +51,7 @@ def previous_ft2(run_id: int) -> PreviousFt2 | None:
     if chain is None:
         return None
     found = PreviousFt2(
-        *(ledger.find_product(chain, kind, INSTRUMENT, data_id(run_id)) for kind in FT2_TYPES.values())
+        *(registry.find_product(chain, kind, INSTRUMENT, data_id(run_id)) for kind in FT2_TYPES.values())
     )
     return found if any(found.files) else None
 
@@ -60,8 +61,8 @@ def runs_with_previous_ft2(run_ids) -> set[int]:
     chain = _chain()
     if chain is None or not run_ids:
         return set()
-    leaves = [c.pk for c in ledger.resolve(chain)]
-    keys = {ledger.data_key(INSTRUMENT, data_id(r), ledger.Actor.system("pipelines")): r for r in run_ids}
+    leaves = [c.pk for c in registry.resolve(chain)]
+    keys = {registry.data_key(INSTRUMENT, data_id(r), ledger.Actor.system("pipelines")): r for r in run_ids}
     found = Product.objects.filter(
         collection_id__in=leaves, product_type=FT2_TYPES["1s"], current=True, data_key__in=list(keys)
     ).values_list("data_key", flat=True)
@@ -73,7 +74,7 @@ def livetime_table(run_id: int) -> Product | None:
     collection = Collection.objects.filter(name=conf.magic7_collection()).first()
     if collection is None:
         return None
-    return ledger.find_product(collection, LIVETIME_TYPE, INSTRUMENT, data_id(run_id))
+    return registry.find_product(collection, LIVETIME_TYPE, INSTRUMENT, data_id(run_id))
 
 
 def discoverable_runs(first_run: int, last_run: int):

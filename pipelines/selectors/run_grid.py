@@ -105,7 +105,7 @@ def run_grid(runs: list[CampaignRun]) -> None:
     for run in runs:
         failed_in, run.error_reason = failures.get(run.pk, (None, "")) if run.state == "error" else (None, "")
         found = executions.get(str(run.pk))
-        log_url = reverse("ledger:execution", args=[found["execution"].pk]) if found else None
+        log_url = reverse("registry:execution", args=[found["execution"].pk]) if found else None
         run_url = reverse("pipelines:run", args=[run.pk])
         files_url = f"{run_url}#files"
         durations = _durations(moves[run.pk], now)

@@ -5,8 +5,8 @@ does not aggregate to its 30-s span fails the run with both. A new BTI set makes
 
 from __future__ import annotations
 
-from l2portal.ledger import services as ledger
 from l2portal.ledger.services import StepFailed
+from l2portal.registry import services as registry
 
 from ..models import CampaignRun
 from ..science import bti
@@ -28,7 +28,7 @@ def flag_run_files(run: CampaignRun) -> tuple[str, dict[str, int]]:
     unflagged = {"1s": run.ft2_1s_unflagged, "30s": run.ft2_30s_unflagged}
     planned = {
         label: PlannedFile(
-            ledger.product_path(
+            registry.product_path(
                 campaign.collection, product_filename(BIN_SECONDS[label], campaign.name, run_id, version)
             ),
             f"ft2_{label}",
@@ -47,7 +47,7 @@ def flag_run_files(run: CampaignRun) -> tuple[str, dict[str, int]]:
 
     def make(paths):
         jobs = [
-            bti.FlagJob(ledger.absolute_path(unflagged[label]), paths[label], paths[label].name)
+            bti.FlagJob(registry.absolute_path(unflagged[label]), paths[label], paths[label].name)
             for label in LABELS
         ]
         try:

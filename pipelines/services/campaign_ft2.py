@@ -12,10 +12,10 @@ import tempfile
 
 from astropy.io import fits
 
-from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import current_execution
 from l2portal.ledger.models import Execution
 from l2portal.ledger.services import StepFailed
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import CampaignRun, Magic7Input, ReprocessingCampaign
@@ -86,7 +86,7 @@ def _describe(previous: PreviousFt2) -> str:
 def _read_magic7(magic7_input: Magic7Input) -> Magic7Data:
     source = magic7_input.product
     try:
-        return read_magic7(ledger.absolute_path(source))
+        return read_magic7(registry.absolute_path(source))
     except (OSError, Magic7Error) as error:
         raise StepFailed(f"magic7 {source.filename} is unusable: {error}", magic7=source.path) from error
 
@@ -98,7 +98,7 @@ def _planned(run: CampaignRun, extra: dict) -> dict[str, PlannedFile]:
         name = product_filename(BIN_SECONDS[label], campaign.name, run_id, campaign.file_version)
         name = name.replace(".fit", "_unflagged.fit")
         planned[label] = PlannedFile(
-            ledger.product_path(campaign.collection, "unflagged", name),
+            registry.product_path(campaign.collection, "unflagged", name),
             f"ft2_{label}_unflagged",
             {"run_id": run_id, "bin_seconds": BIN_SECONDS[label], "version": campaign.file_version, **extra},
         )
@@ -108,7 +108,7 @@ def _planned(run: CampaignRun, extra: dict) -> dict[str, PlannedFile]:
 def _carry_forward(run: CampaignRun, data: Magic7Data, previous: PreviousFt2, magic7_input) -> str:
     campaign = run.campaign
     planned = _planned(run, {"mode": Mode.CARRY_FORWARD})
-    one, thirty = (ledger.absolute_path(p) for p in previous.files)
+    one, thirty = (registry.absolute_path(p) for p in previous.files)
     headers = fits.getheader(one, EXTNAME)
     new = carryforward.NewVersion(
         campaign.file_version,
@@ -185,7 +185,7 @@ def _livetime(run, previous, start, stop, folder, inputs) -> livetime.LivetimeTa
                     "register it (manage.py register_ft2_inputs) and retry the run"
                 )
             inputs.append(previous.one_second)
-            return livetime.from_previous_ft2(ledger.absolute_path(previous.one_second))
+            return livetime.from_previous_ft2(registry.absolute_path(previous.one_second))
         if wanted == Source.TABLE:
             table = livetime_table(run_id)
             if table is None or table.status != "present":
@@ -196,7 +196,7 @@ def _livetime(run, previous, start, stop, folder, inputs) -> livetime.LivetimeTa
             inputs.append(table)
             # Named without its collection prefix: the header card holds 35 characters with its comment.
             reference = table.filename.split("_", 1)[-1]
-            return livetime.read_table(ledger.absolute_path(table), reference=reference)
+            return livetime.read_table(registry.absolute_path(table), reference=reference)
         if wanted == Source.COMMAND:
             if not conf.livetime_command():
                 raise StepFailed("PIPELINES_LIVETIME_COMMAND is not set; set it and retry the run")

@@ -12,8 +12,8 @@ What the run is compared with:
 from __future__ import annotations
 
 from l2portal.files import sha256_file
-from l2portal.ledger import services as ledger
 from l2portal.ledger.services import StepFailed
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import CampaignRun, ReprocessingCampaign
@@ -39,14 +39,14 @@ def validate_run_files(run: CampaignRun) -> None:
     """Results are stored on the run; any failure fails it with all the reasons."""
     failures = []
     for product in run.products:
-        path = ledger.absolute_path(product)
+        path = registry.absolute_path(product)
         if not path.is_file():
             raise StepFailed(
                 f"{product.path} is missing on disk; it was registered with sha256 {product.sha256}"
             )
         if sha256_file(path) != product.sha256:
             failures.append(f"{product.path} changed on disk since it was registered")
-    flagged = [ledger.absolute_path(run.ft2_1s), ledger.absolute_path(run.ft2_30s)]
+    flagged = [registry.absolute_path(run.ft2_1s), registry.absolute_path(run.ft2_30s)]
     checks = [check_velocity_file(path, conf.velocity_tolerance()) for path in flagged]
     run.velocity_worst = max(check.worst_deviation for check in checks)
     run.velocity_passed = all(check.passed for check in checks)
@@ -99,7 +99,7 @@ def _unflagged(run: CampaignRun) -> dict:
 
 
 def _paths(new, previous):
-    return ledger.absolute_path(new), ledger.absolute_path(previous)
+    return registry.absolute_path(new), registry.absolute_path(previous)
 
 
 def _details(label: str, against: str, result: Comparison) -> dict:

@@ -15,6 +15,7 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import CampaignRun, DataRun, ReprocessingCampaign
@@ -63,7 +64,7 @@ def create_campaign(
     with transaction.atomic():
         campaign = ReprocessingCampaign.objects.create(
             name=name,
-            collection=ledger.get_run_collection(name, description or f"reprocessing campaign {name}"),
+            collection=registry.get_run_collection(name, description or f"reprocessing campaign {name}"),
             first_run=first_run if run_ids is None else min(r.run_id for r in runs),
             last_run=last_run if run_ids is None else max(r.run_id for r in runs),
             description=description,

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import Chunk, ChunkEvents, DataRun
@@ -132,7 +133,7 @@ def _write_parts(chunk: Chunk, retdef: RetDef, parts: list[RunPart], sha256: str
                 write_ft1(handle, part.rows, part.coverage, keywords)
 
         products.append(
-            ledger.write_product(
+            registry.write_product(
                 collection,
                 relative,
                 "chunk_events",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Collection
 from l2portal.ledger.refusals import InvalidRequest
+from l2portal.registry import services as registry
+from l2portal.registry.models import Collection
 
 from .. import conf
 
@@ -21,12 +21,12 @@ class FolderMisconfigured(InvalidRequest):
 
 
 def _collection(setting_name: str, root: Path, description: str) -> Collection:
-    if root.resolve().parent != ledger.data_root().resolve():
+    if root.resolve().parent != registry.data_root().resolve():
         raise FolderMisconfigured(
             f"{setting_name} ({root}) must be a folder directly under L2PORTAL_DATA_ROOT "
-            f"({ledger.data_root()}): products are registered relative to it"
+            f"({registry.data_root()}): products are registered relative to it"
         )
-    return ledger.get_run_collection(root.name, description)
+    return registry.get_run_collection(root.name, description)
 
 
 def staging_collection() -> Collection:
@@ -44,13 +44,13 @@ def output_collection() -> Collection:
 
 def chunk_events_path(collection: Collection, downlink_id: int, chunk: int, run_id: int, sha256: str) -> str:
     name = f"{collection.name}_{downlink_id:09d}-{chunk:05d}-{run_id:08x}-{sha256[:12]}.fits"
-    return ledger.product_path(collection, f"{downlink_id:09d}", name)
+    return registry.product_path(collection, f"{downlink_id:09d}", name)
 
 
 def merged_path(collection: Collection, run_id: int, version: int) -> str:
     name = f"{collection.name}_r{run_id:010d}_{run_id:08x}_evt_v{version:03d}.fits"
-    return ledger.product_path(collection, f"{run_id:08x}", name)
+    return registry.product_path(collection, f"{run_id:08x}", name)
 
 
 def level1_path(collection: Collection, run_id: int, name: str) -> str:
-    return ledger.product_path(collection, f"{run_id:08x}", "level1", name)
+    return registry.product_path(collection, f"{run_id:08x}", "level1", name)

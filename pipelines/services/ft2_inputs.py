@@ -27,10 +27,11 @@ from astropy.io import fits
 from l2portal.files import sha256_file
 from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import recording
-from l2portal.ledger.models import Collection, Product
 from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
+from l2portal.registry.models import Collection, Product
 
 from .. import conf
 from ..models import DataRun
@@ -80,7 +81,7 @@ def register_tree(
     """Register every input under ``root``; ``progress(registration, rate)`` is told every few
     seconds and at the end."""
     ledger.require_role(actor, OPERATOR, to="register FT2 inputs")
-    products = ledger.data_root().resolve()
+    products = registry.data_root().resolve()
     root = Path(root).resolve()
     if root.is_relative_to(products):
         ledger.refuse(
@@ -154,7 +155,7 @@ def _register_livetime(run_id: int, path: Path, actor: Actor) -> str:
     collection = magic7_collection()
     digest = sha256_file(path)
     name = f"{collection.name.lower()}_livetime_r{run_id:010d}_{digest[:8]}{path.suffix}"
-    relative = ledger.product_path(collection, "livetime", name)
+    relative = registry.product_path(collection, "livetime", name)
     return _copy_in(collection, relative, LIVETIME_TYPE, run_id, path, {}, actor)
 
 
@@ -165,14 +166,14 @@ def _register_previous_ft2(kind: str, run_id: int, path: Path, actor: Actor) -> 
         fits.getheader(path, EXTNAME)
     except (OSError, KeyError) as error:
         _refuse(path, f"no {EXTNAME} table: it is not an FT2 file ({error})", actor)
-    collection = ledger.get_run_collection(processing, f"production FT2 files of {processing}")
+    collection = registry.get_run_collection(processing, f"production FT2 files of {processing}")
     held = Product.objects.filter(
         collection=collection, product_type=kind, data_id__run=run_id, current=True
     ).first()
     if held is not None and held.metadata.get("version", 0) > version:
         _refuse(path, f"{collection} holds the newer {held.filename} for run {run_id}", actor)
     _join_chain(collection, actor)
-    relative = ledger.product_path(collection, path.name)
+    relative = registry.product_path(collection, path.name)
     return _copy_in(
         collection, relative, kind, run_id, path, {"version": version, "processing": processing}, actor
     )
@@ -196,7 +197,7 @@ def _copy_in(
         return "known"
     DataRun.objects.get_or_create(run_id=run_id)
     with recording("pipelines.register_ft2_input", parameters={"source": str(path), "kind": kind}):
-        ledger.write_product(
+        registry.write_product(
             collection,
             relative,
             kind,
@@ -217,4 +218,4 @@ def _join_chain(collection: Collection, actor: Actor) -> None:
         list(chain.child_links.order_by("position").values_list("child__name", flat=True)) if chain else []
     )
     if collection.name not in members:
-        ledger.set_chain(name, [*members, collection.name], actor, "the current FT2 files of each run")
+        registry.set_chain(name, [*members, collection.name], actor, "the current FT2 files of each run")

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import DataRun, Magic7Input, MergeVersion
@@ -44,7 +45,7 @@ def _level1(run: DataRun, actor: Actor) -> None:
     )
     collection = folders.output_collection()
     try:
-        merged = open_event_file(ledger.absolute_path(version.product))
+        merged = open_event_file(registry.absolute_path(version.product))
     except EventFileError as error:
         raise StepFailed(f"{run} v{version.version:03d}: {error}") from error
     tstart, tstop, date = merged.primary["TSTART"], merged.primary["TSTOP"], merged.primary["DATE"]
@@ -59,7 +60,7 @@ def _level1(run: DataRun, actor: Actor) -> None:
         with open(tmp, "wb") as handle:
             merge_event_files([merged], handle, keywords, buffer_rows=conf.merge_buffer_rows())
 
-    ft1 = ledger.write_product(
+    ft1 = registry.write_product(
         collection,
         folders.level1_path(collection, run.run_id, name),
         "level1_ft1",
@@ -104,7 +105,7 @@ def _ft2_files(run, version, collection, tstart, tstop, created) -> dict:
         .order_by("met_start", "pk")
     )
     try:
-        parts = [read_magic7(ledger.absolute_path(i.product)) for i in inputs]
+        parts = [read_magic7(registry.absolute_path(i.product)) for i in inputs]
     except (OSError, Magic7Error) as error:
         raise StepFailed(f"{run}: a magic7 file is unusable: {error}") from error
     data = magic7_window(parts, tstart - margin, tstop + margin)
@@ -129,7 +130,7 @@ def _ft2_files(run, version, collection, tstart, tstop, created) -> dict:
             raise StepFailed(
                 f"{run}: FT2 {label}: {error}; register magic7 covering the run and retry it"
             ) from error
-        products[label] = ledger.write_product(
+        products[label] = registry.write_product(
             collection,
             folders.level1_path(collection, run.run_id, name),
             f"level1_ft2_{label}",

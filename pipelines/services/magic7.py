@@ -13,6 +13,7 @@ from l2portal.ledger.execution import recording
 from l2portal.ledger.refusals import InvalidRequest
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import DataRun, Magic7Input
@@ -25,7 +26,7 @@ class Magic7Refused(InvalidRequest):
 
 
 def magic7_collection():
-    return ledger.get_run_collection(conf.magic7_collection(), "magic7 telemetry inputs of the data runs")
+    return registry.get_run_collection(conf.magic7_collection(), "magic7 telemetry inputs of the data runs")
 
 
 def register_magic7(
@@ -48,14 +49,14 @@ def register_magic7(
     collection = magic7_collection()
     suffix = ".txt.gz" if source.name.endswith(".gz") else ".txt"
     name = f"{collection.name.lower()}_magic7_r{run_id:010d}_{sha256_file(source)[:12]}{suffix}"
-    relative = ledger.product_path(collection, "magic7", name)
+    relative = registry.product_path(collection, "magic7", name)
     data_run, _ = DataRun.objects.get_or_create(run_id=run_id)
     with recording(
         "pipelines.register_magic7",
         parameters={"run_id": run_id, "source": str(source), "met_start": met_start, "met_stop": met_stop},
         subject=data_run,
     ):
-        product = ledger.write_product(
+        product = registry.write_product(
             collection,
             relative,
             "magic7",

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Product
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
 
 from ..models import CampaignRun
 from ..selectors.ft2_inputs import INSTRUMENT, data_id
@@ -44,7 +44,7 @@ def write_pair(
         if len(registered) < len(planned):
             make(made)
         return {
-            label: ledger.write_product(
+            label: registry.write_product(
                 collection,
                 file.relative,
                 file.product_type,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
 
 from .. import conf
 from ..models import ChunkEvents, DataRun, MergeVersion
@@ -86,13 +87,13 @@ def merge_version(run: DataRun, version: MergeVersion) -> None:
 
     def write(tmp):
         try:
-            sources = [open_event_file(ledger.absolute_path(product)) for product in inputs]
+            sources = [open_event_file(registry.absolute_path(product)) for product in inputs]
             with open(tmp, "wb") as handle:
                 merge_event_files(sources, handle, keywords, buffer_rows=conf.merge_buffer_rows())
         except (EventFileError, OSError) as error:
             raise ledger.StepFailed(f"{run} v{version.version:03d}: {error}") from error
 
-    product = ledger.write_product(
+    product = registry.write_product(
         collection,
         relative,
         "merged_events",
@@ -100,7 +101,7 @@ def merge_version(run: DataRun, version: MergeVersion) -> None:
         metadata={"run_id": run.run_id, "version": version.version, "downlinks": downlinks},
         inputs=inputs,
     )
-    events = open_event_file(ledger.absolute_path(product)).rows
+    events = open_event_file(registry.absolute_path(product)).rows
     before = previous.events if previous else 0
     MergeVersion.objects.filter(pk=version.pk).update(
         status=MergeVersion.Status.MERGED,

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.conf import heartbeat_limit
-from l2portal.ledger.models import Product
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
 
 from .. import conf
 from ..models import ChunkEvents, MergeVersion
@@ -56,7 +57,7 @@ def purge_staging(actor: Actor, *, dry_run: bool = False) -> list[str]:
 
 def _delete(paths: list[str]) -> None:
     for relative in paths:
-        (ledger.data_root() / relative).unlink(missing_ok=True)
+        (registry.data_root() / relative).unlink(missing_ok=True)
 
 
 def _remove_stale_scratch() -> None:

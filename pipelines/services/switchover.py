@@ -9,10 +9,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Collection
 from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import FSSC, OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
+from l2portal.registry.models import Collection
 
 from .. import conf
 from ..models import ReprocessingCampaign, Switchover
@@ -112,9 +113,9 @@ def complete_switchover(switchover: Switchover, actor: Actor, note: str = ""):
             row = ledger.transition(switchover, "done", actor, note or "switchover done")
             release_campaign(campaign, actor, f"switchover of {switchover.proposed_date} done")
             if Collection.objects.filter(name=conf.ft2_chain()).exists():
-                ledger.prepend_to_chain(conf.ft2_chain(), campaign.collection.name, actor)
+                registry.prepend_to_chain(conf.ft2_chain(), campaign.collection.name, actor)
             else:
-                ledger.set_chain(conf.ft2_chain(), [campaign.collection.name], actor)
+                registry.set_chain(conf.ft2_chain(), [campaign.collection.name], actor)
     except Refused as error:
         switchover.refresh_from_db()
         ledger.refuse(error, actor, switchover)  # its event was rolled back: again, outside

@@ -1,6 +1,6 @@
 """Examples in the restore API's schema."""
 
-from l2portal.ledger.api.schema import example, refusal_response
+from l2portal.portal.api.schema import example, refusal_response
 
 X80E = "uid://A001/X12a3/X80e"
 

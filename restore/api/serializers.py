@@ -4,8 +4,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from l2portal.ledger.api.serializers import ProductRefSerializer, TrackedSerializer
-from l2portal.ledger.models import Product
+from l2portal.portal.api.tracked import TrackedSerializer
+from l2portal.registry.api.serializers import ProductRefSerializer
+from l2portal.registry.models import Product
 
 from .. import selectors
 from ..models import RestoreRequest, StagedFile

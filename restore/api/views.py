@@ -12,10 +12,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from l2portal.ledger.api.schema import NOT_PERMITTED
-from l2portal.ledger.api.views import TrackedViewSet
-from l2portal.ledger.downloads import AnyMediaRenderer, ranged_file_response
-from l2portal.ledger.services import Actor, absolute_path
+from l2portal.ledger.services import Actor
+from l2portal.portal.api.schema import NOT_PERMITTED
+from l2portal.portal.api.tracked import TrackedViewSet
+from l2portal.portal.downloads import AnyMediaRenderer, ranged_file_response
+from l2portal.registry.services import absolute_path
 
 from .. import selectors, services
 from ..filtersets import RestoreRequestFilter

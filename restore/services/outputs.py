@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Product
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
 from restore import conf
 from restore.science.outputs import run_outputs
 
@@ -18,7 +18,7 @@ def register_outputs(request: RestoreRequest, attempt: int) -> list[Product]:
     """Register what run ``attempt`` of the request left (idempotent: a product already
     registered at its path is kept as it is)."""
     layout = layout_of(request)
-    collection = ledger.get_run_collection(
+    collection = registry.get_run_collection(
         conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
     )
     inputs = [staged.product for staged in request.staged_files.select_related("product") if staged.product]
@@ -36,7 +36,7 @@ def register_outputs(request: RestoreRequest, attempt: int) -> list[Product]:
     # while a file is written); a retry finds those already registered.
     products = []
     for output in found:
-        relative = ledger.product_path(
+        relative = registry.product_path(
             collection,
             f"request-{request.pk}",
             "outputs",
@@ -44,7 +44,7 @@ def register_outputs(request: RestoreRequest, attempt: int) -> list[Product]:
             f"{conf.COLLECTION}_request-{request.pk}_run-{attempt}_{output.name}",
         )
         products.append(
-            ledger.write_product(
+            registry.write_product(
                 collection,
                 relative,
                 output.product_type,

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
+from l2portal.registry import services as registry
 from restore import conf
 from restore.science.plan import SCRIPT_ROUTE, RestorePlan, load_plan, read_folder
 from restore.science.ppr import build_ppr, check_ppr
@@ -38,16 +39,16 @@ def prepare(request: RestoreRequest, actor: Actor) -> None:
         ) from None
     finally:
         connection.close()
-    collection = ledger.get_run_collection(
+    collection = registry.get_run_collection(
         conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
     )
     inputs = [staged.product for staged in request.staged_files.select_related("product") if staged.product]
-    relative = ledger.product_path(
+    relative = registry.product_path(
         collection, f"request-{request.pk}", *layout.relative_path.parts, "working", name
     )
     field = "restore_script" if plan.route == SCRIPT_ROUTE else "ppr"
     # Written before the transaction (a file is never written under locks); a retry finds it.
-    product = ledger.write_product(
+    product = registry.write_product(
         collection,
         relative,
         f"restore_{field}",

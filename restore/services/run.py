@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
+from l2portal.registry import services as registry
 from restore import conf
 from restore.science import runner
 from restore.science.casalog import failure_reason
@@ -101,7 +102,7 @@ def _wait_for_slot(request: RestoreRequest) -> None:
 
 
 def _command(request: RestoreRequest) -> list[str]:
-    run_file = str(ledger.absolute_path(request.run_file))
+    run_file = str(registry.absolute_path(request.run_file))
     if request.plan.get("route") == SCRIPT_ROUTE:
         return runner.command_line(conf.script_command(), [run_file], script=run_file)
     return runner.command_line(conf.pipeline_command(), [run_file], ppr=run_file)

@@ -20,6 +20,7 @@ from l2portal.files import atomic_output
 from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError
 from l2portal.ledger.services import Actor, StepFailed
+from l2portal.registry import services as registry
 from restore import conf
 from restore.science.layout import RestoreLayout, disk_name, tree_size
 from restore.science.productstore import ProductStore, StoreError, StoreUnreachable
@@ -177,16 +178,16 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _register_input(request: RestoreRequest, staged_path: Path):
-    collection = ledger.get_run_collection(
+    collection = registry.get_run_collection(
         conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
     )
-    relative = ledger.product_path(
+    relative = registry.product_path(
         collection,
         f"request-{request.pk}",
         "inputs",
         f"{conf.COLLECTION}_request-{request.pk}_{staged_path.name}",
     )
-    return ledger.write_product(
+    return registry.write_product(
         collection,
         relative,
         "restore_input",

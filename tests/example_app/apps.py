@@ -3,7 +3,7 @@ checks that the site picks every declaration up without any other file changing.
 
 from datetime import timedelta
 
-from l2portal.ledger.portal import Nav, Periodic, PortalApp
+from l2portal.portal.site import Nav, Periodic, PortalApp
 
 OBSERVER = "observer"
 

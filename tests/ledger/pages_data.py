@@ -5,6 +5,7 @@ import logging
 
 from l2portal.ledger import services
 from l2portal.ledger.execution import recording
+from l2portal.registry import services as registry
 from tests.factories import SYSTEM, program
 
 log = logging.getLogger("tests.ledger.pages")
@@ -13,15 +14,15 @@ log = logging.getLogger("tests.ledger.pages")
 def runs(count: int, prefix: str = "op") -> list:
     """``count`` programs, each with one run that read a magic7 file and wrote an FT2 file."""
     made = []
-    collection = services.get_run_collection(f"{prefix.upper()}1")
+    collection = registry.get_run_collection(f"{prefix.upper()}1")
     for n in range(count):
         subject = program(f"eid_{prefix}_{n}")
         with recording("l2portal.programs.tasks.qualify", parameters={"n": n}, subject=subject) as run:
             log.info("qualifying %s", subject.execution_id)
-            raw = services.write_product(
+            raw = registry.write_product(
                 collection, f"{collection.name}/{collection.name}_m7_{prefix}{n}.txt", "magic7", _text("m7")
             )
-            services.write_product(
+            registry.write_product(
                 collection,
                 f"{collection.name}/{collection.name}_ft2_{prefix}{n}.fit",
                 "ft2_1s",

@@ -3,8 +3,9 @@ recorded, chains refuse cycles, instruments are registered once."""
 
 import pytest
 
-from l2portal.ledger import services
-from l2portal.ledger.models import Collection, Instrument, LedgerEvent, RetentionRule
+from l2portal.ledger.models import LedgerEvent
+from l2portal.registry import services as registry
+from l2portal.registry.models import Collection, Instrument, RetentionRule
 from tests.factories import SYSTEM, superuser
 
 pytestmark = pytest.mark.django_db
@@ -40,15 +41,15 @@ def test_a_retention_rule_is_made_in_the_admin_and_recorded(admin_client):
 
 
 def test_a_chain_is_defined_in_the_admin_and_a_cycle_is_refused(admin_client):
-    services.get_run_collection("P310")
-    services.set_chain("B", ["P310"], SYSTEM)
+    registry.get_run_collection("P310")
+    registry.set_chain("B", ["P310"], SYSTEM)
     links = {"child_links-TOTAL_FORMS": 0, "child_links-INITIAL_FORMS": 0}  # the inline only shows them
     answer = admin_client.post(
         "/admin/ledger/collection/add/", {"name": "A", "kind": "chained", "search_path": "B, P310", **links}
     )
     assert answer.status_code == 302
     chain = Collection.objects.get(name="A")
-    assert [c.name for c in services.resolve(chain)] == ["P310"]
+    assert [c.name for c in registry.resolve(chain)] == ["P310"]
     b = Collection.objects.get(name="B")
     link = b.child_links.get()
     shown = {"child_links-TOTAL_FORMS": 1, "child_links-INITIAL_FORMS": 1, "child_links-0-id": link.pk}

@@ -2,7 +2,7 @@
 
 from lxml import etree
 
-from l2portal.ledger import graph_svg
+from l2portal.registry import graph_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

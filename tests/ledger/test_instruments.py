@@ -4,15 +4,17 @@ carry it and their data id, and are found by them."""
 import pytest
 
 from l2portal.ledger import services
-from l2portal.ledger.models import Instrument, LedgerEvent, Product, instrument_uuid
+from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import InvalidRequest
+from l2portal.registry import services as registry
+from l2portal.registry.models import Instrument, Product, instrument_uuid
 
 pytestmark = pytest.mark.django_db
 
 
 def write(run, name, **identity):
-    return services.write_product(
-        run, services.product_path(run, name), "magic7", lambda t: t.write_text(name), **identity
+    return registry.write_product(
+        run, registry.product_path(run, name), "magic7", lambda t: t.write_text(name), **identity
     )
 
 
@@ -27,11 +29,11 @@ def test_the_portals_instruments_are_registered_in_every_database():
 
 
 def test_an_ingest_names_the_instrument_by_short_name_and_the_product_carries_it(data_root):
-    raw = services.get_run_collection("RAW")
+    raw = registry.get_run_collection("RAW")
     product = write(raw, "RAW_magic7_r545208791.txt", instrument="LAT", data_id={"run": 545208791})
     assert product.instrument.name == "LAT"
     assert product.data_id == {"run": 545208791} and product.data_key == "LAT|run=545208791|"
-    alma = services.get_run_collection("restores")
+    alma = registry.get_run_collection("restores")
     eb = write(
         alma,
         "restores_eb.tgz",
@@ -54,7 +56,7 @@ def test_an_ingest_names_the_instrument_by_short_name_and_the_product_carries_it
 def test_an_unknown_instrument_or_a_wrong_data_id_is_refused_and_nothing_written(
     data_root, identity, message
 ):
-    raw = services.get_run_collection("RAW")
+    raw = registry.get_run_collection("RAW")
     with pytest.raises(InvalidRequest, match=message):
         write(raw, "RAW_x.txt", **identity)
     assert not Product.objects.exists()
@@ -64,12 +66,12 @@ def test_an_unknown_instrument_or_a_wrong_data_id_is_refused_and_nothing_written
 
 def test_registering_once_is_enough_and_a_changed_definition_is_refused(operator):
     actor = services.Actor.of_user(operator)
-    xrt = services.register_instrument("XRT", "Swift X-Ray Telescope", "Swift", ["obsid"], actor)
-    assert services.register_instrument("XRT", "Swift X-Ray Telescope", "Swift", ["obsid"], actor) == xrt
-    with pytest.raises(services.InstrumentRefused, match=r"registered with dimensions \['obsid'\]"):
-        services.register_instrument("XRT", "Swift X-Ray Telescope", "Swift", ["obsid", "snapshot"], actor)
-    with pytest.raises(services.InstrumentRefused, match="dimension 'Obs Id'"):
-        services.register_instrument("BAT", "Swift BAT", "Swift", ["Obs Id"], actor)
+    xrt = registry.register_instrument("XRT", "Swift X-Ray Telescope", "Swift", ["obsid"], actor)
+    assert registry.register_instrument("XRT", "Swift X-Ray Telescope", "Swift", ["obsid"], actor) == xrt
+    with pytest.raises(registry.InstrumentRefused, match=r"registered with dimensions \['obsid'\]"):
+        registry.register_instrument("XRT", "Swift X-Ray Telescope", "Swift", ["obsid", "snapshot"], actor)
+    with pytest.raises(registry.InstrumentRefused, match="dimension 'Obs Id'"):
+        registry.register_instrument("BAT", "Swift BAT", "Swift", ["Obs Id"], actor)
     assert Instrument.objects.get(name="XRT").dimensions == ["obsid"]
     assert LedgerEvent.objects.filter(kind="instrument_registered").count() == 1
 
@@ -77,7 +79,7 @@ def test_registering_once_is_enough_and_a_changed_definition_is_refused(operator
 def test_products_are_found_by_instrument_and_data_id(data_root, scientist):
     from rest_framework.test import APIClient
 
-    raw = services.get_run_collection("RAW")
+    raw = registry.get_run_collection("RAW")
     wanted = write(raw, "RAW_magic7_r1.txt", instrument="LAT", data_id={"run": 1})
     write(raw, "RAW_magic7_r2.txt", instrument="LAT", data_id={"run": 2})
     write(raw, "RAW_notes.txt")

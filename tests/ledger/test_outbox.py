@@ -10,14 +10,16 @@ from django.db import transaction
 
 from l2portal.celery import app as celery_app
 from l2portal.ledger import services
-from l2portal.ledger.models import Execution, Product, TaskIntent
+from l2portal.ledger.models import Execution, TaskIntent
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
 from tests.conftest import free_port, wait_for
 
 
 def _collection_with_one_file():
-    run = services.get_run_collection("P310")
-    services.write_product(
-        run, services.product_path(run, "P310_notes.txt"), "notes", lambda tmp: tmp.write_text("notes")
+    run = registry.get_run_collection("P310")
+    registry.write_product(
+        run, registry.product_path(run, "P310_notes.txt"), "notes", lambda tmp: tmp.write_text("notes")
     )
     return run
 
@@ -26,7 +28,7 @@ def _collection_with_one_file():
 def test_enqueued_work_is_an_intent_that_runs_after_commit_and_is_then_done():
     run = _collection_with_one_file()
     with transaction.atomic():
-        intent = services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+        intent = services.enqueue("l2portal.registry.tasks.export_collection", run.pk)
         assert TaskIntent.objects.get(pk=intent.pk).status == "pending"
         assert not Product.objects.filter(product_type="export").exists()
     intent.refresh_from_db()
@@ -39,10 +41,10 @@ def test_enqueued_work_is_an_intent_that_runs_after_commit_and_is_then_done():
 def test_work_asked_for_in_a_rolled_back_transaction_leaves_no_intent():
     run = _collection_with_one_file()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+        services.enqueue("l2portal.registry.tasks.export_collection", run.pk)
         raise RuntimeError("request failed")
     assert not TaskIntent.objects.exists()
-    assert not Execution.objects.filter(task_name="l2portal.ledger.tasks.export_collection").exists()
+    assert not Execution.objects.filter(task_name="l2portal.registry.tasks.export_collection").exists()
 
 
 @pytest.mark.django_db
@@ -117,7 +119,7 @@ def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(own_redis,
     broker_at(url)
     run = _collection_with_one_file()
     with transaction.atomic():
-        intent = services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+        intent = services.enqueue("l2portal.registry.tasks.export_collection", run.pk)
     intent.refresh_from_db()
     assert intent.status == "pending" and intent.last_error, "the request succeeds, the work waits"
     worker = start_worker(broker_url=url, wait=False, L2PORTAL_RELAY_SECONDS=0.5)

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from l2portal.ledger import services
 from l2portal.ledger.execution import recording
+from l2portal.registry import services as registry
 from tests.factories import program
 from tests.ledger.pages_data import failed_run, runs
 
@@ -112,9 +112,9 @@ def test_a_run_page_query_count_does_not_grow_with_its_files(client, operator, d
     pages = []
     for count in (2, 12):
         subject = program(f"eid_files_{count}")
-        collection = services.get_run_collection(f"F{count}")
+        collection = registry.get_run_collection(f"F{count}")
         inputs = [
-            services.write_product(
+            registry.write_product(
                 collection, f"F{count}/F{count}_m7_{n}.txt", "magic7", lambda t: t.write_text("m7")
             )
             for n in range(count)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger import services
 from l2portal.ledger.execution import recording
+from l2portal.registry import services as registry
 from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +19,14 @@ def fill(operator, runs: int, per_run: int):
     a chain of every run."""
     names = []
     for n in range(runs):
-        run = services.get_run_collection(f"P{300 + n}")
+        run = registry.get_run_collection(f"P{300 + n}")
         names.append(run.name)
         for run_id in range(per_run):
             with recording("make_ft2", parameters={"run": run_id}):
-                raw = services.write_product(
+                raw = registry.write_product(
                     run, f"{run.name}/{run.name}_m7_{run_id}.txt", "magic7", lambda t: t.write_text("m7")
                 )
-                product = services.write_product(
+                product = registry.write_product(
                     run,
                     f"{run.name}/{run.name}_ft2_{run_id}.fit",
                     "ft2_1s",
@@ -34,8 +35,8 @@ def fill(operator, runs: int, per_run: int):
                     instrument="LAT",
                     data_id={"run": 1000 * n + run_id},
                 )
-            services.tag_products("fssc", [product], services.Actor.of_user(operator))
-    services.set_chain("FT2/current", names, SYSTEM)
+            registry.tag_products("fssc", [product], services.Actor.of_user(operator))
+    registry.set_chain("FT2/current", names, SYSTEM)
 
 
 def queries(client, url) -> int:
@@ -59,13 +60,13 @@ def test_query_counts_do_not_grow_with_the_data(client, operator, data_root, url
     client.force_login(operator)
     fill(operator, runs=2, per_run=2)
     small = queries(client, url)
-    fill_more = [services.get_run_collection(f"Q{n}") for n in range(6)]
+    fill_more = [registry.get_run_collection(f"Q{n}") for n in range(6)]
     for run in fill_more:
         for i in range(5):
-            services.write_product(
+            registry.write_product(
                 run, f"{run.name}/{run.name}_{i}.txt", "ft2_1s", lambda t: t.write_text("x")
             )
-    services.set_chain("FT2/current", ["P300", "P301", *(r.name for r in fill_more)], SYSTEM)
+    registry.set_chain("FT2/current", ["P300", "P301", *(r.name for r in fill_more)], SYSTEM)
     assert queries(client, url) == small
 
 
@@ -75,19 +76,19 @@ def test_collection_pages_show_kind_size_counts_and_the_chain_drawn(client, oper
     page = client.get("/registry/").content.decode()
     assert "FT2/current" in page and '<ol class="chain">' in page
     assert page.index(">P300</a></li><li") < page.index(">P301</a></li>")  # the search path, in order
-    chain = services.collection_named("FT2/current", SYSTEM)
+    chain = registry.collection_named("FT2/current", SYSTEM)
     detail = client.get(f"/registry/collections/{chain.pk}/").content.decode()
     assert "Search path" in detail and "Flattened" in detail
-    run = services.collection_named("P300", SYSTEM)
+    run = registry.collection_named("P300", SYSTEM)
     detail = client.get(f"/registry/collections/{run.pk}/").content.decode()
     assert "4 present, 0 purged" in detail and "P300/P300_ft2_1.fit" in detail and "Searched by" in detail
-    tag = services.collection_named("fssc", SYSTEM)
+    tag = registry.collection_named("fssc", SYSTEM)
     assert "Added" in client.get(f"/registry/collections/{tag.pk}/").content.decode()
 
 
 def test_the_product_page_shows_its_record_and_serves_its_file_with_ranges(client, operator, data_root):
     fill(operator, runs=1, per_run=1)
-    product = services.find_product("P300", "ft2_1s", "LAT", {"run": 0})
+    product = registry.find_product("P300", "ft2_1s", "LAT", {"run": 0})
     client.force_login(operator)
     page = client.get(f"/registry/products/{product.pk}/").content.decode()
     for text in (product.sha256, "run=0", "Fermi Large Area Telescope", "fssc", "make_ft2", "Download"):
@@ -104,7 +105,7 @@ def test_the_product_page_shows_its_record_and_serves_its_file_with_ranges(clien
 
 def test_the_execution_page_shows_its_parameters_files_and_log(client, operator, data_root):
     fill(operator, runs=1, per_run=1)
-    product = services.find_product("P300", "ft2_1s", "LAT", {"run": 0})
+    product = registry.find_product("P300", "ft2_1s", "LAT", {"run": 0})
     client.force_login(operator)
     page = client.get(f"/registry/executions/{product.produced_by_id}/").content.decode()
     assert (

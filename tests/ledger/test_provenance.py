@@ -7,18 +7,18 @@ from django.test.utils import CaptureQueriesContext
 from lxml import etree
 from rest_framework.test import APIClient
 
-from l2portal.ledger import services
 from l2portal.ledger.execution import recording
-from l2portal.ledger.selectors import provenance_graph
+from l2portal.registry import services as registry
+from l2portal.registry.selectors import provenance_graph
 
 pytestmark = pytest.mark.django_db
 
 
 def made(run, name, inputs=(), task="make"):
     with recording(task, parameters={"name": name}):
-        return services.write_product(
+        return registry.write_product(
             run,
-            services.product_path(run, f"{run.name}_{name}.txt"),
+            registry.product_path(run, f"{run.name}_{name}.txt"),
             name.split("_")[0],
             lambda t: t.write_text(name),
             inputs=inputs,
@@ -27,7 +27,7 @@ def made(run, name, inputs=(), task="make"):
 
 def chain_of_five(data_root):
     """raw -> l0 -> l1 -> l2 -> l3 -> l4, each made by its own execution from the one before."""
-    run = services.get_run_collection("P1")
+    run = registry.get_run_collection("P1")
     products = [made(run, "raw_0")]
     for level in range(5):
         products.append(made(run, f"l{level}_0", [products[-1]]))
@@ -53,7 +53,7 @@ def test_ancestors_and_descendants_at_their_levels(data_root):
 def wide(data_root, width):
     """One product made from ``width`` inputs, each made from its own raw file, and read by
     ``width`` executions that each wrote a product."""
-    run = services.get_run_collection(f"W{width}")
+    run = registry.get_run_collection(f"W{width}")
     raws = [made(run, f"raw_{n}") for n in range(width)]
     inputs = [made(run, f"in_{n}", [raw]) for n, raw in enumerate(raws)]
     product = made(run, "product_0", inputs)

@@ -9,7 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from l2portal.ledger import services
-from l2portal.ledger.models import Execution, LedgerEvent, Product, TaskIntent
+from l2portal.ledger.models import Execution, LedgerEvent, TaskIntent
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
 from tests.factories import SYSTEM, program
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +20,10 @@ LONG_AGO = timedelta(hours=1)
 
 
 def _collection():
-    return services.get_run_collection("P310")
+    return registry.get_run_collection("P310")
 
 
-def _sent_intent(task_name="l2portal.ledger.tasks.export_collection", *args, waiting=None, ago=LONG_AGO):
+def _sent_intent(task_name="l2portal.registry.tasks.export_collection", *args, waiting=None, ago=LONG_AGO):
     intent = TaskIntent.objects.create(
         task_name=task_name,
         args=list(args),
@@ -62,10 +64,10 @@ def _killed_execution(intent, data_root, relative="P310/exports/P310_export_x.js
 
 def test_an_execution_whose_worker_died_is_lost_its_partial_file_removed_and_its_work_sent_again(data_root):
     run = _collection()
-    services.write_product(
-        run, services.product_path(run, "P310_notes.txt"), "notes", lambda t: t.write_text("n")
+    registry.write_product(
+        run, registry.product_path(run, "P310_notes.txt"), "notes", lambda t: t.write_text("n")
     )
-    intent = _sent_intent("l2portal.ledger.tasks.export_collection", run.pk)
+    intent = _sent_intent("l2portal.registry.tasks.export_collection", run.pk)
     execution, leftover, other_writer = _killed_execution(intent, data_root)
 
     recovery = services.reconcile(SYSTEM)
@@ -157,9 +159,9 @@ def test_a_message_lost_by_the_broker_is_sent_again_and_one_still_queued_is_not(
     celery_app.control.purge()
     settings.L2PORTAL_RESEND_AFTER_SECONDS = 0
     run = _collection()
-    queued = services.enqueue("l2portal.ledger.tasks.export_collection", run.pk)
+    queued = services.enqueue("l2portal.registry.tasks.export_collection", run.pk)
     services.send_intents([queued.pk])  # in the broker's queue (no worker is consuming it)
-    lost = _sent_intent("l2portal.ledger.tasks.export_collection", run.pk)  # sent, but the broker forgot it
+    lost = _sent_intent("l2portal.registry.tasks.export_collection", run.pk)  # sent, but the broker forgot it
     assert str(queued.task_id) in services.broker_task_ids()
     recovery = services.reconcile(SYSTEM, dry_run=True)
     assert [(intent.pk, why) for intent, why in recovery.resend] == [
@@ -208,7 +210,7 @@ def test_a_message_taken_by_a_worker_that_died_is_sent_again(monkeypatch, settin
     monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
     celery_app.control.purge()
     settings.L2PORTAL_RESEND_AFTER_SECONDS = 0
-    taken = services.enqueue("l2portal.ledger.tasks.export_collection", _collection().pk)
+    taken = services.enqueue("l2portal.registry.tasks.export_collection", _collection().pk)
     services.send_intents([taken.pk])
     with celery_app.connection_for_write() as connection:
         assert connection.default_channel.basic_get("default", no_ack=False) is not None

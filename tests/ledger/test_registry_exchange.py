@@ -11,9 +11,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from l2portal.ledger import registry_format, services
+from l2portal.ledger import services
 from l2portal.ledger.execution import recording
-from l2portal.ledger.models import Collection, Execution, LedgerEvent, Product, RetentionRule, TagChange
+from l2portal.ledger.models import Execution, LedgerEvent
+from l2portal.registry import registry_format
+from l2portal.registry import services as registry_services
+from l2portal.registry.models import Collection, Product, RetentionRule, TagChange
 from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +24,9 @@ pytestmark = pytest.mark.django_db
 
 def registry(data_root, operator):
     """RAW magic7 -> P310 FT2 (made from it), a tag, a chain, a purged product."""
-    raw, p310 = services.get_run_collection("RAW"), services.get_run_collection("P310")
+    raw, p310 = registry_services.get_run_collection("RAW"), registry_services.get_run_collection("P310")
     with recording("register_magic7", parameters={"run": 1}):
-        magic7 = services.write_product(
+        magic7 = registry_services.write_product(
             raw,
             "RAW/RAW_magic7_r1.txt",
             "magic7",
@@ -32,7 +35,7 @@ def registry(data_root, operator):
             data_id={"run": 1},
         )
     with recording("make_ft2", parameters={"bin": 1}):
-        ft2 = services.write_product(
+        ft2 = registry_services.write_product(
             p310,
             "P310/P310_ft2_r1.fit",
             "ft2_1s",
@@ -42,18 +45,20 @@ def registry(data_root, operator):
             data_id={"run": 1},
             metadata={"bin_seconds": 1.0, "flags": [1, 2]},
         )
-    scratch = services.write_product(p310, "P310/P310_scratch.txt", "notes", lambda t: t.write_text("x"))
-    services.save_retention_rule(
+    scratch = registry_services.write_product(
+        p310, "P310/P310_scratch.txt", "notes", lambda t: t.write_text("x")
+    )
+    registry_services.save_retention_rule(
         RetentionRule(name="scratch", product_type="notes", keep="after_created"), SYSTEM
     )
-    services.purge_expired(SYSTEM)  # marked purged (its file would go after the commit)
-    services.tag_products("fssc/2019-07-01", [ft2], services.Actor.of_user(operator), "delivered")
-    services.set_chain("FT2/current", ["P310"], SYSTEM)
+    registry_services.purge_expired(SYSTEM)  # marked purged (its file would go after the commit)
+    registry_services.tag_products("fssc/2019-07-01", [ft2], services.Actor.of_user(operator), "delivered")
+    registry_services.set_chain("FT2/current", ["P310"], SYSTEM)
     return magic7, ft2, scratch
 
 
 def export(names=None) -> bytes:
-    return registry_format.dumps(services.registry_document(names, SYSTEM))
+    return registry_format.dumps(registry_services.registry_document(names, SYSTEM))
 
 
 def clear_registry():
@@ -99,7 +104,7 @@ def test_import_into_an_empty_registry_keeps_every_id_and_a_second_import_change
     before = export()
     document = json.loads(before)
     clear_registry()
-    result = services.import_collection(document, services.Actor.of_user(operator))
+    result = registry_services.import_collection(document, services.Actor.of_user(operator))
     assert result.written == {
         "instruments": 0,  # LAT is here already: every site has it
         "collections": 4,
@@ -112,12 +117,15 @@ def test_import_into_an_empty_registry_keeps_every_id_and_a_second_import_change
     assert [e["kind"] for e in document["events"]] == ["chain_defined"]
     assert export() == before  # the same ids, the same records: the same bytes
     counts = (Product.objects.count(), Execution.objects.count(), TagChange.objects.count())
-    again = services.import_collection(document, services.Actor.of_user(operator))
+    again = registry_services.import_collection(document, services.Actor.of_user(operator))
     assert (
         not again.changed
         and (Product.objects.count(), Execution.objects.count(), TagChange.objects.count()) == counts
     )
-    assert services.find_product("FT2/current", "ft2_1s", "LAT", {"run": 1}).path == "P310/P310_ft2_r1.fit"
+    assert (
+        registry_services.find_product("FT2/current", "ft2_1s", "LAT", {"run": 1}).path
+        == "P310/P310_ft2_r1.fit"
+    )
 
 
 def test_an_unknown_major_version_or_a_newer_minor_one_is_refused(data_root, operator):
@@ -127,10 +135,12 @@ def test_an_unknown_major_version_or_a_newer_minor_one_is_refused(data_root, ope
         ("2.0.0", "version 2.0.0 cannot be read here"),
         ("1.1.0", "1.1.0 cannot be read"),
     ):
-        with pytest.raises(services.ImportRefused, match=message):
-            services.import_collection({**document, "version": version}, SYSTEM)
-    with pytest.raises(services.ImportRefused, match="not an l2portal registry export"):
-        services.import_collection({"format": "Butler Data Repository Export", "version": "1.0.2"}, SYSTEM)
+        with pytest.raises(registry_services.ImportRefused, match=message):
+            registry_services.import_collection({**document, "version": version}, SYSTEM)
+    with pytest.raises(registry_services.ImportRefused, match="not an l2portal registry export"):
+        registry_services.import_collection(
+            {"format": "Butler Data Repository Export", "version": "1.0.2"}, SYSTEM
+        )
     assert LedgerEvent.objects.filter(kind="import_refused").count() == 3
 
 
@@ -148,8 +158,8 @@ def test_an_unknown_major_version_or_a_newer_minor_one_is_refused(data_root, ope
 )
 def test_a_path_that_would_leave_its_collection_or_the_data_root_is_refused(data_root, path):
     document = minimal_document(path)
-    with pytest.raises(services.ImportRefused, match="nothing written"):
-        services.import_collection(document, SYSTEM)
+    with pytest.raises(registry_services.ImportRefused, match="nothing written"):
+        registry_services.import_collection(document, SYSTEM)
     assert not Collection.objects.filter(name="P777").exists()
 
 
@@ -159,8 +169,8 @@ def test_a_folder_that_links_outside_the_data_root_is_refused(data_root, tmp_pat
     (outside / "P777_x.txt").write_text("x")
     (data_root / "P777").parent.mkdir(parents=True, exist_ok=True)
     (data_root / "P777").symlink_to(outside)
-    with pytest.raises(services.ImportRefused, match="resolves outside the data root"):
-        services.import_collection(minimal_document("P777/P777_x.txt"), SYSTEM)
+    with pytest.raises(registry_services.ImportRefused, match="resolves outside the data root"):
+        registry_services.import_collection(minimal_document("P777/P777_x.txt"), SYSTEM)
 
 
 def minimal_document(path: str, sha256: str = "0" * 64, size: int = 1) -> dict:
@@ -220,8 +230,8 @@ def test_every_problem_is_listed_and_nothing_is_written(data_root):
     document["products"][0]["produced_by"] = "9e107d9d-372b-4c8a-9a8f-4bd6b1f2c3d4"
     document["products"][0]["instrument"] = "HST"
     document["collections"][0]["kind"] = "tagged"
-    with pytest.raises(services.ImportRefused) as refused:
-        services.import_collection(document, SYSTEM)
+    with pytest.raises(registry_services.ImportRefused) as refused:
+        registry_services.import_collection(document, SYSTEM)
     problems = refused.value.details["problems"]
     assert any("its RUN collection P777" in p for p in problems)
     assert any("its execution 9e107d9d" in p for p in problems)
@@ -235,8 +245,8 @@ def test_a_malformed_record_is_refused_field_by_field(data_root):
     document["products"][0]["created_at"] = "yesterday"
     del document["products"][0]["sha256"]
     document["events"] = "none"
-    with pytest.raises(services.ImportRefused) as refused:
-        services.import_collection(document, SYSTEM)
+    with pytest.raises(registry_services.ImportRefused) as refused:
+        registry_services.import_collection(document, SYSTEM)
     problems = refused.value.details["problems"]
     assert "events: missing, or not a list" in problems
     assert any("products[0]: fields missing ['sha256']" in p for p in problems)
@@ -247,8 +257,10 @@ def test_a_record_here_with_other_content_is_refused(data_root, operator):
     document = json.loads(export(["P310"]))
     record = next(p for p in document["products"] if p["uuid"] == str(ft2.uuid))
     record["sha256"] = "f" * 64
-    with pytest.raises(services.ImportRefused, match=f"product {ft2.uuid} is here with another sha256"):
-        services.import_collection(document, SYSTEM)
+    with pytest.raises(
+        registry_services.ImportRefused, match=f"product {ft2.uuid} is here with another sha256"
+    ):
+        registry_services.import_collection(document, SYSTEM)
 
 
 def test_a_missing_or_changed_file_is_refused(data_root, operator):
@@ -258,8 +270,8 @@ def test_a_missing_or_changed_file_is_refused(data_root, operator):
     (data_root / "P310/P310_ft2_r1.fit").write_text("FITZ")
     (data_root / "RAW/RAW_magic7_r1.txt").unlink()
     (data_root / "P310/P310_scratch.txt").unlink()  # purged: no file needed
-    with pytest.raises(services.ImportRefused) as refused:
-        services.import_collection(document, SYSTEM)
+    with pytest.raises(registry_services.ImportRefused) as refused:
+        registry_services.import_collection(document, SYSTEM)
     assert refused.value.details["problems"] == [
         "product P310/P310_ft2_r1.fit: its file differs from its sha256",
         "product RAW/RAW_magic7_r1.txt: its file is not under the data root",
@@ -299,7 +311,7 @@ def test_the_commands_export_with_files_and_import_into_an_empty_data_root(data_
 def test_a_tarball_whose_file_differs_is_refused_and_leaves_no_file(data_root, operator, tmp_path):
     registry(data_root, operator)
     output = tmp_path / "p310.tar"
-    services.export_registry(["P310"], output, SYSTEM, with_files=True)
+    registry_services.export_registry(["P310"], output, SYSTEM, with_files=True)
     body = output.read_bytes().replace(b"FITS", b"FITZ")
     output.write_bytes(body)
     clear_registry()

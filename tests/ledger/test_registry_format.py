@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from l2portal.ledger import registry_format
+from l2portal.registry import registry_format
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ import pytest
 
 from l2portal.ledger import services
 from l2portal.ledger.execution import recording
-from l2portal.ledger.models import RetentionRule
+from l2portal.registry import services as registry
+from l2portal.registry.models import RetentionRule
 from tests.factories import SYSTEM
 from tests.ledger.registry_site import api_answers
 
@@ -48,10 +49,10 @@ def other_site(database_url: str, data_root: Path, var_dir: Path, *args: str) ->
 
 def a_registry(operator):
     """Runs, a re-run version, a rewrite after a lost file, a purged product, a tag, a chain."""
-    raw, p310, p202 = (services.get_run_collection(name) for name in ("RAW", "P310", "P202"))
+    raw, p310, p202 = (registry.get_run_collection(name) for name in ("RAW", "P310", "P202"))
     for run_id in (1, 2):
         with recording("register_magic7", parameters={"run": run_id}):
-            magic7 = services.write_product(
+            magic7 = registry.write_product(
                 raw,
                 f"RAW/RAW_m7_r{run_id}.txt",
                 "magic7",
@@ -61,7 +62,7 @@ def a_registry(operator):
             )
         for run in (p202, p310):
             with recording("make_ft2", parameters={"run": run_id, "bin": 1.0}):
-                services.write_product(
+                registry.write_product(
                     run,
                     f"{run.name}/{run.name}_ft2_r{run_id}.fit",
                     "ft2_1s",
@@ -72,7 +73,7 @@ def a_registry(operator):
                     metadata={"bin_seconds": 1.0},
                 )
     with recording("make_ft2", parameters={"run": 1, "bti": 2}):
-        newer = services.write_product(
+        newer = registry.write_product(
             p310,
             "P310/P310_ft2_r1.fit",
             "ft2_1s",
@@ -81,13 +82,13 @@ def a_registry(operator):
             data_id={"run": 1},
             force=True,
         )
-    services.write_product(p310, "P310/P310_notes.txt", "notes", lambda t: t.write_text("scratch"))
-    services.save_retention_rule(
+    registry.write_product(p310, "P310/P310_notes.txt", "notes", lambda t: t.write_text("scratch"))
+    registry.save_retention_rule(
         RetentionRule(name="notes", product_type="notes", keep="after_created"), SYSTEM
     )
-    services.purge_expired(SYSTEM)
-    services.tag_products("fssc/2019-07-01", [newer], services.Actor.of_user(operator), "delivered")
-    services.set_chain("FT2/current", ["P310", "P202"], SYSTEM)
+    registry.purge_expired(SYSTEM)
+    registry.tag_products("fssc/2019-07-01", [newer], services.Actor.of_user(operator), "delivered")
+    registry.set_chain("FT2/current", ["P310", "P202"], SYSTEM)
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def test_postgresql_to_sqlite_and_back_gives_the_same_answers_and_the_same_bytes
 ):
     a_registry(operator)
     exported = tmp_path / "from_postgres.json"
-    services.export_registry(EXPORTED, exported, SYSTEM)
+    registry.export_registry(EXPORTED, exported, SYSTEM)
     here = json.loads(json.dumps(api_answers(EXPORTED), sort_keys=True, default=str))
     assert len(here["P310"]["products"]) == 4 and here["FT2/current"]["lookups"]
 

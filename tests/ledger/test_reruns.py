@@ -5,9 +5,10 @@ file went missing is recorded purged, then written again at its path."""
 import pytest
 
 from l2portal.files import sha256_file
-from l2portal.ledger import services
 from l2portal.ledger.execution import recording
-from l2portal.ledger.models import LedgerEvent, Product
+from l2portal.ledger.models import LedgerEvent
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +25,10 @@ class Writer:
 
 
 def ft2(writer: Writer, **options) -> Product:
-    run = services.get_run_collection("P310")
-    return services.write_product(
+    run = registry.get_run_collection("P310")
+    return registry.write_product(
         run,
-        services.product_path(run, "P310_ft2_r1.fit"),
+        registry.product_path(run, "P310_ft2_r1.fit"),
         "ft2_1s",
         writer,
         instrument="LAT",
@@ -52,7 +53,7 @@ def test_a_file_that_differs_from_its_registration_is_refused_and_left_alone(dat
     (data_root / first.path).write_text(change)
     rerun = Writer("new")
     with pytest.raises(
-        services.ProductConflict, match=f"differs from its registration .*{problem}.* nothing was replaced"
+        registry.ProductConflict, match=f"differs from its registration .*{problem}.* nothing was replaced"
     ):
         ft2(rerun)
     assert rerun.calls == 0 and (data_root / first.path).read_text() == change
@@ -69,7 +70,7 @@ def test_a_forced_rerun_writes_a_new_version_and_keeps_the_old_one(data_root):
     first.refresh_from_db()
     assert first.status == Product.Status.PRESENT and not first.current
     assert (data_root / first.path).read_text() == "v1" and (data_root / third.path).read_text() == "v3"
-    assert services.find_product("P310", "ft2_1s", "LAT", {"run": 1}) == third
+    assert registry.find_product("P310", "ft2_1s", "LAT", {"run": 1}) == third
     assert ft2(Writer("v4 not forced")) == third  # a re-run without force finds the current version
     assert LedgerEvent.objects.filter(kind="product_version_written").count() == 2
 
@@ -88,19 +89,19 @@ def test_a_product_whose_file_went_missing_is_purged_then_written_again_at_its_p
     assert (first.produced_by, again.produced_by) == (before, rerun)  # both runs' provenance stays
     kinds = list(LedgerEvent.objects.order_by("id").values_list("kind", flat=True))
     assert kinds[-2:] == ["product_file_missing", "product_rewritten"]
-    assert services.find_product("P310", "ft2_1s", "LAT", {"run": 1}) == again
+    assert registry.find_product("P310", "ft2_1s", "LAT", {"run": 1}) == again
 
 
 def test_another_path_for_a_data_id_the_run_holds_is_refused_unless_forced(data_root):
     first = ft2(Writer("v1"))
     run = first.collection
-    other = services.product_path(run, "P310_ft2_r1_v002.fit")
+    other = registry.product_path(run, "P310_ft2_r1_v002.fit")
     with pytest.raises(
-        services.ProductConflict, match=r"already holds ft2_1s of LAT\|run=1\| as P310/P310_ft2_r1.fit"
+        registry.ProductConflict, match=r"already holds ft2_1s of LAT\|run=1\| as P310/P310_ft2_r1.fit"
     ):
-        services.write_product(run, other, "ft2_1s", Writer("x"), instrument="LAT", data_id={"run": 1})
+        registry.write_product(run, other, "ft2_1s", Writer("x"), instrument="LAT", data_id={"run": 1})
     assert not (data_root / other).exists()
-    newer = services.write_product(
+    newer = registry.write_product(
         run, other, "ft2_1s", Writer("v2"), instrument="LAT", data_id={"run": 1}, force=True
     )
     assert (newer.path, newer.version, newer.replaces) == (other, 2, first)
@@ -108,11 +109,11 @@ def test_another_path_for_a_data_id_the_run_holds_is_refused_unless_forced(data_
 
 def test_a_path_registered_as_another_type_is_refused(data_root):
     first = ft2(Writer("v1"))
-    with pytest.raises(services.ProductConflict, match="registered as ft2_1s of LAT\\|run=1\\|, not notes"):
-        services.write_product(first.collection, first.path, "notes", Writer("x"))
+    with pytest.raises(registry.ProductConflict, match="registered as ft2_1s of LAT\\|run=1\\|, not notes"):
+        registry.write_product(first.collection, first.path, "notes", Writer("x"))
 
 
 def test_versioned_paths_keep_the_extensions():
-    assert services.versioned_path("P310/r1/P310_notes.txt", 2) == "P310/r1/P310_notes.v2.txt"
-    assert services.versioned_path("P310/P310_events.fits.gz", 3) == "P310/P310_events.v3.fits.gz"
-    assert services.versioned_path("P310/P310_README", 2) == "P310/P310_README.v2"
+    assert registry.versioned_path("P310/r1/P310_notes.txt", 2) == "P310/r1/P310_notes.v2.txt"
+    assert registry.versioned_path("P310/P310_events.fits.gz", 3) == "P310/P310_events.v3.fits.gz"
+    assert registry.versioned_path("P310/P310_README", 2) == "P310/P310_README.v2"

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from l2portal.ledger import services
 from l2portal.ledger.execution import recording
-from l2portal.ledger.models import Execution, LedgerEvent, Product, RetentionRule
-from l2portal.ledger.portal import beat_schedule
+from l2portal.ledger.models import Execution, LedgerEvent
+from l2portal.portal.site import beat_schedule
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product, RetentionRule
 from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +24,11 @@ LATER = timezone.now() + timedelta(days=40)
 
 
 def product(run_name, name, product_type, inputs=()):
-    run = services.get_run_collection(run_name)
+    run = registry.get_run_collection(run_name)
     with recording(f"make {product_type}"):
-        return services.write_product(
+        return registry.write_product(
             run,
-            services.product_path(run, f"{run_name}_{name}"),
+            registry.product_path(run, f"{run_name}_{name}"),
             product_type,
             lambda t: t.write_text(name),
             inputs=inputs,
@@ -34,7 +36,7 @@ def product(run_name, name, product_type, inputs=()):
 
 
 def rule(name, **fields):
-    return services.save_retention_rule(RetentionRule(name=name, **fields), SYSTEM)
+    return registry.save_retention_rule(RetentionRule(name=name, **fields), SYSTEM)
 
 
 def status(item) -> str:
@@ -47,9 +49,9 @@ def test_staging_files_go_days_after_their_consumers_finish(data_root, django_ca
     read = product("STAGING", "c1.evt", "chunk_events")
     unread = product("STAGING", "c2.evt", "chunk_events")
     product("FT1", "merged.fits", "merged_events", inputs=[read])
-    assert services.purge_plan(timezone.now())[0].count == 0  # read just now: not yet
+    assert registry.purge_plan(timezone.now())[0].count == 0  # read just now: not yet
     with django_capture_on_commit_callbacks(execute=True):
-        plan = services.purge_expired(SYSTEM, LATER)
+        plan = registry.purge_expired(SYSTEM, LATER)
     assert plan.by_reason == {"staging": [read.path]}
     assert (status(read), status(unread)) == ("purged", "present")
     assert not (data_root / read.path).exists() and (data_root / unread.path).exists()
@@ -67,9 +69,9 @@ def test_unflagged_ft2_goes_days_after_its_flagged_version(data_root, django_cap
     flagged_from = product("P310", "r1_unflagged.fit", "ft2_1s_unflagged")
     waiting = product("P310", "r2_unflagged.fit", "ft2_1s_unflagged")
     product("P310", "r1.fit", "ft2_1s", inputs=[flagged_from])
-    assert services.purge_plan(timezone.now() + timedelta(days=29))[0].count == 0
+    assert registry.purge_plan(timezone.now() + timedelta(days=29))[0].count == 0
     with django_capture_on_commit_callbacks(execute=True):
-        services.purge_expired(SYSTEM, LATER)
+        registry.purge_expired(SYSTEM, LATER)
     assert (status(flagged_from), status(waiting)) == ("purged", "present")
 
 
@@ -78,18 +80,18 @@ def test_a_never_rule_protects_and_the_most_specific_rule_decides(operator, data
     rule(
         "keep P1 notes",
         product_type="notes",
-        collection=services.get_run_collection("P1"),
+        collection=registry.get_run_collection("P1"),
         keep=Keep.AFTER_CREATED,
         days=100,
     )
-    rule("published", collection=services.get_tagged_collection("published"), keep=Keep.FOREVER)
+    rule("published", collection=registry.get_tagged_collection("published"), keep=Keep.FOREVER)
     p1 = product("P1", "a.txt", "notes")
     p2 = product("P2", "b.txt", "notes")
     kept = product("P2", "c.txt", "notes")
-    services.tag_products("published", [kept], services.Actor.of_user(operator))
-    plan, _ = services.purge_plan(LATER)
+    registry.tag_products("published", [kept], services.Actor.of_user(operator))
+    plan, _ = registry.purge_plan(LATER)
     assert plan.by_reason == {"old notes": [p2.path]}
-    assert services.purge_plan(timezone.now() + timedelta(days=101))[0].by_reason == {
+    assert registry.purge_plan(timezone.now() + timedelta(days=101))[0].by_reason == {
         "keep P1 notes": [p1.path],
         "old notes": [p2.path],
     }
@@ -99,7 +101,7 @@ def test_a_dry_run_changes_nothing(data_root):
     rule("old notes", product_type="notes", keep=Keep.AFTER_CREATED, days=1)
     note = product("P1", "a.txt", "notes")
     events = LedgerEvent.objects.count()
-    plan = services.purge_expired(SYSTEM, LATER, dry_run=True)
+    plan = registry.purge_expired(SYSTEM, LATER, dry_run=True)
     assert plan.lines() == ["old notes: P1/P1_a.txt"]
     assert status(note) == "present" and (data_root / note.path).exists()
     assert LedgerEvent.objects.count() == events
@@ -109,7 +111,7 @@ def test_files_are_deleted_only_after_the_purge_commits(data_root, django_captur
     rule("old notes", product_type="notes", keep=Keep.AFTER_CREATED, days=1)
     note = product("P1", "a.txt", "notes")
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        services.purge_expired(SYSTEM, LATER)
+        registry.purge_expired(SYSTEM, LATER)
     assert status(note) == "purged" and (data_root / note.path).exists()  # marked; the file waits
     for callback in after_commit:
         callback()
@@ -120,7 +122,7 @@ def test_a_purge_rolled_back_deletes_nothing(data_root, django_capture_on_commit
     rule("old notes", product_type="notes", keep=Keep.AFTER_CREATED, days=1)
     note = product("P1", "a.txt", "notes")
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
-        services.purge_expired(SYSTEM, LATER)
+        registry.purge_expired(SYSTEM, LATER)
         raise RuntimeError("the database went away before the commit")
     assert status(note) == "present" and (data_root / note.path).exists()
 
@@ -132,18 +134,18 @@ def test_a_product_an_unfinished_task_reads_is_never_purged(data_root, django_ca
     running = Execution.objects.create(task_name="long merge")  # running: status and no finish
     running.inputs.add(read)
     with django_capture_on_commit_callbacks(execute=True):
-        plan = services.purge_expired(SYSTEM, LATER)
+        plan = registry.purge_expired(SYSTEM, LATER)
     assert plan.by_reason == {"old notes": [other.path]}
     assert status(read) == "present" and (data_root / read.path).exists()
 
 
 def test_rules_are_checked_before_they_are_saved():
-    with pytest.raises(services.RetentionRuleRefused, match="name a product type, a collection or both"):
+    with pytest.raises(registry.RetentionRuleRefused, match="name a product type, a collection or both"):
         rule("everything", keep=Keep.AFTER_CREATED, days=1)
-    with pytest.raises(services.RetentionRuleRefused, match="successor_type"):
+    with pytest.raises(registry.RetentionRuleRefused, match="successor_type"):
         rule("no successor", product_type="ft2_1s_unflagged", keep=Keep.AFTER_SUCCESSOR, days=30)
     rule("notes", product_type="notes", keep=Keep.FOREVER)
-    with pytest.raises(services.RetentionRuleRefused, match="already covers this type and collection"):
+    with pytest.raises(registry.RetentionRuleRefused, match="already covers this type and collection"):
         rule("notes again", product_type="notes", keep=Keep.AFTER_CREATED, days=3)
     assert list(RetentionRule.objects.values_list("name", flat=True)) == ["notes"]
 
@@ -158,8 +160,8 @@ def test_the_command_lists_or_purges_and_the_hourly_task_applies_the_rules(
     out = io.StringIO()
     call_command("purge", "--dry-run", stdout=out)
     assert "would purge old notes: P1/P1_a.txt" in out.getvalue() and status(note) == "present"
-    assert beat_schedule()["purge-expired-collections"]["task"] == "l2portal.ledger.tasks.purge_expired"
-    from l2portal.ledger.tasks import purge_expired
+    assert beat_schedule()["purge-expired-collections"]["task"] == "l2portal.registry.tasks.purge_expired"
+    from l2portal.registry.tasks import purge_expired
 
     with django_capture_on_commit_callbacks(execute=True):
         assert purge_expired.delay().get() == {"old notes": 1}

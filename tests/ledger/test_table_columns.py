@@ -4,7 +4,8 @@ changes."""
 
 import pytest
 
-from l2portal.ledger.models import LedgerEvent, TablePreference
+from l2portal.ledger.models import LedgerEvent
+from l2portal.portal.models import TablePreference
 from tests.factories import user
 from tests.ledger.pages_data import runs
 

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger import services
-from l2portal.ledger.tables import ObjectColumn, PortalTable, StateColumn, portal_table
+from l2portal.portal.tables import ObjectColumn, PortalTable, StateColumn, portal_table
 from l2portal.programs.models import ObservingProgram
 from tests.factories import SYSTEM, program
 

@@ -48,7 +48,7 @@ def test_every_task_retries_transient_errors_with_exponential_backoff():
 
 def test_celery_is_configured_for_at_least_once_delivery():
     from l2portal.celery import app
-    from l2portal.ledger.portal import queues
+    from l2portal.portal.site import queues
 
     assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
     assert app.conf.worker_prefetch_multiplier == 1

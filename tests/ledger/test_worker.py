@@ -2,18 +2,19 @@
 
 import pytest
 
-from l2portal.ledger import services
-from l2portal.ledger.models import Execution, Product
-from l2portal.ledger.tasks import export_collection
+from l2portal.ledger.models import Execution
+from l2portal.registry import services as registry
+from l2portal.registry.models import Product
+from l2portal.registry.tasks import export_collection
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _collection_with_one_file():
-    run = services.get_run_collection("P310")
-    services.write_product(
-        run, services.product_path(run, "P310_notes.txt"), "notes", lambda tmp: tmp.write_text("notes")
+    run = registry.get_run_collection("P310")
+    registry.write_product(
+        run, registry.product_path(run, "P310_notes.txt"), "notes", lambda tmp: tmp.write_text("notes")
     )
     return run
 
@@ -28,7 +29,7 @@ def test_worker_runs_a_task_end_to_end_and_records_its_execution(celery_worker_p
     wait_for(_finished(result.id))
     execution = Execution.objects.get(task_id=result.id)
     assert execution.status == Execution.Status.SUCCEEDED, execution.error
-    assert execution.task_name == "l2portal.ledger.tasks.export_collection"
+    assert execution.task_name == "l2portal.registry.tasks.export_collection"
     assert execution.parameters == {"args": [run.pk], "kwargs": {}}
     assert execution.pid and execution.host and execution.software["celery"]
     export = execution.outputs.get()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from astropy.io import fits
 
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import DataRun
 from pipelines.science import ft2, livetime, orbitgen

@@ -4,8 +4,8 @@ import pytest
 import requests
 from rest_framework.authtoken.models import Token
 
-from l2portal.ledger.downloads import Unsatisfiable, parse_range
-from l2portal.ledger.services import absolute_path
+from l2portal.portal.downloads import Unsatisfiable, parse_range
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import FsscDelivery
 from tests.factories import SYSTEM

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import CampaignRun, FsscDelivery
 from tests.factories import SYSTEM

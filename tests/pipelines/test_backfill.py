@@ -3,8 +3,8 @@ in the same RUN collection under the same names; the runs it finished are not to
 
 import pytest
 
-from l2portal.ledger.models import Product
 from l2portal.ledger.refusals import Refused
+from l2portal.registry.models import Product
 from pipelines import services
 from pipelines.models import CampaignRun
 from tests.factories import SYSTEM

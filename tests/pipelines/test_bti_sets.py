@@ -6,7 +6,8 @@ from astropy.io import fits
 
 from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
-from l2portal.ledger.services import Actor, absolute_path
+from l2portal.ledger.services import Actor
+from l2portal.registry.services import absolute_path
 from pipelines import selectors, services
 from pipelines.models import BtiInterval, BtiSet, BtiSetImmutable, CampaignRun, DataRun, FsscDelivery
 from tests.factories import SYSTEM

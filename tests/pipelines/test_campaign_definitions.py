@@ -5,7 +5,7 @@ import pytest
 from astropy.io import fits
 
 from l2portal.ledger.models import Execution
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.science import ft2science
 from tests.factories import SYSTEM

@@ -7,7 +7,7 @@ import pytest
 from astropy.io import fits
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import FsscDelivery
 from tests.factories import SYSTEM

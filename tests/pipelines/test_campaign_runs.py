@@ -6,8 +6,8 @@ import pytest
 from astropy.io import fits
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Product
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from pipelines import selectors, services
 from pipelines.models import CampaignRun, FsscDelivery
 from pipelines.services import campaign_runs

@@ -3,10 +3,11 @@
 import pytest
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import FanIn, LedgerEvent, Product
+from l2portal.ledger.models import FanIn, LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
 from l2portal.ledger.services import Actor
 from l2portal.ledger.states import TransitionNotAllowed
+from l2portal.registry.models import Product
 from pipelines import services
 from pipelines.models import CampaignRun, CampaignRunTransition, FsscDelivery, ReprocessingCampaign
 from pipelines.tasks import process_campaign_run

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import CampaignRun, ReprocessingCampaign
 from pipelines.science import carryforward

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from l2portal.ledger.models import Product
+from l2portal.registry.models import Product
 from pipelines import conf
 from pipelines.demo import CORRUPT_CHUNK, DEMO_RUNS, load_demo
 from pipelines.models import BtiSet, CampaignRun, Chunk, Downlink, ReprocessingCampaign, Switchover

@@ -6,8 +6,9 @@ import subprocess
 import pytest
 from astropy.io import fits
 
-from l2portal.ledger.models import FanIn, Product
-from l2portal.ledger.services import absolute_path
+from l2portal.ledger.models import FanIn
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from pipelines.models import Chunk, DataRun, Downlink
 from tests.pipelines.halfpipe import TIMELINE, ingest, register_magic7_for, simulate
 

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from l2portal.ledger import services as ledger
-from l2portal.ledger.models import Execution, Product, TaskIntent
+from l2portal.ledger.models import Execution, TaskIntent
+from l2portal.registry.models import Product
 from pipelines import services
 from pipelines.models import Chunk, DataRun, Downlink
 from tests.conftest import wait_for

@@ -10,8 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from l2portal.ledger.models import LedgerEvent, Product
-from l2portal.ledger.services import Actor, absolute_path, retry
+from l2portal.ledger.models import LedgerEvent
+from l2portal.ledger.services import Actor, retry
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import Chunk, DataRun, Downlink
 from tests.factories import SYSTEM

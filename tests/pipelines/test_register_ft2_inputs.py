@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from l2portal.ledger.models import Product
-from l2portal.ledger.services import absolute_path
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from pipelines import selectors
 from pipelines.models import DataRun, Magic7Input
 from pipelines.science import orbitgen

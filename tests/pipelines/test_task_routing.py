@@ -4,7 +4,7 @@
 import pytest
 
 from l2portal.celery import app as celery_app
-from l2portal.ledger.portal import route_task
+from l2portal.portal.site import route_task
 
 QUEUES = {
     "pipelines.tasks.process_campaign_run": "fits",

@@ -6,10 +6,10 @@ import asdf
 import pytest
 from astropy.io import fits
 
-from l2portal.ledger.services import absolute_path
 from l2portal.programs import demo, selectors
 from l2portal.programs.models import ObservingProgram
 from l2portal.programs.standins import synthetic, synthetic_frames
+from l2portal.registry.services import absolute_path
 from tests.browser_checks import check_page
 from tests.conftest import sign_in
 from tests.programs.conftest import invertible

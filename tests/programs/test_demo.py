@@ -7,9 +7,9 @@ import pytest
 from astropy.io import fits
 from django.core.management.base import OutputWrapper
 
-from l2portal.ledger.services import absolute_path
 from l2portal.programs import demo, selectors, services
 from l2portal.programs.models import ObservingProgram
+from l2portal.registry.services import absolute_path
 from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db

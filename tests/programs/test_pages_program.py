@@ -2,10 +2,11 @@
 
 import pytest
 
-from l2portal.ledger.services import Actor, absolute_path
+from l2portal.ledger.services import Actor
 from l2portal.programs import services
 from l2portal.programs.models import ObservingProgram, Transfer
 from l2portal.programs.standins import synthetic
+from l2portal.registry.services import absolute_path
 from tests.factories import SYSTEM
 from tests.programs.conftest import add_programs, invertible, query_count, write_sources
 

@@ -7,11 +7,12 @@ import pytest
 from astropy.io import fits
 
 from l2portal.files import sha256_file
-from l2portal.ledger.models import Product
 from l2portal.ledger.refusals import NotPermitted, Refused
-from l2portal.ledger.services import Actor, absolute_path, retry
+from l2portal.ledger.services import Actor, retry
 from l2portal.programs import services
 from l2portal.programs.standins.globus_server import GlobusServer
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from tests.factories import SYSTEM
 from tests.programs.conftest import current_visp_ids
 

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from l2portal.ledger.models import LedgerEvent, Product
+from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
-from l2portal.ledger.services import Actor, absolute_path
+from l2portal.ledger.services import Actor
 from l2portal.programs import services
 from l2portal.programs.models import Inversion, ObservingProgram
+from l2portal.registry.models import Product
+from l2portal.registry.services import absolute_path
 from tests.programs.conftest import current_visp_ids, inversion_files, invertible
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from celery.exceptions import Retry
 from django.core import mail
 
 from l2portal.ledger.execution import TransientError
-from l2portal.ledger.models import Product
+from l2portal.registry.models import Product
 from restore import selectors, tasks
 from restore.models import RestoreRequest, StagedFile
 from restore.science import archive

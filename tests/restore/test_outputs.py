@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from l2portal.ledger.services import absolute_path, derived_from, produced
+from l2portal.registry.services import absolute_path, derived_from, produced
 from restore import selectors
 from restore.science.outputs import ms_listing, write_weblog_archive
 from tests.restore.conftest import X80E

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from l2portal.ledger.models import LedgerEvent, Product
+from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
 from l2portal.ledger.services import Actor, transition
+from l2portal.registry.models import Product
 from restore import selectors, services
 from restore.models import RestoreRequest
 from restore.science.ppr import read_ppr

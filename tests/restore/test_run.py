@@ -14,7 +14,8 @@ from django.core import mail
 from django.utils import timezone
 
 from l2portal.ledger.models import LedgerEvent
-from l2portal.ledger.services import Actor, absolute_path, retry, transition
+from l2portal.ledger.services import Actor, retry, transition
+from l2portal.registry.services import absolute_path
 from restore import conf, selectors, services
 from restore.models import RestoreRequest
 from restore.science import runner

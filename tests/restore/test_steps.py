@@ -5,8 +5,8 @@ requester is told."""
 import pytest
 from django.core import mail
 
-from l2portal.ledger.models import Product
 from l2portal.ledger.services import Actor
+from l2portal.registry.models import Product
 from restore import services
 from restore.models import RestoreRequest
 from tests.restore.conftest import X80E

@@ -150,7 +150,7 @@ def timeline(obj, limit: int = TIMELINE_LENGTH) -> list[TimelineEntry]:
             detail=run.error,
             actor=run.worker or run.host,
             state=run.status,
-            url=reverse("ledger:execution", args=[run.pk]),
+            url=reverse("registry:execution", args=[run.pk]),
         )
         for run in runs
     )

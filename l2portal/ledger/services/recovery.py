@@ -23,11 +23,9 @@ from l2portal.files import partial_files
 from .. import conf
 from ..execution import partial_tag
 from ..models import Execution, TaskIntent
-from ..portal import queues
 from .actors import Actor
 from .enqueue import broker_errors, celery_app, relay_pending, send_intents, tasks_run_in_place
 from .events import record_event
-from .products import data_root
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +74,7 @@ def mark_lost(execution: Execution, why: str, actor: Actor) -> int:
     removed = 0
     tag = partial_tag(execution)
     for relative in execution.writing:
-        for leftover in partial_files(data_root() / relative, tag):
+        for leftover in partial_files(conf.data_root() / relative, tag):
             leftover.unlink(missing_ok=True)
             removed += 1
     moved = Execution.objects.filter(pk=execution.pk, status=Execution.Status.RUNNING).update(
@@ -174,7 +172,7 @@ def broker_task_ids() -> set[str] | None:
             return None
         client = connection.default_channel.client
         ids: set[str] = set()
-        for queue in queues():
+        for queue in app.conf.get("l2portal_queues") or [app.conf.task_default_queue]:
             for key in (queue, *(f"{queue}\x06\x16{priority}" for priority in (3, 6, 9))):
                 for raw in client.lrange(key, 0, -1):
                     ids.add(_message_id(raw))

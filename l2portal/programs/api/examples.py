@@ -1,6 +1,6 @@
 """OpenAPI examples of the observing-program API."""
 
-from l2portal.ledger.api.schema import example, refusal_response
+from l2portal.portal.api.schema import example, refusal_response
 
 TO_A_SCIENTIST = example("to a scientist", {"username": "scientist"}, request=True)
 ONE_PROPOSAL = example("one proposal", {"proposal_id": "pid_1_118"}, request=True)

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
-from l2portal.ledger.api.serializers import TrackedSerializer
+from l2portal.portal.api.tracked import TrackedSerializer
 
 from ..models import (
     Dataset,

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from l2portal.ledger.api.views import TrackedViewSet
 from l2portal.ledger.services import Actor
+from l2portal.portal.api.tracked import TrackedViewSet
 
 from .. import selectors, services
 from ..filtersets import DatasetFilter, ObservingProgramFilter

@@ -8,7 +8,6 @@ import hashlib
 import logging
 from pathlib import Path
 
-from l2portal.ledger.models import Product
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import (
@@ -16,14 +15,13 @@ from l2portal.ledger.services import (
     StepFailed,
     describe,
     enqueue,
-    get_run_collection,
-    product_path,
     refuse,
     require_role,
     run_step,
     transition,
-    write_product,
 )
+from l2portal.registry.models import Product
+from l2portal.registry.services import get_run_collection, product_path, write_product
 
 from .. import conf
 from ..models import ObservingProgram, Transfer

@@ -18,23 +18,20 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from l2portal.ledger.models import Collection, Product
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import (
     Actor,
     StepFailed,
-    absolute_path,
     describe,
     enqueue,
-    get_run_collection,
-    product_path,
     refuse,
     require_role,
     run_step,
     transition,
-    write_product,
 )
+from l2portal.registry.models import Collection, Product
+from l2portal.registry.services import absolute_path, get_run_collection, product_path, write_product
 
 from .. import conf
 from ..models import Inversion, ObservingProgram, Transfer

@@ -15,15 +15,8 @@ from django.db import transaction
 from l2portal.files import sha256_file
 from l2portal.ledger.execution import recording
 from l2portal.ledger.refusals import InvalidRequest, NotPermitted, Refused
-from l2portal.ledger.services import (
-    Actor,
-    describe,
-    get_run_collection,
-    product_path,
-    refuse,
-    transition,
-    write_product,
-)
+from l2portal.ledger.services import Actor, describe, refuse, transition
+from l2portal.registry.services import get_run_collection, product_path, write_product
 
 from ..models import Dataset, Inversion, ObservingProgram, Transfer
 from ..science.inversion import (

@@ -1,0 +1,197 @@
+"""How an app joins the portal: its AppConfig subclasses PortalApp and declares, in one place, its
+navigation, pages, API routes, queues, roles, dashboard cards, periodic tasks and demo loader.
+
+The site reads those declarations (urls.py, the dashboard, the navigation, role setup, Celery's
+routes and beat schedule, `manage.py queues` for the Makefile and compose), so adding an app
+touches INSTALLED_APPS and the app's own folder only."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from fnmatch import fnmatchcase
+from urllib.parse import urlencode
+
+from django.apps import AppConfig, apps
+from django.urls import NoReverseMatch, reverse
+
+from ..ledger.roles import has_role
+
+DEFAULT_QUEUE = "default"
+
+
+@dataclass(frozen=True)
+class Nav:
+    """A link in the top navigation; ``roles`` limits who sees it (everyone signed in if empty)."""
+
+    label: str
+    url_name: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Card:
+    """A dashboard board: a tracked model's objects counted by state. The title links to the list
+    ``url_name`` (the admin's list when None), each count to that list filtered by its state with
+    the query parameter ``state_param`` (``?state=error``); a list that does not filter by state
+    says ``state_param=None`` and its counts open the admin's list filtered by state."""
+
+    model: str  # "app_label.ModelName"
+    url_name: str | None = None
+    state_param: str | None = "state"
+
+    def list_url(self, state: str = "") -> str:
+        if self.url_name is None or (state and self.state_param is None):
+            app_label, _, model = self.model.lower().partition(".")
+            url, param = reverse(f"admin:{app_label}_{model}_changelist"), "state__exact"
+        else:
+            url, param = reverse(self.url_name), self.state_param
+        return f"{url}?{urlencode({param: state})}" if state else url
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A task Celery beat starts every ``every``."""
+
+    name: str
+    task: str
+    every: timedelta
+
+
+class PortalApp(AppConfig):
+    """Base of every app of the portal. Leave out what the app does not have."""
+
+    # Not a candidate when Django looks for the AppConfig of an apps.py that imports it; its
+    # subclasses are (unless they say otherwise).
+    default = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.default = cls.__dict__.get("default", True)
+
+    url_prefix: str | None = None  # pages from "<app>.urls" at /<url_prefix>
+    navigation: tuple[Nav, ...] = ()
+    api: str | None = None  # a module with register(router), e.g. "pipelines.api.urls"
+    queues: dict[str, tuple[str, ...]] = {}  # queue -> task-name patterns routed to it
+    roles: tuple[str, ...] = ()  # the roles (groups) the app's users act in
+    # role -> app labels whose model permissions that role holds in the admin
+    permissions: dict[str, tuple[str, ...]] = {}
+    dashboard: tuple[Card, ...] = ()
+    # "app_label.ModelName" -> the URL name of one object's page (taking its pk): where the change
+    # log, timelines and executions link an object to
+    object_pages: dict[str, str] = {}
+    periodic: tuple[Periodic, ...] = ()
+    demo: str | None = None  # "module.function", called by `manage.py load_demo` as f(actor, stdout)
+
+    def ready(self):
+        # Registers the app's tasks in every process, so services can enqueue them by name.
+        if importlib.util.find_spec(f"{self.name}.tasks") is not None:
+            importlib.import_module(f"{self.name}.tasks")
+
+
+def portal_apps() -> list[PortalApp]:
+    """The portal's apps in INSTALLED_APPS order."""
+    return [config for config in apps.get_app_configs() if isinstance(config, PortalApp)]
+
+
+def navigation(user) -> list[Nav]:
+    return [
+        entry
+        for config in portal_apps()
+        for entry in config.navigation
+        if not entry.roles or has_role(user, *entry.roles)
+    ]
+
+
+def page_urls() -> list:
+    from django.urls import include, path
+
+    return [
+        path(config.url_prefix, include(f"{config.name}.urls"))
+        for config in portal_apps()
+        if config.url_prefix is not None
+    ]
+
+
+def register_api(router) -> None:
+    for config in portal_apps():
+        if config.api:
+            importlib.import_module(config.api).register(router)
+
+
+def queues() -> list[str]:
+    """Every queue a worker should consume, the default first."""
+    named = [queue for config in portal_apps() for queue in config.queues]
+    return [DEFAULT_QUEUE, *sorted(set(named) - {DEFAULT_QUEUE})]
+
+
+def _routes() -> tuple[tuple[str, str], ...]:
+    """(pattern, queue), the most specific pattern first: 'pipelines.tasks.merge_*' is tried
+    before 'pipelines.tasks.*' whatever order the apps declared them in."""
+    routes = [
+        (pattern, queue)
+        for config in portal_apps()
+        for queue, patterns in config.queues.items()
+        for pattern in patterns
+    ]
+    return tuple(sorted(routes, key=lambda route: (-len(route[0].replace("*", "")), route[0])))
+
+
+def route_task(name: str, args=None, kwargs=None, options=None, task=None, **kw) -> dict:
+    """Celery router (settings.CELERY_TASK_ROUTES): the queue a task name is declared for."""
+    for pattern, queue in _routes():
+        if fnmatchcase(name, pattern):
+            return {"queue": queue}
+    return {"queue": DEFAULT_QUEUE}
+
+
+def beat_schedule() -> dict[str, dict]:
+    return {
+        entry.name: {"task": entry.task, "schedule": entry.every}
+        for config in portal_apps()
+        for entry in config.periodic
+    }
+
+
+def roles() -> list[str]:
+    return sorted({role for config in portal_apps() for role in config.roles})
+
+
+def role_permissions() -> dict[str, set[str]]:
+    """role -> the app labels whose model permissions it holds."""
+    granted: dict[str, set[str]] = {}
+    for config in portal_apps():
+        for role, labels in config.permissions.items():
+            granted.setdefault(role, set()).update(labels)
+    return granted
+
+
+def dashboard_cards() -> Iterator[tuple[type, Card]]:
+    for config in portal_apps():
+        for card in config.dashboard:
+            yield apps.get_model(card.model), card
+
+
+def object_url(model_label: str, pk) -> str | None:
+    """The page of one object (``model_label`` as "app_label.modelname", any case): the page its
+    app declares in ``object_pages``, else its admin page, else None."""
+    wanted = model_label.lower()
+    for config in portal_apps():
+        for label, url_name in config.object_pages.items():
+            if label.lower() == wanted:
+                return reverse(url_name, args=[pk])
+    app_label, _, model = wanted.partition(".")
+    try:
+        return reverse(f"admin:{app_label}_{model}_change", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def demo_loaders() -> Iterator[tuple[PortalApp, Callable]]:
+    for config in portal_apps():
+        if config.demo:
+            module, _, function = config.demo.rpartition(".")
+            yield config, getattr(importlib.import_module(module), function)

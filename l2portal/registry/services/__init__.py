@@ -1,0 +1,81 @@
+"""The data registry's operations (after LSST's Butler): files become products with their
+checksum, instrument and data id (``write_product(..., instrument="LAT", data_id={"run": r})``),
+inputs are found along a chain (``find_product("FT2/current", "ft2_1s", "LAT", {"run": r})``),
+TAGGED collections kept with ``tag_products`` / ``untag_products``, CHAINED ones with
+``set_chain`` / ``prepend_to_chain``; export, import and retention. It builds on the ledger's
+kernel (``l2portal.ledger.services``), never the reverse."""
+
+from ...ledger.conf import data_root
+from ..models import search_path as resolve  # the collections a name stands for, in search order
+from .collections import (
+    CollectionCycle,
+    CollectionRefused,
+    collection_named,
+    find_product,
+    get_run_collection,
+    get_tagged_collection,
+    prepend_to_chain,
+    set_chain,
+)
+from .export import export_collection, export_document, export_registry, registry_document
+from .importing import ImportRefused, ImportResult, import_collection, import_registry
+from .instruments import DataIdRefused, InstrumentRefused, data_key, register_instrument, seed_instruments
+from .products import (
+    ProductConflict,
+    ProductPathError,
+    absolute_path,
+    check_product_path,
+    derived_from,
+    produced,
+    product_path,
+    versioned_path,
+    write_product,
+)
+from .retention import PurgePlan, purge_collection, purge_expired, purge_plan
+from .retention_rules import RetentionRuleRefused, ensure_retention_rule, save_retention_rule
+from .tags import TagConflict, tag_products, untag_products
+
+__all__ = [
+    "CollectionCycle",
+    "CollectionRefused",
+    "DataIdRefused",
+    "ImportRefused",
+    "ImportResult",
+    "InstrumentRefused",
+    "ProductConflict",
+    "ProductPathError",
+    "PurgePlan",
+    "RetentionRuleRefused",
+    "TagConflict",
+    "absolute_path",
+    "check_product_path",
+    "collection_named",
+    "data_key",
+    "data_root",
+    "derived_from",
+    "ensure_retention_rule",
+    "export_collection",
+    "export_document",
+    "export_registry",
+    "find_product",
+    "get_run_collection",
+    "get_tagged_collection",
+    "import_collection",
+    "import_registry",
+    "prepend_to_chain",
+    "produced",
+    "product_path",
+    "purge_collection",
+    "purge_expired",
+    "purge_plan",
+    "register_instrument",
+    "registry_document",
+    "resolve",
+    "save_retention_rule",
+    "seed_instruments",
+    "set_chain",
+    "tag_products",
+    "untag_products",
+    "versioned_path",
+    "write_product",
+]
