@@ -1,5 +1,4 @@
 from django.db.models import Prefetch
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
@@ -14,7 +13,8 @@ from l2portal.registry.selectors import MAX_DEPTH, graph_nodes, provenance_graph
 
 from ...ledger import services
 from ...portal.api.schema import INVALID, ErrorSerializer, example
-from ...portal.downloads import AnyMediaRenderer, ranged_file_response
+from ...portal.downloads import AnyMediaRenderer
+from ..downloads import product_response
 from ..filtersets import ProductFilter, parse_data_id
 from . import examples
 from .serializers import (
@@ -170,19 +170,7 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"], renderer_classes=[AnyMediaRenderer])
     def download(self, request, pk=None):
-        product = self.get_object()
-        path = registry.absolute_path(product)
-        if product.status != Product.Status.PRESENT or not path.is_file():
-            raise Http404(
-                f"{product.path} is {'purged' if product.status == 'purged' else 'missing on disk'}"
-            )
-        return ranged_file_response(
-            path,
-            request.headers.get("Range", ""),
-            "application/octet-stream",
-            product.filename,
-            product.sha256,
-        )
+        return product_response(request, self.get_object(), "application/octet-stream")
 
 
 class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):

@@ -5,9 +5,7 @@ PortalTables (sortable, columns per user, CSV export); queries are per page, not
 from __future__ import annotations
 
 import json
-import mimetypes
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -23,9 +21,9 @@ from l2portal.registry.selectors import (
 )
 from l2portal.registry.services import absolute_path
 
-from ...portal.downloads import ranged_file_response
 from ...portal.tables import portal_table
 from .. import graph_svg
+from ..downloads import product_response
 from ..filtersets import ProductFilter
 from ..tables import CollectionTable, ProductTable, SearchTable
 
@@ -128,21 +126,7 @@ def product_detail(request, pk):
 
 def product_download(request, pk):
     """The product's file (HTTP ranges supported); a purged or missing file says so."""
-    product = get_object_or_404(Product, pk=pk)
-    if product.status == Product.Status.PURGED:
-        raise Http404(
-            f"{product.path} was purged on {product.purged_at:%Y-%m-%d %H:%M} ({product.purge_reason}); "
-            "its record and provenance stay: re-run what made it to have it again"
-        )
-    path = absolute_path(product)
-    if not path.is_file():
-        raise Http404(
-            f"{product.path} is registered but its file is missing; ask an operator to re-run what made it"
-        )
-    content_type = mimetypes.guess_type(product.filename)[0] or "application/octet-stream"
-    return ranged_file_response(
-        path, request.headers.get("Range", ""), content_type, product.filename, product.sha256
-    )
+    return product_response(request, get_object_or_404(Product, pk=pk))
 
 
 def search(request):

@@ -8,7 +8,7 @@ from l2portal.ledger.execution import recording
 from l2portal.registry import services as registry
 from tests.factories import SYSTEM, program
 
-log = logging.getLogger("tests.ledger.pages")
+log = logging.getLogger("tests.registry.pages")
 
 
 def runs(count: int, prefix: str = "op") -> list:

@@ -1,4 +1,4 @@
-"""Another site, for the round-trip tests: run as ``python -m tests.ledger.registry_site COMMAND``
+"""Another site, for the round-trip tests: run as ``python -m tests.registry.registry_site COMMAND``
 in a process of its own, on the database DATABASE_URL names (SQLite or PostgreSQL).
 
     migrate                         make the database

@@ -1,7 +1,7 @@
 """Two sites, two databases: a registry exported from PostgreSQL and imported into SQLite answers
 the API the same way for the exported collections, exports again to the same bytes, and goes back
 into a fresh PostgreSQL database the same way again. Each other site is a process of its own
-(tests/ledger/registry_site.py) with its own database."""
+(tests/registry/registry_site.py) with its own database."""
 
 import json
 import os
@@ -19,7 +19,7 @@ from l2portal.ledger.execution import recording
 from l2portal.registry import services as registry
 from l2portal.registry.models import RetentionRule
 from tests.factories import SYSTEM
-from tests.ledger.registry_site import api_answers
+from tests.registry.registry_site import api_answers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def other_site(database_url: str, data_root: Path, var_dir: Path, *args: str) ->
         "PYTHONPATH": str(ROOT),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "tests.ledger.registry_site", *args],
+        [sys.executable, "-m", "tests.registry.registry_site", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

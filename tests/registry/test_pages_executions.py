@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from l2portal.ledger.execution import recording
 from l2portal.registry import services as registry
 from tests.factories import program
-from tests.ledger.pages_data import failed_run, runs
+from tests.registry.pages_data import failed_run, runs
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_a_failed_run_page_puts_the_failure_and_retry_of_its_subject_first(clien
 def test_the_live_tail_gives_only_the_lines_written_since(client, operator):
     subject = program("eid_live")
     client.force_login(operator)
-    logger = logging.getLogger("tests.ledger.live")
+    logger = logging.getLogger("tests.registry.live")
     with recording("l2portal.programs.tasks.qualify", subject=subject) as run:
         logger.info("first line")
         page = client.get(f"/registry/executions/{run.pk}/")

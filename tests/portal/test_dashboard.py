@@ -6,7 +6,7 @@ import pytest
 
 from l2portal.ledger import services
 from tests.factories import SYSTEM, program
-from tests.ledger.pages_data import failed_run, runs
+from tests.registry.pages_data import failed_run, runs
 
 pytestmark = pytest.mark.django_db
 

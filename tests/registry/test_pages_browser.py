@@ -11,7 +11,7 @@ from l2portal.ledger import services
 from tests.browser_checks import check_page
 from tests.conftest import sign_in
 from tests.factories import SYSTEM, program
-from tests.ledger.pages_data import failed_run, runs
+from tests.registry.pages_data import failed_run, runs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

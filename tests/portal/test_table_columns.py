@@ -7,7 +7,7 @@ import pytest
 from l2portal.ledger.models import LedgerEvent
 from l2portal.portal.models import TablePreference
 from tests.factories import user
-from tests.ledger.pages_data import runs
+from tests.registry.pages_data import runs
 
 pytestmark = pytest.mark.django_db
 

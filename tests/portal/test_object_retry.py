@@ -7,7 +7,7 @@ import pytest
 from l2portal.ledger import services
 from l2portal.ledger.models import LedgerEvent
 from tests.factories import SYSTEM, program
-from tests.ledger.pages_data import failed_run
+from tests.registry.pages_data import failed_run
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
