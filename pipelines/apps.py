@@ -9,6 +9,13 @@ class PipelinesConfig(PortalApp):
     verbose_name = "Pipelines (Fermi ISOC)"
     url_prefix = "pipelines/"
     navigation = (Nav("Campaigns", "pipelines:campaigns"), Nav("Downlinks", "pipelines:downlinks"))
+    sections = (
+        Nav("Campaigns", "pipelines:campaigns"),
+        Nav("Downlinks", "pipelines:downlinks"),
+        Nav("Data runs", "pipelines:data-runs"),
+        Nav("Switchover", "pipelines:switchovers"),
+        Nav("FSSC API", "api-docs"),
+    )
     api = "pipelines.api.urls"
     # FT2 generation and chunk decoding on "fits", event merging on "merge": each can have its own
     # workers and hosts.

@@ -64,7 +64,7 @@ def retry_report(obj: Tracked, target: str) -> str:
     tells of work that is not under way."""
     machine = type(obj).machine
     done = f"{capfirst(describe(obj))} sent back to {machine.label(target)}"
-    if getattr(type(obj), "step_tasks", {}).get(target) is None:
+    if obj.step_tasks.get(target) is None:
         return f"{done}; no step runs by itself from there: take the next one from its page."
     obj.refresh_from_db(fields=["state"])
     if obj.state == ERROR:
@@ -82,7 +82,7 @@ def live_state_context(obj: Tracked) -> dict:
     page should keep asking (while its state has a step to run or a run goes on)."""
     machine = type(obj).machine
     running = running_execution(obj)
-    step = getattr(type(obj), "step_tasks", {}).get(obj.state)
+    step = obj.step_tasks.get(obj.state)
     waiting = (
         obj.state != ERROR and obj.state not in machine.final and (step is not None or running is not None)
     )

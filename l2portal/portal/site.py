@@ -30,6 +30,13 @@ class Nav:
     label: str
     url_name: str
     roles: tuple[str, ...] = ()
+    fragment: str = ""  # "#/products": a part of the page (the API docs' products)
+
+    def url(self) -> str:
+        return reverse(self.url_name) + self.fragment
+
+    def shown_to(self, user) -> bool:
+        return not self.roles or has_role(user, *self.roles)
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,8 @@ class PortalApp(AppConfig):
         cls.default = cls.__dict__.get("default", True)
 
     url_prefix: str | None = None  # pages from "<app>.urls" at /<url_prefix>
-    navigation: tuple[Nav, ...] = ()
+    navigation: tuple[Nav, ...] = ()  # the site's top navigation
+    sections: tuple[Nav, ...] = ()  # the app's own pages, above each of them ({% sections "app" %})
     api: str | None = None  # a module with register(router), e.g. "pipelines.api.urls"
     queues: dict[str, tuple[str, ...]] = {}  # queue -> task-name patterns routed to it
     roles: tuple[str, ...] = ()  # the roles (groups) the app's users act in
@@ -87,9 +95,11 @@ class PortalApp(AppConfig):
     demo: str | None = None  # "module.function", called by `manage.py load_demo` as f(actor, stdout)
 
     def ready(self):
-        # Registers the app's tasks in every process, so services can enqueue them by name.
-        if importlib.util.find_spec(f"{self.name}.tasks") is not None:
-            importlib.import_module(f"{self.name}.tasks")
+        # Registers the app's tasks in every process, so services can enqueue them by name, and
+        # the event kinds it records.
+        for module in ("tasks", "events"):
+            if importlib.util.find_spec(f"{self.name}.{module}") is not None:
+                importlib.import_module(f"{self.name}.{module}")
 
 
 def portal_apps() -> list[PortalApp]:
@@ -98,12 +108,12 @@ def portal_apps() -> list[PortalApp]:
 
 
 def navigation(user) -> list[Nav]:
-    return [
-        entry
-        for config in portal_apps()
-        for entry in config.navigation
-        if not entry.roles or has_role(user, *entry.roles)
-    ]
+    return [entry for config in portal_apps() for entry in config.navigation if entry.shown_to(user)]
+
+
+def sections(app_label: str, user) -> list[Nav]:
+    """The app's own pages that ``user`` may see."""
+    return [entry for entry in apps.get_app_config(app_label).sections if entry.shown_to(user)]
 
 
 def page_urls() -> list:

@@ -8,6 +8,11 @@ class ProgramsConfig(PortalApp):
     verbose_name = "Observing programs (Level 2)"
     url_prefix = "programs/"
     navigation = (Nav("Observing programs", "programs:list"), Nav("Queue", "programs:queue"))
+    sections = (
+        Nav("Observing programs", "programs:list"),
+        Nav("Queue: next up", "programs:queue"),
+        Nav("Scans", "programs:scans"),
+    )
     api = "l2portal.programs.api.urls"
     roles = (SCIENTIST, OPERATOR)
     permissions = {OPERATOR: ("programs",)}

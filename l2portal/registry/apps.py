@@ -10,6 +10,13 @@ class RegistryConfig(PortalApp):
     verbose_name = "Registry: products, collections, provenance"
     url_prefix = "registry/"
     navigation = (Nav("Registry", "registry:collections"),)
+    sections = (
+        Nav("Collections", "registry:collections"),
+        Nav("Search products", "registry:search"),
+        Nav("Executions", "registry:executions"),
+        Nav("Change log", "registry:changes"),
+        Nav("Products API", "api-docs", fragment="#/products"),
+    )
     api = "l2portal.registry.api.urls"
     roles = (OPERATOR,)
     object_pages = {

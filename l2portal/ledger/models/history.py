@@ -48,6 +48,9 @@ class Tracked(models.Model):
     related_name="transitions")``). Change ``state`` only through ledger.services.transition()."""
 
     machine: ClassVar[StateMachine]
+    # state -> the task that does the work of that state: retry() starts it again for an object
+    # sent back there, and pages offer a retry only where a state has one.
+    step_tasks: ClassVar[dict[str, str]] = {}
 
     state = models.CharField(max_length=32, db_index=True)
     state_changed_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -84,7 +84,7 @@ def failure_of(obj: Tracked) -> Failure | None:
         at=row.at,
         actor=row.actor,
         details={k: v for k, v in row.details.items() if k != "failed_in"},
-        step_task=getattr(type(obj), "step_tasks", {}).get(failed_in),
+        step_task=obj.step_tasks.get(failed_in),
         execution=execution,
     )
 

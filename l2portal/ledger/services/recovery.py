@@ -21,6 +21,7 @@ from django.utils import timezone
 from l2portal.files import partial_files
 
 from .. import conf
+from ..events import EXECUTION_LOST, WORK_SENT_AGAIN
 from ..execution import partial_tag
 from ..models import Execution, TaskIntent
 from .actors import Actor
@@ -82,7 +83,7 @@ def mark_lost(execution: Execution, why: str, actor: Actor) -> int:
     )
     if moved:
         record_event(
-            "execution_lost",
+            EXECUTION_LOST,
             f"{execution.task_name} execution {execution.pk} lost: {why}; {removed} partial files removed",
             actor,
             execution=execution.pk,
@@ -152,7 +153,7 @@ def reconcile(actor: Actor, *, dry_run: bool = False, now=None) -> Recovery:
         TaskIntent.objects.filter(pk=intent.pk).update(
             status=TaskIntent.Status.PENDING, next_attempt_at=now, resent=intent.resent + 1
         )
-        record_event("work_sent_again", f"{intent} sent again: {why}", actor, task_id=str(intent.task_id))
+        record_event(WORK_SENT_AGAIN, f"{intent} sent again: {why}", actor, task_id=str(intent.task_id))
     if recovery.resend:
         send_intents([intent.pk for intent, _ in recovery.resend])
     recovery.relayed = relay_pending()

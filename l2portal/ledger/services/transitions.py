@@ -223,6 +223,6 @@ def _move_rows(
 
 def start_step(obj: Tracked) -> None:
     """Enqueue, after commit, the task that carries ``obj`` on from its current state, if any."""
-    task_name = getattr(type(obj), "step_tasks", {}).get(obj.state)
+    task_name = obj.step_tasks.get(obj.state)
     if task_name:
         enqueue(task_name, obj.pk, waiting=obj)

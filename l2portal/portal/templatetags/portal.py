@@ -6,16 +6,19 @@
 {% live_state obj %}              its state and the run working on it, live while work runs
 {% action url "Retry" confirm="Retry P310?" %}   a button that POSTs, asking first if told
 {% form_fields form %}            a form's fields, what is missing said at the top
+{% sections "pipelines" %}        the app's own pages (PortalApp.sections), the current one marked
 """
 
 from __future__ import annotations
 
 from django import template
+from django.apps import apps
 
 from ...ledger.roles import OPERATOR, has_role
 from ...ledger.selectors import failure_of
 from ...ledger.selectors import timeline as timeline_of
 from ..pages import live_state_context
+from ..site import sections as app_sections
 
 register = template.Library()
 
@@ -65,3 +68,17 @@ def action(context, url: str, label: str, confirm: str = "", style: str = ""):
 def form_fields(form):
     missing = [field.label for field in form if any(e.code == "required" for e in field.errors.as_data())]
     return {"form": form, "missing": missing}
+
+
+@register.inclusion_tag("components/sections.html", takes_context=True)
+def sections(context, app_label: str):
+    request = context["request"]
+    links = [(entry, entry.url()) for entry in app_sections(app_label, request.user)]
+    # The current page: the longest link its path starts with (a list's objects mark the list).
+    current = max(
+        (url for _, url in links if request.path.startswith(url.split("#")[0])), key=len, default=None
+    )
+    return {
+        "links": [(entry.label, url, url == current) for entry, url in links],
+        "label": apps.get_app_config(app_label).verbose_name.split(":")[0].split(" (")[0],
+    }

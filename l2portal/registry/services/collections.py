@@ -27,6 +27,7 @@ from ...ledger.roles import OPERATOR
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ...ledger.services.refusing import atomic_refusing, refuse, require_role
+from ..events import CHAIN_DEFINED
 from .instruments import data_key
 
 # A RUN's name is a folder name (it starts every product path); other collections may use '/'
@@ -130,7 +131,7 @@ def set_chain(name: str, children: Sequence[str], actor: Actor, description: str
                 for n, child in enumerate(children)
             )
             record_event(
-                "chain_defined",
+                CHAIN_DEFINED,
                 f"chain {name} = [{', '.join(children)}] (was [{', '.join(before)}])",
                 actor,
                 subject=chain,

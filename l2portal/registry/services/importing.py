@@ -39,6 +39,7 @@ from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ...ledger.services.refusing import refuse, require_role
 from .. import registry_format
+from ..events import REGISTRY_IMPORTED
 from .export import SUBJECT_KINDS
 from .import_plan import ImportPlan
 
@@ -115,7 +116,7 @@ def import_collection(
                 plan.place_files()
                 if result.changed:
                     record_event(
-                        "registry_imported",
+                        REGISTRY_IMPORTED,
                         "imported "
                         + ", ".join(f"{n} {section}" for section, n in result.written.items() if n),
                         actor,

@@ -14,6 +14,7 @@ from ...ledger.roles import OPERATOR
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ...ledger.services.refusing import atomic_refusing, refuse, require_role
+from ..events import INSTRUMENT_REGISTERED
 
 # The instruments the portal's domains ingest from, registered in every database after migrating.
 SEED_INSTRUMENTS = (
@@ -89,7 +90,7 @@ def register_instrument(
             description=description,
         )
         instrument.save()
-        record_event("instrument_registered", f"instrument {name} registered", actor, subject=instrument)
+        record_event(INSTRUMENT_REGISTERED, f"instrument {name} registered", actor, subject=instrument)
     return instrument
 
 

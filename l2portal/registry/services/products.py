@@ -21,6 +21,7 @@ from ...ledger.refusals import InvalidRequest, Refused
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ...ledger.services.refusing import refuse
+from ..events import ORPHAN_REPLACED, PRODUCT_FILE_MISSING, PRODUCT_REWRITTEN, PRODUCT_VERSION_WRITTEN
 from ..registry_format import product_path_problem
 from .collections import CollectionRefused
 from .instruments import DataIdRefused, identify
@@ -168,7 +169,7 @@ def write_product(
             staged.put_in_place(overwrite=orphan)
             if orphan and current is None:
                 record_event(
-                    "orphan_replaced",
+                    ORPHAN_REPLACED,
                     f"replaced unregistered file {target} left by an interrupted run",
                     actor,
                     subject=collection,
@@ -261,7 +262,7 @@ def _purge_missing(product: Product, actor: Actor) -> Product:
             product.purge_reason = "its file was missing when it was written again"
             product.save(update_fields=["status", "purged_at", "purge_reason"])
             record_event(
-                "product_file_missing",
+                PRODUCT_FILE_MISSING,
                 f"{product.path} is registered but its file is missing: recorded purged, written again",
                 actor,
                 subject=product,
@@ -279,7 +280,7 @@ def _next_version(relative: str, current: Product) -> tuple[str, int]:
 def _record_replacement(old: Product, new: Product, actor: Actor) -> None:
     if old.path == new.path:
         record_event(
-            "product_rewritten",
+            PRODUCT_REWRITTEN,
             f"{new.path} written again after it was purged ({old.purge_reason or 'no reason recorded'}; "
             f"sha256 {'unchanged' if old.sha256 == new.sha256 else 'changed'})",
             actor,
@@ -288,7 +289,7 @@ def _record_replacement(old: Product, new: Product, actor: Actor) -> None:
         )
     else:
         record_event(
-            "product_version_written",
+            PRODUCT_VERSION_WRITTEN,
             f"{new.path} (version {new.version}) replaces {old.path} as the current {new.product_type}",
             actor,
             subject=new,

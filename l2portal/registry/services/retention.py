@@ -23,6 +23,7 @@ from l2portal.registry.models import Collection, Product, RetentionRule, TagMemb
 from ...ledger.bulk import chunks
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
+from ..events import PRODUCTS_PURGED
 from .products import data_root
 
 Consumes = Execution.inputs.through
@@ -174,7 +175,7 @@ def _purge(pks, actor: Actor, reason: str) -> list[str]:
         )
         paths = sorted(path for _, path in rows)
         record_event(
-            "products_purged",
+            PRODUCTS_PURGED,
             f"{len(paths)} products purged ({reason}); their rows and provenance stay",
             actor,
             reason=reason,

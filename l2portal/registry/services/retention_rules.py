@@ -12,6 +12,7 @@ from ...ledger.roles import OPERATOR
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ...ledger.services.refusing import refuse, require_role
+from ..events import RETENTION_RULE_SAVED
 
 
 class RetentionRuleRefused(InvalidRequest):
@@ -31,7 +32,7 @@ def save_retention_rule(rule: RetentionRule, actor: Actor) -> RetentionRule:
         rule.save()
         keep = rule.get_keep_display().replace("N days", f"{rule.days} days")
         record_event(
-            "retention_rule_saved",
+            RETENTION_RULE_SAVED,
             f"retention rule {rule.name} {'made' if created else 'changed'}: "
             f"{rule.product_type or 'any type'} in {rule.collection or 'any collection'}: {keep}"
             + (f" ({rule.successor_type})" if rule.successor_type else "")
