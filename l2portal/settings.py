@@ -132,7 +132,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 
 # Every product lives under this root; the registry stores paths relative to it so a site can
-# move the data without rewriting rows (seeds/003: no hard-coded directories).
+# move the data without rewriting rows (the HalfPipe migration notes: no hard-coded directories).
 DATA_ROOT = Path(os.environ.get("L2PORTAL_DATA_ROOT", VAR_DIR / "data"))
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from l2portal.ledger.roles import FSSC, OPERATOR
-from l2portal.portal.site import Card, Nav, Periodic, PortalApp
+from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
 
 
 class PipelinesConfig(PortalApp):
@@ -9,6 +9,15 @@ class PipelinesConfig(PortalApp):
     verbose_name = "Pipelines (Fermi ISOC)"
     url_prefix = "pipelines/"
     navigation = (Nav("Campaigns", "pipelines:campaigns"), Nav("Downlinks", "pipelines:downlinks"))
+    instruments = (
+        InstrumentSpec(
+            "LAT",
+            "Fermi Large Area Telescope",
+            "Fermi",
+            ("run",),
+            "Fermi LAT: FT1/FT2 and magic7 per data run",
+        ),
+    )
     sections = (
         Nav("Campaigns", "pipelines:campaigns"),
         Nav("Downlinks", "pipelines:downlinks"),

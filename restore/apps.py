@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
-from l2portal.portal.site import Card, Nav, Periodic, PortalApp
+from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
 
 
 class RestoreConfig(PortalApp):
@@ -9,6 +9,15 @@ class RestoreConfig(PortalApp):
     verbose_name = "Restores (ALMA MOUS)"
     url_prefix = "restores/"
     navigation = (Nav("Restores", "restore:list"),)
+    instruments = (
+        InstrumentSpec(
+            "ALMA",
+            "Atacama Large Millimeter/submillimeter Array",
+            "ALMA",
+            ("mous", "eb"),
+            "ALMA MOUS restores",
+        ),
+    )
     api = "restore.api.urls"
     queues = {"restore": ("restore.tasks.*",)}
     roles = (SCIENTIST, OPERATOR)

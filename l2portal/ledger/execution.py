@@ -1,4 +1,4 @@
-"""Provenance recorded at execution (seeds/001): every task run, and every service step that
+"""Provenance recorded at execution (the LSST Gen3 Butler notes): every task run, and every service step that
 writes products outside a task, is an Execution row with its parameters, inputs, outputs,
 software versions, host, timing, status, error and the tail of its log; the whole log goes to a
 file under the data root as it runs (ledger.execution_log)."""

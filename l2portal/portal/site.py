@@ -1,5 +1,6 @@
 """How an app joins the portal: its AppConfig subclasses PortalApp and declares, in one place, its
-navigation, pages, API routes, queues, roles, dashboard cards, periodic tasks and demo loader.
+navigation, pages, API routes, queues, roles, dashboard cards, periodic tasks, instruments and demo
+loader.
 
 The site reads those declarations (urls.py, the dashboard, the navigation, role setup, Celery's
 routes and beat schedule, `manage.py queues` for the Makefile and compose), so adding an app
@@ -60,6 +61,18 @@ class Card:
 
 
 @dataclass(frozen=True)
+class InstrumentSpec:
+    """An instrument the app ingests from, registered in the data registry after every migrate:
+    its data ids are made of ``dimensions``, in order (LAT: run)."""
+
+    name: str
+    full_name: str
+    observatory: str
+    dimensions: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Periodic:
     """A task Celery beat starts every ``every``."""
 
@@ -92,6 +105,7 @@ class PortalApp(AppConfig):
     # log, timelines and executions link an object to
     object_pages: dict[str, str] = {}
     periodic: tuple[Periodic, ...] = ()
+    instruments: tuple[InstrumentSpec, ...] = ()
     demo: str | None = None  # "module.function", called by `manage.py load_demo` as f(actor, stdout)
 
     def ready(self):
@@ -156,6 +170,10 @@ def route_task(name: str, args=None, kwargs=None, options=None, task=None, **kw)
         if fnmatchcase(name, pattern):
             return {"queue": queue}
     return {"queue": DEFAULT_QUEUE}
+
+
+def instruments() -> list[InstrumentSpec]:
+    return [spec for config in portal_apps() for spec in config.instruments]
 
 
 def beat_schedule() -> dict[str, dict]:

@@ -1,5 +1,5 @@
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
-from l2portal.portal.site import Card, Nav, Periodic, PortalApp
+from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
 
 
 class ProgramsConfig(PortalApp):
@@ -8,6 +8,15 @@ class ProgramsConfig(PortalApp):
     verbose_name = "Observing programs (Level 2)"
     url_prefix = "programs/"
     navigation = (Nav("Observing programs", "programs:list"), Nav("Queue", "programs:queue"))
+    instruments = (
+        InstrumentSpec(
+            "VISP",
+            "Visible Spectro-Polarimeter",
+            "DKIST",
+            ("proposal", "dataset"),
+            "DKIST ViSP Level 1 and 2",
+        ),
+    )
     sections = (
         Nav("Observing programs", "programs:list"),
         Nav("Queue: next up", "programs:queue"),

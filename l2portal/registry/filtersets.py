@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.text import capfirst
 
+from l2portal.ledger.events import declared_kinds
 from l2portal.ledger.models import Change, Execution
 from l2portal.registry.models import Collection, Instrument, Product, TagMembership, search_path
 
@@ -111,15 +112,18 @@ def change_subject_choices() -> list[tuple[str, str]]:
     return [(model._meta.label_lower, capfirst(model._meta.verbose_name)) for model in models]
 
 
+def change_kind_choices() -> list[tuple[str, str]]:
+    """A state change, or any event kind an app declared (refusals under their codes)."""
+    return [("transition", "State change"), *((kind.code, kind.label) for kind in declared_kinds())]
+
+
 class ChangeFilter(PortalFilterSet):
     subject_model = django_filters.ChoiceFilter(label="Object type", choices=change_subject_choices)
     subject_id = django_filters.CharFilter(label="Object id")
     actor = django_filters.CharFilter(
         lookup_expr="icontains", label="Who", help_text="part of a user name, or of a task's name"
     )
-    kind = django_filters.CharFilter(
-        label="What", help_text="transition, or an event such as transition_refused or purge"
-    )
+    kind = django_filters.ChoiceFilter(label="What", choices=change_kind_choices)
     since = IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="From", widget=TIME_INPUT)
     until = IsoDateTimeFilter(field_name="at", lookup_expr="lt", label="Until", widget=TIME_INPUT)
 

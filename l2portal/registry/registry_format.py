@@ -1,5 +1,5 @@
-"""The registry exchange document: what one site exports and another imports (seeds/001: "export
-and import ... with no id modification"; the LSST Butler's export YAML). Pure Python, no Django.
+"""The registry exchange document: what one site exports and another imports (the LSST Gen3 Butler notes:
+"export and import ... with no id modification"; the LSST Butler's export YAML). Pure Python, no Django.
 
 A document is JSON: ``format``, ``version`` (major.minor.patch), ``selection`` (the collections asked
 for, or null for every one) and sorted records: ``instruments``, ``collections``, ``products``,

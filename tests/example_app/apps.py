@@ -3,7 +3,7 @@ checks that the site picks every declaration up without any other file changing.
 
 from datetime import timedelta
 
-from l2portal.portal.site import Nav, Periodic, PortalApp
+from l2portal.portal.site import InstrumentSpec, Nav, Periodic, PortalApp
 
 OBSERVER = "observer"
 
@@ -19,3 +19,6 @@ class ExampleConfig(PortalApp):
     roles = (OBSERVER,)
     permissions = {OBSERVER: ("ledger",)}
     periodic = (Periodic("example-tick", "tests.example_app.tasks.crunch_tick", timedelta(minutes=5)),)
+    instruments = (
+        InstrumentSpec("XRT", "X-Ray Telescope", "Swift", ("obsid",), "an observatory of its own"),
+    )

@@ -1,5 +1,5 @@
-"""Instruments registered once (seeds/001): every ingest names one by short name only; products
-carry it and their data id, and are found by them."""
+"""Instruments registered once (the LSST Gen3 Butler notes): every ingest names one by short name only;
+products carry it and their data id, and are found by them."""
 
 import pytest
 

@@ -1,5 +1,5 @@
-"""Export and import between sites (seeds/001): a deterministic, versioned document; the import
-checks all of it before writing, keeps every id, changes nothing the second time, and refuses
+"""Export and import between sites (the LSST Gen3 Butler notes): a deterministic, versioned document; the
+import checks all of it before writing, keeps every id, changes nothing the second time, and refuses
 what it cannot read or would put outside the data root."""
 
 import io

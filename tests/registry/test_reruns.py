@@ -1,6 +1,6 @@
-"""Re-running into the same RUN (seeds/001, DM-20845): what exists and verifies is skipped, nothing
-is replaced silently, a forced re-run writes a new version beside the old one, and a product whose
-file went missing is recorded purged, then written again at its path."""
+"""Re-running into the same RUN (the LSST Gen3 Butler notes, DM-20845): what exists and verifies is
+skipped, nothing is replaced silently, a forced re-run writes a new version beside the old one, and a
+product whose file went missing is recorded purged, then written again at its path."""
 
 import pytest
 

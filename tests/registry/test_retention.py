@@ -1,5 +1,5 @@
-"""Retention rules (seeds/001: purge to keep the registry small): files go when the most specific
-rule says so, rows and provenance stay; a dry run changes nothing; files are deleted only after
+"""Retention rules (the LSST Gen3 Butler notes: purge to keep the registry small): files go when the most
+specific rule says so, rows and provenance stay; a dry run changes nothing; files are deleted only after
 the purge is committed; a product an unfinished task reads is never purged."""
 
 import io

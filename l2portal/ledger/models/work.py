@@ -14,7 +14,8 @@ from .. import conf
 
 
 class Execution(models.Model):
-    """One run of a task or service step, recorded as it happens (seeds/001: provenance at execution)."""
+    """One run of a task or service step, recorded as it happens (the LSST Gen3 Butler notes: provenance at
+    execution)."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"

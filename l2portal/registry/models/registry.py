@@ -1,5 +1,5 @@
-"""The data registry (seeds/001, after the LSST Butler): instruments, collections, products, tags and
-retention rules.
+"""The data registry, after the LSST Gen3 Butler: instruments, collections,
+products, tags and retention rules.
 
 A product belongs to exactly one RUN collection (its name is in the product's path); TAGGED
 collections are named sets products join and leave, every change kept in TagChange; CHAINED
@@ -33,8 +33,8 @@ def instrument_uuid(name: str) -> uuid.UUID:
 
 
 class Instrument(models.Model):
-    """An instrument registered once (seeds/001: "not have to specify instrument class with every
-    ingest"): ingests name it by ``name`` only; its ``dimensions`` are the keys of its data ids."""
+    """An instrument registered once (the LSST Gen3 Butler notes: "not have to specify instrument class
+    with every ingest"): ingests name it by ``name`` only; its ``dimensions`` are the keys of its data ids."""
 
     name = models.CharField(max_length=32, unique=True, help_text="short name used at ingest, e.g. LAT")
     full_name = models.CharField(max_length=200)
@@ -58,8 +58,8 @@ class Instrument(models.Model):
 
 
 class Collection(models.Model):
-    """A named group of products (seeds/001). RUN: the products one processing wrote, e.g. P310,
-    with the host, time span and software versions of that processing. TAGGED: a named set products
+    """A named group of products (the LSST Gen3 Butler notes). RUN: the products one processing wrote, e.g.
+    P310, with the host, time span and software versions of that processing. TAGGED: a named set products
     join and leave at any time ("sent to the FSSC on 2019-07-01"). CHAINED: an ordered search path
     of other collections; a lookup returns the first match (``FT2/current`` = [P310, P202])."""
 

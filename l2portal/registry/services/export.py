@@ -1,5 +1,5 @@
 """Export of the registry, or of some collections, as a deterministic, versioned document
-(registry_format), with the files in a tarball if asked (seeds/001: "export and import").
+(registry_format), with the files in a tarball if asked (the LSST Gen3 Butler notes: "export and import").
 
 A collection's export holds its records and everything they need to mean the same elsewhere: a
 RUN's products (every version, purged ones too), a TAGGED collection's members and history, a

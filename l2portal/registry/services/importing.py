@@ -1,4 +1,4 @@
-"""Import of a registry export (seeds/001: "data is inserted into repo as is, with no id
+"""Import of a registry export (the LSST Gen3 Butler notes: "data is inserted into repo as is, with no id
 modification"): the whole document is checked first (services/import_plan.py), then every new
 record goes in in one transaction under its own UUID; records already here as they are in the
 export are left alone, so importing twice changes nothing.

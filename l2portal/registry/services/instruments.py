@@ -1,6 +1,6 @@
-"""Instruments registered once (seeds/001): an ingest names its instrument by short name only, and
-the instrument's dimensions say what a data id of it holds (LAT: run; VISP: proposal, dataset;
-ALMA: mous, eb)."""
+"""Instruments registered once (as the LSST Butler registers them): an ingest names its instrument
+by short name only, and the instrument's dimensions say what a data id of it holds (LAT: run; VISP:
+proposal, dataset; ALMA: mous, eb). The apps declare theirs (PortalApp.instruments)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,10 @@ from ...ledger.roles import OPERATOR
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ...ledger.services.refusing import atomic_refusing, refuse, require_role
+from ...portal.site import instruments as declared_instruments
 from ..events import INSTRUMENT_REGISTERED
 
-# The instruments the portal's domains ingest from, registered in every database after migrating.
-SEED_INSTRUMENTS = (
-    ("LAT", "Fermi Large Area Telescope", "Fermi", ("run",), "Fermi LAT: FT1/FT2 and magic7 per data run"),
-    ("VISP", "Visible Spectro-Polarimeter", "DKIST", ("proposal", "dataset"), "DKIST ViSP Level 1 and 2"),
-    ("ALMA", "Atacama Large Millimeter/submillimeter Array", "ALMA", ("mous", "eb"), "ALMA MOUS restores"),
-)
-SEED_SITE = "l2portal"  # the portal's own seed: the same record at every site
+SEED_SITE = "l2portal"  # declared by the portal's apps: the same record at every site
 INSTRUMENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 DIMENSION = re.compile(r"[a-z][a-z0-9_]{0,31}")
 FORBIDDEN_IN_VALUES = re.compile(r"[|=\x00-\x1f]")
@@ -40,15 +35,16 @@ class DataIdRefused(InvalidRequest):
 
 
 def seed_instruments(using: str = "default") -> None:
-    """Register the seed instruments where they are missing (post_migrate, also after a flush)."""
-    for name, full_name, observatory, dimensions, description in SEED_INSTRUMENTS:
-        if not Instrument.objects.using(using).filter(name=name).exists():
+    """Register the instruments the apps declare (PortalApp.instruments) where they are missing
+    (post_migrate, also after a flush)."""
+    for spec in declared_instruments():
+        if not Instrument.objects.using(using).filter(name=spec.name).exists():
             Instrument(
-                name=name,
-                full_name=full_name,
-                observatory=observatory,
-                dimensions=list(dimensions),
-                description=description,
+                name=spec.name,
+                full_name=spec.full_name,
+                observatory=spec.observatory,
+                dimensions=list(spec.dimensions),
+                description=spec.description,
                 site=SEED_SITE,
             ).save(using=using)
 

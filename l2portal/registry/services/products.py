@@ -1,5 +1,5 @@
 """Products: files written atomically under the data root and registered with their checksum, RUN
-collection, instrument and data id; re-runs into the same RUN (seeds/001, DM-20845)."""
+collection, instrument and data id; re-runs into the same RUN (the LSST Gen3 Butler notes, DM-20845)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Retention (seeds/001: purge to keep the registry small, a datastore with expiration): files go
-when a rule says so; their rows and provenance stay, marked purged.
+"""Retention (the LSST Gen3 Butler notes: purge to keep the registry small, a datastore with expiration):
+files go when a rule says so; their rows and provenance stay, marked purged.
 
 Each enabled rule finds the products it makes due in one query; a product is purged when the most
 specific rule that matches it (type and collection, then type, then collection) is one that made it

@@ -9,9 +9,10 @@ import re
 from contextlib import ExitStack
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from l2portal.files import atomic_output
+from l2portal.ledger.commands import PortalCommand
 from pipelines.science import bti, carryforward
 from pipelines.science.ft2bins import DEFAULT_MAX_GAP
 from pipelines.science.ft2qa import check_velocity_file, compare_with_previous
@@ -20,7 +21,7 @@ from pipelines.science.magic7 import Magic7Error, read_magic7
 ALLOWED_TO_DIFFER = ("SC_VELOCITY", "DATA_QUAL")
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Carry a run's previous FT2 files forward to a new version with SC_VELOCITY and a BTI set."
     requires_system_checks = []
 

@@ -3,10 +3,9 @@ the runs registered in the range (with a magic7 input), or the listed ones. --de
 --mode and --livetime-source default to the settings and to carry-forward where runs have a
 previous FT2 registered."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 from pipelines.models import ReprocessingCampaign
 
@@ -19,7 +18,7 @@ def run_range(text: str) -> tuple[int, int]:
         raise CommandError(f"--runs wants FIRST:LAST, e.g. 545208791:546407418, not {text!r}") from error
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Define a reprocessing campaign over a range or a list of data runs."
 
     def add_arguments(self, parser):
@@ -39,18 +38,15 @@ class Command(BaseCommand):
                 selection = {"run_ids": [int(r) for r in run_list.split(",") if r.strip()]}
             except ValueError as error:
                 raise CommandError(f"--run-list: {error}") from error
-        try:
-            campaign = services.create_campaign(
-                name,
-                Actor.system("create_campaign command"),
-                description=description,
-                definitions=options["definitions"],
-                mode=options["mode"],
-                livetime_source=options["livetime_source"],
-                **selection,
-            )
-        except Refused as error:
-            raise CommandError(str(error)) from error
+        campaign = services.create_campaign(
+            name,
+            self.actor,
+            description=description,
+            definitions=options["definitions"],
+            mode=options["mode"],
+            livetime_source=options["livetime_source"],
+            **selection,
+        )
         self.stdout.write(
             f"campaign {campaign} defined over {campaign.campaign_runs.count()} runs: {campaign.mode}, "
             f"definitions {campaign.definitions}, livetime from {campaign.livetime_source}"

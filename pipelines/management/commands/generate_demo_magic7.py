@@ -1,12 +1,12 @@
 """manage.py generate_demo_magic7 545208791 545294791 --seconds 600: synthetic magic7 inputs."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Generate realistic magic7 files (pipelines.science.orbitgen) and register them as the runs' inputs."
     )
@@ -19,6 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, runs, seconds, seed, **options):
         if seconds <= 0:
             raise CommandError("--seconds must be positive")
-        actor = Actor.system("generate_demo_magic7 command")
+        actor = self.actor
         for magic7 in services.generate_demo_magic7(runs, seconds, actor, seed=seed):
             self.stdout.write(f"{magic7.data_run}: {magic7.product.path}")

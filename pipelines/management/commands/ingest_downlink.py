@@ -3,24 +3,18 @@ PIPELINES_INCOMING_ROOT and start it; a folder registered before is left as it i
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-
-from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Register a downlink folder (chunks and RetDef files) and start its processing, once."
 
     def add_arguments(self, parser):
         parser.add_argument("folder", type=Path, help="the downlink's folder under PIPELINES_INCOMING_ROOT")
 
     def handle(self, *args, folder, **options):
-        try:
-            downlink, created = services.ingest_downlink(folder, Actor.system("ingest_downlink command"))
-        except Refused as error:
-            raise CommandError(str(error)) from error
+        downlink, created = services.ingest_downlink(folder, self.actor)
         if created:
             self.stdout.write(f"{downlink}: {downlink.chunk_count} chunks registered and queued for decoding")
         else:

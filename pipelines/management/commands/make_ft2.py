@@ -10,9 +10,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from l2portal.files import atomic_output
+from l2portal.ledger.commands import PortalCommand
 from pipelines.science import ft2science, livetime
 from pipelines.science.ft2 import (
     BIN_SIZES,
@@ -30,7 +31,7 @@ from pipelines.science.magic7 import DEFAULT_LIMITS, Magic7Error, Magic7Limits, 
 LIST = "list"
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Compute an FT2 (spacecraft pointing history) FITS file from a magic7 telemetry file."
     requires_system_checks = []
 

@@ -9,14 +9,15 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from l2portal.files import OutputExists, atomic_output
+from l2portal.ledger.commands import PortalCommand
 from pipelines.science.eventfile import EventFileError, open_event_file
 from pipelines.science.eventmerge import DEFAULT_BUFFER_ROWS, merge_event_files, sorted_inputs
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Merge event files (FT1 layout) into one, sorted by TIME then EVENT_ID, each event once."
     requires_system_checks = []
 

@@ -1,20 +1,19 @@
 """manage.py purge_staging [--dry-run]: delete the decoded chunk files whose runs are merged and
 through Level 1 (what the hourly beat task does); their rows stay, marked purged."""
 
-from django.core.management.base import BaseCommand
 
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Purge staging files no run needs any more (decoded chunks of runs through Level 1)."
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="list them, change nothing")
 
     def handle(self, *args, dry_run, **options):
-        paths = services.purge_staging(Actor.system("purge_staging command"), dry_run=dry_run)
+        paths = services.purge_staging(self.actor, dry_run=dry_run)
         for path in paths:
             self.stdout.write(f"{'would purge' if dry_run else 'purged'} {path}")
         self.stdout.write(f"{len(paths)} staging files {'to purge' if dry_run else 'purged'}")

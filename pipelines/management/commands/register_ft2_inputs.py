@@ -4,16 +4,15 @@ changes nothing. A file that cannot be used is listed with the reason; the other
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 
 REFUSALS_SHOWN = 50
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Register previous FT2 files, magic7 files and livetime tables found under a directory."
 
     def add_arguments(self, parser):
@@ -22,10 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, root, **options):
         if not root.is_dir():
             raise CommandError(f"{root} is not a directory")
-        try:
-            result = services.register_tree(root, Actor.system("register_ft2_inputs command"), self._progress)
-        except Refused as error:
-            raise CommandError(str(error)) from error
+        result = services.register_tree(root, self.actor, self._progress)
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(result.kinds.items())) or "no input"
         outcomes = result.outcomes
         self.stdout.write(

@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Register a magic7 file (plain or gzip) as the input of a data run; the latest one is used."
 
     def add_arguments(self, parser):
@@ -22,14 +21,11 @@ class Command(BaseCommand):
         source = Path(file)
         if not source.is_file():
             raise CommandError(f"{file}: no such file")
-        try:
-            magic7 = services.register_magic7(
-                run,
-                source,
-                float(run) if start is None else start,
-                stop,
-                Actor.system("register_magic7 command"),
-            )
-        except Refused as error:
-            raise CommandError(str(error)) from error
+        magic7 = services.register_magic7(
+            run,
+            source,
+            float(run) if start is None else start,
+            stop,
+            self.actor,
+        )
         self.stdout.write(f"{magic7.data_run}: {magic7.product.path} ({magic7.met_start}..{magic7.met_stop})")

@@ -1,14 +1,13 @@
 """manage.py start_campaign P310: queue one task per run not yet complete (fits queue)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 from pipelines.models import ReprocessingCampaign
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Start or re-run a reprocessing campaign; complete and valid runs are skipped."
 
     def add_arguments(self, parser):
@@ -18,10 +17,7 @@ class Command(BaseCommand):
         campaign = ReprocessingCampaign.objects.filter(name=name).first()
         if campaign is None:
             raise CommandError(f"no campaign {name}")
-        try:
-            result = services.start_campaign(campaign, Actor.system("start_campaign command"))
-        except Refused as error:
-            raise CommandError(str(error)) from error
+        result = services.start_campaign(campaign, self.actor)
         self.stdout.write(
             f"{name} pass {result['pass']}: {result['queued']} queued, {result['retried']} retried, "
             f"{result['skipped']} complete runs skipped"

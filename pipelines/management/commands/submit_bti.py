@@ -6,14 +6,13 @@ or just the list of intervals."""
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.refusals import Refused
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Submit a Bad Time Interval set for a run; it becomes the run's active set."
 
     def add_arguments(self, parser):
@@ -28,13 +27,10 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error}") from error
         if isinstance(document, list):
             document = {"intervals": document}
-        try:
-            bti_set = services.submit_bti_set(
-                run,
-                document.get("intervals", []),
-                Actor.system("submit_bti command"),
-                reason or document.get("reason", ""),
-            )
-        except Refused as error:
-            raise CommandError(str(error)) from error
+        bti_set = services.submit_bti_set(
+            run,
+            document.get("intervals", []),
+            self.actor,
+            reason or document.get("reason", ""),
+        )
         self.stdout.write(f"{bti_set} submitted with {bti_set.intervals.count()} intervals; it is active")

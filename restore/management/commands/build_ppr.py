@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from l2portal.files import atomic_output
+from l2portal.ledger.commands import PortalCommand
 from restore import conf
 from restore.science import archive
 from restore.science.plan import SCRIPT_ROUTE, format_plan, load_plan
@@ -15,7 +16,7 @@ from restore.science.scriptgen import generate_script
 from restore.services import STEP_ERRORS
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Query the archive for MOUS_UID, read its pipeline manifest and restore script, print the "
         "sessions table, the route and warnings, and write the validated PPR (pipeline tasks only) to "

@@ -1,13 +1,14 @@
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 from psycopg import sql
 
+from l2portal.ledger.commands import PortalCommand
 from l2portal.ledger.database import grant_app_role, install_history_guards
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Run as the database owner (the role that runs migrations): create the portal's own role if "
         "missing and grant it rows of ordinary tables, SELECT and INSERT only on history, no TRUNCATE, "

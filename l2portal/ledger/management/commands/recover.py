@@ -1,9 +1,9 @@
-from django.core.management.base import BaseCommand
 
 from l2portal.ledger import services
+from l2portal.ledger.commands import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Recover lost work now: mark executions whose worker died as lost (removing their partial "
         "files), send again the work whose message was lost, relay work queued while the broker was "
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="list what would be done and why")
 
     def handle(self, dry_run, **options):
-        recovery = services.reconcile(services.Actor.system("manage.py recover"), dry_run=dry_run)
+        recovery = services.reconcile(self.actor, dry_run=dry_run)
         for line in recovery.lines():
             self.stdout.write(("would " if dry_run else "") + line)
         if not dry_run:

@@ -1,10 +1,10 @@
-from django.core.management.base import BaseCommand
 
+from l2portal.ledger.commands import PortalCommand
 from l2portal.portal.roles_setup import ensure_user
 from l2portal.portal.site import roles
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Create or update a user in one role (scientist, operator, fssc, ...); prints an FSSC API token."
 
     def add_arguments(self, parser):

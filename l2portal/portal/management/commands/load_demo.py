@@ -1,8 +1,7 @@
 """Demo data for `make run`: role users, then each app's demo (its PortalApp.demo loader)."""
 
-from django.core.management.base import BaseCommand
 
-from l2portal.ledger import services
+from l2portal.ledger.commands import PortalCommand
 from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
 from l2portal.portal.roles_setup import ensure_user
 from l2portal.portal.site import demo_loaders
@@ -10,11 +9,11 @@ from l2portal.portal.site import demo_loaders
 DEMO_USERS = (("operator", OPERATOR), ("scientist", SCIENTIST), ("fssc", FSSC))
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Load demo users and data (idempotent). Users: operator, scientist (password = user name), fssc."
 
     def handle(self, **options):
-        actor = services.Actor.system("demo data")
+        actor = self.actor
         for username, role in DEMO_USERS:
             _, token = ensure_user(username, role, None if role == FSSC else username)
             if token:

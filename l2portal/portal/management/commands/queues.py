@@ -1,9 +1,9 @@
-from django.core.management.base import BaseCommand
 
+from l2portal.ledger.commands import PortalCommand
 from l2portal.portal.site import queues
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Print the queues a worker should consume, comma-separated (for `celery worker -Q`)."
 
     def handle(self, **options):

@@ -2,13 +2,12 @@
 
 import json
 
-from django.core.management.base import BaseCommand
-
+from l2portal.ledger.commands import PortalCommand
 from l2portal.programs import selectors
 from l2portal.programs.models import ObservingProgram
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "List observing programs; --json prints id, proposal, instruments, state, dataset_ids, qualification."
     )

@@ -1,12 +1,12 @@
 """Scan the metadata store, or import offline GraphQL response files, into observing programs."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from l2portal.ledger.services import Actor
+from l2portal.ledger.commands import PortalCommand
 from l2portal.programs import services
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Import datasets from offline datasetInventories response files (--file F1.json [F2.json ...]) "
         "or from a live metadata store (--url, default METADATA_STORE_URL); group, settle and qualify."
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--proposal", help="only this primaryProposalId (live store only)")
 
     def handle(self, files=None, url=None, proposal=None, **options):
-        actor = Actor.system("scan_metadata command")
+        actor = self.actor
         try:
             if files:
                 if proposal:

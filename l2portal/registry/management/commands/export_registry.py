@@ -2,13 +2,11 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
-from l2portal.ledger import services
+from l2portal.ledger.commands import PortalCommand
 from l2portal.registry import services as registry
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Export collections (every one when none is named) as a deterministic, versioned document: "
         "instruments, collections, products, executions, tags and events, each with its UUID. With "
@@ -22,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, type=Path, metavar="FILE")
 
     def handle(self, collections, with_files, output, **options):
-        actor = services.Actor.system("manage.py export_registry")
+        actor = self.actor
         document = registry.export_registry(collections, output, actor, with_files=with_files)
         counts = ", ".join(
             f"{len(document[s])} {s}" for s in ("collections", "products", "executions", "events")

@@ -1,13 +1,11 @@
 """manage.py register_instrument NAME --full-name ... --observatory ... --dimensions a,b"""
 
-from django.core.management.base import BaseCommand, CommandError
 
-from l2portal.ledger import services
-from l2portal.ledger.refusals import Refused
+from l2portal.ledger.commands import PortalCommand
 from l2portal.registry import services as registry
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = (
         "Register an instrument once; ingests then name it by its short name only. Its dimensions "
         "(the keys of its data ids) never change."
@@ -22,11 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, name, full_name, observatory, dimensions, description, **options):
         keys = [key.strip() for key in dimensions.split(",") if key.strip()]
-        actor = services.Actor.system("manage.py register_instrument")
-        try:
-            instrument = registry.register_instrument(name, full_name, observatory, keys, actor, description)
-        except Refused as error:
-            raise CommandError(error.message) from error
+        actor = self.actor
+        instrument = registry.register_instrument(name, full_name, observatory, keys, actor, description)
         self.stdout.write(
             f"{instrument.name}: {instrument.full_name}, data ids of {', '.join(instrument.dimensions)}"
         )
