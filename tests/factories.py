@@ -3,6 +3,7 @@
 from django.contrib.auth import get_user_model
 
 from l2portal.ledger import services
+from l2portal.ledger.events import EventKind, declare
 from l2portal.portal.roles_setup import ensure_user
 from l2portal.programs.models import ObservingProgram
 from l2portal.registry import services as registry
@@ -20,6 +21,9 @@ def superuser(username="root"):
     return get_user_model().objects.create_superuser(username, f"{username}@example.org", username)
 
 
+# An event kind of the tests' own, for history they write directly.
+NOTE = EventKind("note", "Note (tests)")
+declare(NOTE)
 SYSTEM = services.Actor.system("test")
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 
 from l2portal.ledger import services
 from l2portal.ledger.database import history_tables
-from tests.factories import SYSTEM, one_of_each_tracked_model
+from tests.factories import NOTE, SYSTEM, one_of_each_tracked_model
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def portal_role():
 def _with_history():
     for obj in one_of_each_tracked_model():
         services.fail(obj, SYSTEM, "to have a history row")
-    services.record_event("note", "something", SYSTEM)
+    services.record_event(NOTE, "something", SYSTEM)
 
 
 def test_every_history_table_is_guarded():

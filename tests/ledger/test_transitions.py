@@ -8,7 +8,7 @@ from l2portal.ledger.models import AppendOnlyError, LedgerEvent
 from l2portal.ledger.services import transitions
 from l2portal.ledger.states import StateMachine, TransitionNotAllowed
 from l2portal.programs.models import ObservingProgram, ObservingProgramTransition
-from tests.factories import SYSTEM, one_of_each_tracked_model, program
+from tests.factories import NOTE, SYSTEM, one_of_each_tracked_model, program
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_database_rejects_update_and_delete_of_history(statement):
     subjects = one_of_each_tracked_model()
     for obj in subjects:
         services.fail(obj, SYSTEM, "to have a history row")
-    services.record_event("note", "something", SYSTEM)
+    services.record_event(NOTE, "something", SYSTEM)
     tables = [type(obj).transition_model()._meta.db_table for obj in subjects] + [LedgerEvent._meta.db_table]
     for table in tables:
         with (

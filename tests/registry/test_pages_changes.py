@@ -12,6 +12,7 @@ from django.utils import timezone
 from l2portal.ledger import services
 from l2portal.ledger.models import Change
 from l2portal.ledger.refusals import Refused
+from l2portal.registry.events import PRODUCTS_PURGED
 from tests.factories import SYSTEM, one_of_each_tracked_model, program, superuser
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_the_change_log_filters_by_actor_object_type_object_and_time(client, ope
     first, second = program("eid_1"), program("eid_2")
     services.transition(first, "invertible", services.Actor.of_user(operator), "looks fine")
     services.transition(second, "not_invertible", SYSTEM, "no wavelength")
-    services.record_event("purge", "purged P300", SYSTEM)
+    services.record_event(PRODUCTS_PURGED, "purged P300", SYSTEM)
     client.force_login(operator)
 
     by_operator = _rows(client.get("/registry/changes/", {"actor": "operat"}))
@@ -53,7 +54,8 @@ def test_the_change_log_filters_by_actor_object_type_object_and_time(client, ope
         )
     )
     assert [c.message for c in one] == ["no wavelength"]
-    assert [c.kind for c in _rows(client.get("/registry/changes/", {"kind": "purge"}))] == ["purge"]
+    purged = _rows(client.get("/registry/changes/", {"kind": "products_purged"}))
+    assert [c.kind for c in purged] == ["products_purged"]
     later = (timezone.now() + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
     assert _rows(client.get("/registry/changes/", {"since": later})) == []
     assert len(_rows(client.get("/registry/changes/", {"until": later}))) == 3
@@ -97,7 +99,7 @@ def test_a_page_of_the_change_log_never_counts_all_history(client, operator):
     from django.test.utils import CaptureQueriesContext
 
     for number in range(60):
-        services.record_event("purge", f"purged P{number}", SYSTEM)
+        services.record_event(PRODUCTS_PURGED, f"purged P{number}", SYSTEM)
     client.force_login(operator)
     for query in ({}, {"page": 2}, {"kind": "purge"}):
         with CaptureQueriesContext(connection) as queries:

@@ -21,7 +21,6 @@ from .export import export_collection, export_document, export_registry, registr
 from .importing import ImportRefused, ImportResult, import_collection, import_registry
 from .instruments import DataIdRefused, InstrumentRefused, data_key, register_instrument, seed_instruments
 from .products import (
-    ProductConflict,
     ProductPathError,
     absolute_path,
     check_product_path,
@@ -29,11 +28,11 @@ from .products import (
     produced,
     product_path,
     versioned_path,
-    write_product,
 )
 from .retention import PurgePlan, purge_collection, purge_expired, purge_plan
 from .retention_rules import RetentionRuleRefused, ensure_retention_rule, save_retention_rule
 from .tags import TagConflict, tag_products, untag_products
+from .writing import ProductConflict, write_product
 
 __all__ = [
     "CollectionCycle",

@@ -25,13 +25,15 @@ from l2portal.ledger.models import Execution, LedgerEvent
 from l2portal.registry.models import Collection, Instrument, Product, TagChange, TagMembership, chain_links
 
 from ...ledger.bulk import among
+from ...ledger.conf import data_root
 from ...ledger.roles import OPERATOR
 from ...ledger.services.actors import Actor
 from ...ledger.services.refusing import require_role
 from .. import registry_format
 from .collections import collection_named
 from .export_records import execution_records, product_records, when
-from .products import EXPORT_TYPE, data_root, product_path, write_product
+from .products import EXPORT_TYPE, product_path
+from .writing import write_product
 
 # Events made before events had global ids are named by their site and number.
 LEGACY_EVENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "l2portal:event")

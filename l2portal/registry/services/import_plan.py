@@ -17,9 +17,9 @@ from l2portal.ledger.models import Execution, LedgerEvent
 from l2portal.registry.models import Collection, Instrument, Product, TagChange, instrument_uuid
 
 from ...ledger.bulk import among, chunks
+from ...ledger.conf import data_root
 from .. import registry_format
 from .export_records import execution_records, product_records
-from .products import data_root
 
 
 def uuids_here(model, uuids) -> dict[str, int]:

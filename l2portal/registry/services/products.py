@@ -1,45 +1,24 @@
-"""Products: files written atomically under the data root and registered with their checksum, RUN
-collection, instrument and data id; re-runs into the same RUN (the LSST Gen3 Butler notes, DM-20845)."""
+"""Products: where their files live under the data root (paths that carry their RUN's name,
+versions beside each other) and their provenance; writing one is writing.write_product."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
-from django.db import connection, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
-
-from l2portal.files import sha256_file, staged_output
 from l2portal.ledger.models import Execution
 from l2portal.registry.models import Collection, Product
 
 from ...ledger.conf import data_root
-from ...ledger.execution import current_execution, note_writing, partial_tag
-from ...ledger.refusals import InvalidRequest, Refused
-from ...ledger.services.actors import Actor
-from ...ledger.services.events import record_event
-from ...ledger.services.refusing import refuse
-from ..events import ORPHAN_REPLACED, PRODUCT_FILE_MISSING, PRODUCT_REWRITTEN, PRODUCT_VERSION_WRITTEN
+from ...ledger.refusals import InvalidRequest
 from ..registry_format import product_path_problem
-from .collections import CollectionRefused
-from .instruments import DataIdRefused, identify
 
 EXPORT_TYPE = "export"  # the ledger's own export documents: not part of the processing a RUN records
-MISSING = "its file is missing"
 
 
 class ProductPathError(InvalidRequest):
     """A product path that would leave its collection folder or hide its collection's name."""
 
     code = "product_path_refused"
-
-
-class ProductConflict(Refused):
-    """Writing would replace or contradict a registered product: nothing was written."""
-
-    code = "product_conflict"
 
 
 def absolute_path(product: Product) -> Path:
@@ -68,240 +47,6 @@ def versioned_path(relative: str, version: int) -> str:
     stem, dot, suffixes = name[1:].partition(".")
     versioned = f"{name[0]}{stem}.v{version}{dot}{suffixes}"
     return f"{folder}/{versioned}" if folder else versioned
-
-
-def _lock(key: str) -> None:
-    """Serialise writers of one product path (or one data id) across workers and hosts
-    (PostgreSQL advisory lock, released at commit). SQLite allows a single writer anyway."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
-
-
-def _writer() -> Actor:
-    execution = current_execution()
-    return Actor.system(f"product writer ({execution.task_name})" if execution else "product writer")
-
-
-def write_product(
-    collection: Collection,
-    relative: str,
-    product_type: str,
-    write: Callable[[Path], None],
-    *,
-    metadata: dict | None = None,
-    inputs: Iterable[Product] = (),
-    instrument: str | None = None,
-    data_id: dict | None = None,
-    force: bool = False,
-) -> Product:
-    """Write a file atomically under the data root and register it; the one way to make a product.
-
-    ``write(tmp_path)`` fills a temporary file that is fsynced and renamed into place. The current
-    Execution, if any, becomes its producer and ``inputs`` are added to its inputs. ``instrument``
-    (a registered short name, e.g. "LAT") and ``data_id`` (its dimensions, e.g. {"run": 545208791})
-    identify it: a RUN holds one current product per type and data id.
-
-    Run again (a redelivered task, a re-run into the same RUN), nothing is replaced silently:
-    - the registered product, if its file still has its size and sha256, is returned unwritten;
-    - a file that differs from its registration is refused (ProductConflict), left as it is;
-    - a file that went missing is recorded purged, then written again at the same path;
-    - with ``force=True`` a new version is written beside it (``<name>.v2.<ext>``) and replaces
-      it as the current one; the old version stays registered.
-    Another path for a type and data id the RUN already holds is refused unless ``force=True``.
-    An unregistered file left by a crash between rename and commit is replaced."""
-    actor = _writer()
-    check_product_path(collection.name, relative)
-    if collection.kind != Collection.Kind.RUN:
-        refuse(
-            CollectionRefused(
-                f"{relative}: products are written into a RUN collection, {collection} is not one"
-            ),
-            actor,
-        )
-    if data_id and not instrument:
-        refuse(DataIdRefused(f"{relative}: name the instrument whose data id {data_id} this is"), actor)
-    found_instrument, key = identify(instrument, data_id, actor) if instrument else (None, "")
-    current, by_path = _current_of(collection, relative, product_type, key, force, actor)
-    target, version = relative, 1
-    if current is not None:
-        if not force and current.status == Product.Status.PRESENT:
-            problem = _verify(current)
-            if problem is None:
-                return current  # made before: skipped
-            if problem != MISSING:
-                refuse(
-                    ProductConflict(
-                        f"{current.path} differs from its registration ({problem}); nothing was replaced. "
-                        "Find out what changed it; to write it again, re-run with force (a new version)",
-                        details={"path": current.path, "problem": problem},
-                    ),
-                    actor,
-                    current,
-                )
-            current = _purge_missing(current, actor)
-        if not force:
-            target, version = current.path, current.version
-        elif by_path:
-            target, version = _next_version(relative, current)
-        else:
-            version = current.version + 1
-    execution = current_execution()
-    note_writing(target)
-    # The file is written and hashed outside any transaction: the database stays free for others
-    # while a large product is made; only the rename and the registration are locked.
-    with staged_output(data_root() / target, tag=partial_tag(execution)) as staged:
-        write(staged.path)
-        staged.finish()
-        size, sha256 = staged.path.stat().st_size, sha256_file(staged.path)
-        with transaction.atomic():
-            _lock(target)
-            if key:
-                _lock(f"{collection.pk}|{product_type}|{key}")
-            registered = Product.objects.filter(path=target, status=Product.Status.PRESENT).first()
-            if registered is not None:
-                return registered  # another run of the same task registered it meanwhile
-            if current is not None and not Product.objects.filter(pk=current.pk, current=True).exists():
-                return _current_of(collection, relative, product_type, key, force, actor)[
-                    0
-                ]  # replaced meanwhile
-            orphan = staged.final.exists()
-            staged.put_in_place(overwrite=orphan)
-            if orphan and current is None:
-                record_event(
-                    ORPHAN_REPLACED,
-                    f"replaced unregistered file {target} left by an interrupted run",
-                    actor,
-                    subject=collection,
-                )
-            if current is not None:
-                Product.objects.filter(pk=current.pk).update(current=False)
-            product = Product.objects.create(
-                collection=collection,
-                path=target,
-                product_type=product_type,
-                size=size,
-                sha256=sha256,
-                produced_by=execution,
-                metadata=metadata or {},
-                instrument=found_instrument,
-                data_id=data_id or {},
-                data_key=key,
-                version=version,
-                replaces=current,
-            )
-            if current is not None:
-                _record_replacement(current, product, actor)
-            if product_type != EXPORT_TYPE:
-                _extend_run(collection, product.created_at)
-            if execution is not None and inputs:
-                execution.inputs.add(*inputs)
-    return product
-
-
-def _current_of(collection, relative, product_type, key, force, actor) -> tuple[Product | None, bool]:
-    """The current version of what ``relative`` names, and whether it was found by its path: the
-    newest product written at that path followed to whatever replaced it; else, for a data id, the
-    RUN's current product of it (at another path: refused unless forced, as writing it would
-    replace that one)."""
-    at_path = Product.objects.filter(path=relative).order_by("-id").first()
-    while at_path is not None and not at_path.current:
-        at_path = Product.objects.filter(replaces=at_path).first()
-    if at_path is not None:
-        # A product registered before data ids were given is the same product without one.
-        if at_path.product_type != product_type or (at_path.data_key and at_path.data_key != key):
-            refuse(
-                ProductConflict(
-                    f"{relative} is registered as {at_path.product_type} of "
-                    f"{at_path.data_key or 'no data id'}, not {product_type} of {key or 'no data id'}; "
-                    "write it under another name",
-                    details={"path": relative},
-                ),
-                actor,
-                at_path,
-            )
-        return at_path, True
-    if not key:
-        return None, False
-    held = Product.objects.filter(
-        collection=collection, product_type=product_type, data_key=key, current=True
-    ).first()
-    if held is not None and not force:
-        refuse(
-            ProductConflict(
-                f"{collection} already holds {product_type} of {key} as {held.path}; to make {relative} "
-                "the current one, write it with force (a new version)",
-                details={"path": relative, "held": held.path},
-            ),
-            actor,
-            held,
-        )
-    return held, False
-
-
-def _verify(product: Product) -> str | None:
-    """None if the file still has its registered size and sha256, else what is wrong."""
-    path = absolute_path(product)
-    if not path.is_file():
-        return MISSING
-    size = path.stat().st_size
-    if size != product.size:
-        return f"size {size}, registered {product.size}"
-    if sha256_file(path) != product.sha256:
-        return "sha256 differs"
-    return None
-
-
-def _purge_missing(product: Product, actor: Actor) -> Product:
-    """The first half of purge-then-rewrite: a product whose file went missing is recorded purged."""
-    with transaction.atomic():
-        _lock(product.path)
-        product = Product.objects.select_for_update().get(pk=product.pk)
-        if product.status == Product.Status.PRESENT and not absolute_path(product).exists():
-            product.status, product.purged_at = Product.Status.PURGED, timezone.now()
-            product.purge_reason = "its file was missing when it was written again"
-            product.save(update_fields=["status", "purged_at", "purge_reason"])
-            record_event(
-                PRODUCT_FILE_MISSING,
-                f"{product.path} is registered but its file is missing: recorded purged, written again",
-                actor,
-                subject=product,
-            )
-    return product
-
-
-def _next_version(relative: str, current: Product) -> tuple[str, int]:
-    version = current.version + 1
-    while Product.objects.filter(path=versioned_path(relative, version)).exists():
-        version += 1
-    return versioned_path(relative, version), version
-
-
-def _record_replacement(old: Product, new: Product, actor: Actor) -> None:
-    if old.path == new.path:
-        record_event(
-            PRODUCT_REWRITTEN,
-            f"{new.path} written again after it was purged ({old.purge_reason or 'no reason recorded'}; "
-            f"sha256 {'unchanged' if old.sha256 == new.sha256 else 'changed'})",
-            actor,
-            subject=new,
-            replaces=str(old.uuid),
-        )
-    else:
-        record_event(
-            PRODUCT_VERSION_WRITTEN,
-            f"{new.path} (version {new.version}) replaces {old.path} as the current {new.product_type}",
-            actor,
-            subject=new,
-            replaces=str(old.uuid),
-        )
-
-
-def _extend_run(collection: Collection, at) -> None:
-    """A RUN's time span reaches its latest product."""
-    Collection.objects.filter(pk=collection.pk).filter(Q(ended_at__isnull=True) | Q(ended_at__lt=at)).update(
-        ended_at=at, began_at=Coalesce(F("began_at"), Value(at))
-    )
 
 
 def produced(product: Product) -> Execution | None:

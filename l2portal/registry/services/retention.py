@@ -21,10 +21,10 @@ from l2portal.ledger.models import Execution
 from l2portal.registry.models import Collection, Product, RetentionRule, TagMembership
 
 from ...ledger.bulk import chunks
+from ...ledger.conf import data_root
 from ...ledger.services.actors import Actor
 from ...ledger.services.events import record_event
 from ..events import PRODUCTS_PURGED
-from .products import data_root
 
 Consumes = Execution.inputs.through
 EXPIRED = "collection expired"

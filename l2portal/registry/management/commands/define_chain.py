@@ -1,6 +1,5 @@
 """manage.py define_chain NAME CHILD [CHILD ...]"""
 
-
 from l2portal.ledger.commands import PortalCommand
 from l2portal.registry import services as registry
 
@@ -17,7 +16,5 @@ class Command(PortalCommand):
         parser.add_argument("--description", default="")
 
     def handle(self, name, children, description, **options):
-        chain = registry.set_chain(
-            name, children, self.actor, description
-        )
+        chain = registry.set_chain(name, children, self.actor, description)
         self.stdout.write(f"{chain.name} = {' -> '.join(c.name for c in registry.resolve(chain))}")

@@ -1,6 +1,5 @@
 """manage.py register_instrument NAME --full-name ... --observatory ... --dimensions a,b"""
 
-
 from l2portal.ledger.commands import PortalCommand
 from l2portal.registry import services as registry
 
