@@ -1,6 +1,8 @@
 """Every management command on the one base (ledger.commands.PortalCommand): the history names the
 command as its actor, and a refusal or a bad argument ends as one line, never a traceback."""
 
+from unittest import mock
+
 import pytest
 from django.core.management import ManagementUtility
 
@@ -11,11 +13,15 @@ pytestmark = pytest.mark.django_db
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        ManagementUtility(["manage.py", *argv]).execute()
-        code = 0
-    except SystemExit as exit:
-        code = exit.code
+    """``manage.py ARGV`` as a shell runs it: the exit code and what it printed."""
+    # A command run from the shell closes its database connections at the end; the test's own
+    # connection (and its transaction) must outlive it.
+    with mock.patch("django.core.management.base.connections.close_all"):
+        try:
+            ManagementUtility(["manage.py", *argv]).execute()
+            code = 0
+        except SystemExit as exit:
+            code = exit.code
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -101,7 +101,7 @@ def test_a_page_of_the_change_log_never_counts_all_history(client, operator):
     for number in range(60):
         services.record_event(PRODUCTS_PURGED, f"purged P{number}", SYSTEM)
     client.force_login(operator)
-    for query in ({}, {"page": 2}, {"kind": "purge"}):
+    for query in ({}, {"page": 2}, {"kind": "products_purged"}):
         with CaptureQueriesContext(connection) as queries:
             rows = _rows(client.get("/registry/changes/", query))
         assert len(rows) == (10 if query.get("page") else 50)
