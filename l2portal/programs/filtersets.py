@@ -1,9 +1,12 @@
-"""Filters of observing programs and datasets, shared by the pages and the API."""
+"""Filters of observing programs and datasets, shared by the pages and the API, and of the scans
+page."""
 
 import django_filters
 from django.db import connection
 
-from .models import Dataset, ObservingProgram
+from l2portal.portal.filtering import PortalFilterSet
+
+from .models import Dataset, ObservingProgram, Scan
 
 
 class ObservingProgramFilter(django_filters.FilterSet):
@@ -35,3 +38,14 @@ class DatasetFilter(django_filters.FilterSet):
     class Meta:
         model = Dataset
         fields = ["program", "proposal", "instrument", "superseded", "product_id", "dataset_id"]
+
+
+class ScanFilter(PortalFilterSet):
+    """The scans page's filters: the status and proposal the scans API filters by."""
+
+    status = django_filters.ChoiceFilter(choices=Scan.Status.choices, empty_label="any")
+    proposal_id = django_filters.CharFilter(label="Proposal")
+
+    class Meta:
+        model = Scan
+        fields = ["status", "proposal_id"]

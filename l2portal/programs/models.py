@@ -1,6 +1,6 @@
-"""Observing programs (seeds/002): the unit scientists invert, its datasets from the metadata
-store, the scans that found them, the rules that qualify them, the inversions uploaded and the
-file transfers made for them."""
+"""Observing programs, as DKIST's Level 2 design (DKISTDC/level2) has them: the unit scientists
+invert, its datasets from the metadata store, the scans that found them, the rules that qualify
+them, the inversions uploaded and the file transfers made for them."""
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +10,7 @@ from l2portal.ledger.models import Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
 from l2portal.registry.models import Product
 
+from . import task_names
 from .science.metadata import BoundingBox, DatasetInventory, Distribution, GosStatusCounts, HealthCounts
 
 PROGRAM_MACHINE = StateMachine(
@@ -41,8 +42,8 @@ class ObservingProgram(Tracked):
     machine = PROGRAM_MACHINE
     # After an operator retry from Error, the step that failed starts again.
     step_tasks = {
-        "invertible": "l2portal.programs.tasks.preprocess_program",
-        "inverted": "l2portal.programs.tasks.publish_program",
+        "invertible": task_names.PREPROCESS_PROGRAM,
+        "inverted": task_names.PUBLISH_PROGRAM,
     }
 
     execution_id = models.CharField(

@@ -1,6 +1,6 @@
 """Read models of observing programs: the rules in force, the `list_programs --json` shape, counts
-per state, failure reasons, the queue, and what the program page shows (checklist, wavelength and
-time charts, transfers, runs, files)."""
+per state, the lists of the pages (programs, the queue, scans, a transfer's files), and what the
+program page shows (checklist, wavelength and time charts, transfers, runs, files)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, QuerySet
 
 from l2portal.ledger.bulk import chunks
 from l2portal.ledger.models import Execution
-from l2portal.ledger.states import ERROR
+from l2portal.ledger.selectors import failure_of
 from l2portal.registry.models import Product
 
 from . import conf
-from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Scan, Transfer
+from .models import Dataset, Inversion, ObservingProgram, QualificationRuleSet, Transfer
 from .science.qualify import QualificationRules
-
-QUEUE_LENGTH = 25
-RECENT_SCANS = 50
 
 
 def current_rules() -> tuple[QualificationRules, str]:
@@ -63,7 +60,7 @@ def program_summaries(programs: Iterable[ObservingProgram]) -> list[dict]:
     return [program_summary(program, ids[program.pk]) for program in programs]
 
 
-# --- Counts, queue, scans -----------------------------------------------------------------------
+# --- Counts and the queue -----------------------------------------------------------------------
 
 
 def state_counts(programs: QuerySet[ObservingProgram]) -> dict[str, int]:
@@ -76,36 +73,18 @@ def states_with_counts(counted: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(value, label, counted.get(value, 0)) for value, label in ObservingProgram.machine.states]
 
 
-def with_failures(programs: QuerySet[ObservingProgram]) -> QuerySet[ObservingProgram]:
-    """``programs`` with ``failure_reason``: why the last step failed (one subquery, no query per
-    row); shown for programs in Error."""
-    failures = ObservingProgram.transition_model().objects.filter(subject=OuterRef("pk"), to_state=ERROR)
-    return programs.annotate(failure_reason=Subquery(failures.order_by("-at", "-id").values("reason")[:1]))
+def my_programs(user) -> QuerySet[ObservingProgram]:
+    """The user's own programs that are not published yet, the latest moved first."""
+    return (
+        ObservingProgram.objects.filter(owner=user).exclude(state="published").order_by("-state_changed_at")
+    )
 
 
-def last_failure(program: ObservingProgram):
-    """The transition that moved ``program`` to Error, if it is in Error."""
-    if program.state != ERROR:
-        return None
-    return program.transitions.filter(to_state=ERROR).order_by("-at", "-id").first()
-
-
-def queue(user) -> dict:
-    """Next up for scientists: preprocessed programs nobody owns, by priority; and the user's own
-    programs that are not published yet, with why any of them failed."""
-    waiting = ObservingProgram.objects.filter(state="preprocessed", owner__isnull=True).order_by(
+def waiting_programs() -> QuerySet[ObservingProgram]:
+    """Next up for scientists: preprocessed programs nobody owns, by priority."""
+    return ObservingProgram.objects.filter(state="preprocessed", owner__isnull=True).order_by(
         "-priority", "last_changed", "execution_id"
     )
-    mine = with_failures(ObservingProgram.objects.filter(owner=user).exclude(state="published"))
-    return {
-        "next_up": waiting[:QUEUE_LENGTH],
-        "waiting_count": waiting.count(),
-        "mine": mine.order_by("-state_changed_at"),
-    }
-
-
-def recent_scans() -> QuerySet[Scan]:
-    return Scan.objects.all()[:RECENT_SCANS]
 
 
 # --- The program page ---------------------------------------------------------------------------
@@ -119,7 +98,7 @@ def program_page(program: ObservingProgram) -> dict:
     inversion = program.inversions.select_related("uploaded_by", "asdf").prefetch_related("datasets").first()
     return {
         "program": program,
-        "failure": last_failure(program),
+        "failure": failure_of(program),
         "datasets": datasets,
         "checks": checklist(program.qualification, {line.check_name: line.name for line in rules.lines}),
         "wavelengths": wavelength_chart(datasets, rules.lines),
@@ -142,10 +121,6 @@ RUNS_SHOWN = 20
 
 def program_transfers(program: ObservingProgram) -> list[Transfer]:
     return list(program.transfers.select_related("requested_by")[:TRANSFERS_SHOWN])
-
-
-def transfers_running(program: ObservingProgram) -> bool:
-    return program.transfers.filter(status__in=Transfer.RUNNING).exists()
 
 
 def program_runs(program: ObservingProgram) -> list[Execution]:

@@ -2,18 +2,18 @@
 
 from django.urls import path
 
-from . import views
+from .views import files, program_actions, programs, queue, scans, transfers, uploads
 
 app_name = "programs"
 urlpatterns = [
-    path("", views.list_programs, name="list"),
-    path("queue/", views.queue, name="queue"),
-    path("scans/", views.scans, name="scans"),
-    path("scans/run/", views.run_scan, name="run-scan"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/transfers/", views.transfers, name="transfers"),
-    path("<int:pk>/transfers/<int:transfer_pk>/", views.transfer, name="transfer"),
-    path("<int:pk>/files/<int:product_pk>/", views.product_file, name="file"),
-    path("<int:pk>/upload/", views.upload, name="upload"),
-    path("<int:pk>/<slug:name>/", views.act, name="act"),
+    path("", programs.list_programs, name="list"),
+    path("queue/", queue.queue, name="queue"),
+    path("scans/", scans.scans, name="scans"),
+    path("scans/run/", scans.run_scan, name="run-scan"),
+    path("<int:pk>/", programs.detail, name="detail"),
+    path("<int:pk>/transfers/", transfers.transfers, name="transfers"),
+    path("<int:pk>/transfers/<int:transfer_pk>/", transfers.transfer, name="transfer"),
+    path("<int:pk>/files/<int:product_pk>/", files.product_file, name="file"),
+    path("<int:pk>/upload/", uploads.upload, name="upload"),
+    path("<int:pk>/<slug:name>/", program_actions.act, name="act"),
 ]

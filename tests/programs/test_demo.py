@@ -7,6 +7,7 @@ import pytest
 from astropy.io import fits
 from django.core.management.base import OutputWrapper
 
+from l2portal.ledger.selectors import failure_of
 from l2portal.programs import demo, selectors, services
 from l2portal.programs.models import ObservingProgram
 from l2portal.registry.services import absolute_path
@@ -33,7 +34,7 @@ def test_demo_drives_programs_to_every_state_loads_again_without_change_and_prep
     with fits.open(absolute_path(frame)) as hdus:
         assert hdus["Magnetic Field Strength"].header["BUNIT"] == "T" and hdus["Temperature"].data.min() > 0
     failed = ObservingProgram.objects.get(state="error")
-    assert "publishing failed: the metadata store refused it" in selectors.last_failure(failed).reason
+    assert "publishing failed: the metadata store refused it" in failure_of(failed).reason
 
     demo.load_demo(SYSTEM, out)
     assert selectors.state_counts(ObservingProgram.objects.all()) == counts
@@ -45,4 +46,4 @@ def test_demo_drives_programs_to_every_state_loads_again_without_change_and_prep
     for program in untouched:
         services.run_preprocess(program.pk, SYSTEM)
         program.refresh_from_db()
-        assert program.state == "preprocessed", selectors.last_failure(program)
+        assert program.state == "preprocessed", failure_of(program)

@@ -29,7 +29,7 @@ def test_an_errored_program_shows_its_reason_in_its_row(client, loaded, scientis
     services.run_preprocess(program.pk, SYSTEM)  # no L1 source: fails
     client.force_login(scientist)
     page = client.get("/programs/?state=error").content.decode()
-    assert program.execution_id in page and 'class="reason">preprocessing failed: cannot copy' in page
+    assert program.execution_id in page and 'class="reason" title="preprocessing failed: cannot copy' in page
 
 
 def test_the_heading_counts_what_the_filters_and_the_state_select(client, loaded, scientist):
@@ -44,9 +44,9 @@ def test_the_heading_counts_what_the_filters_and_the_state_select(client, loaded
         ("?instrument=VISP&state=published", visp.none()),
     ):
         response = client.get(f"/programs/{query}")
-        page = response.context["page"]
+        page = response.context["table"].page
         assert page.paginator.count == shown.count() and len(page.object_list) == min(shown.count(), 50)
         assert f"<small>{shown.count()} of {visp.count() if query else loaded.count()}</small>" in (
             response.content.decode()
         )
-    assert client.get("/programs/?state=no-such-state").context["page"].paginator.count == 0
+    assert client.get("/programs/?state=no-such-state").context["table"].paginator.count == 0

@@ -91,7 +91,7 @@ def test_transfers_fragment_polls_while_one_runs_and_links_to_every_file(client,
     assert "hx-trigger" not in fragment and "36 / 36 files (0 already there)" in fragment
     done = program.transfers.get()
     page = client.get(f"/programs/{program.pk}/transfers/{done.pk}/").content.decode()
-    assert page.count("<td>sha256</td>") == 36 and done.files.first().sha256 in page
+    assert page.count(">sha256</td>") == 36 and done.files.first().sha256 in page
     manifest = ObservingProgram.objects.get(pk=program.pk).manifest
     fragment = client.get(f"/programs/{program.pk}/transfers/").content.decode()
     assert f'href="/programs/{program.pk}/files/{manifest.pk}/" download' in fragment

@@ -29,4 +29,4 @@ def test_an_errored_program_of_mine_shows_its_reason_in_the_queue(client, workin
     ledger.fail(working, SYSTEM, "publishing failed: the bucket is full")
     client.force_login(scientist)
     page = client.get("/programs/queue/").content.decode()
-    assert 'class="reason">publishing failed: the bucket is full</div>' in page
+    assert 'class="reason" title="publishing failed: the bucket is full">' in page

@@ -48,6 +48,11 @@ class ObservingProgramSerializer(TrackedSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, program):
+        answer = super().to_representation(program)
+        answer["failure_reason"] = answer["failure_reason"] or None  # null unless it is in Error
+        return answer
+
 
 class DatasetSerializer(serializers.ModelSerializer):
     program = serializers.SlugRelatedField(slug_field="execution_id", read_only=True)

@@ -7,10 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from l2portal.ledger.selectors import with_failure_reasons
 from l2portal.ledger.services import Actor
 from l2portal.portal.api.tracked import TrackedViewSet
 
-from .. import selectors, services
+from .. import services
 from ..filtersets import DatasetFilter, ObservingProgramFilter
 from ..models import Dataset, ObservingProgram, QualificationRuleSet, Scan, Transfer
 from .examples import FROM_GLOBUS, NO_STORE, ONE_PROPOSAL, TO_A_SCIENTIST, UPLOAD_REFUSED
@@ -40,7 +41,7 @@ class ObservingProgramViewSet(TrackedViewSet):
     """Observing programs: filter by proposal, instrument, state, invertible, spectral line, owner;
     order by priority or dates (``?ordering=-priority``)."""
 
-    queryset = selectors.with_failures(ObservingProgram.objects.select_related("owner"))
+    queryset = with_failure_reasons(ObservingProgram.objects.select_related("owner"))
     serializer_class = ObservingProgramSerializer
     filterset_class = ObservingProgramFilter
     ordering_fields = [

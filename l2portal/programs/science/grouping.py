@@ -19,7 +19,9 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
-class ObservingProgram:
+class ProgramGroup:
+    """One Observing Program as the store's datasets make it up (the model is its database row)."""
+
     program_id: str
     datasets: tuple[DatasetInventory, ...]  # current: one per productId, sorted by datasetId
     superseded: tuple[DatasetInventory, ...]  # older reprocessings, sorted by datasetId
@@ -89,7 +91,7 @@ def last_changed(
 
 def group_programs(
     datasets: Iterable[DatasetInventory], first_seen: Mapping[str, datetime] | None = None
-) -> dict[str, ObservingProgram]:
+) -> dict[str, ProgramGroup]:
     """Observing Programs keyed by observingProgramExecutionId, in id order."""
     by_program: dict[str, list[DatasetInventory]] = {}
     for dataset in datasets:
@@ -102,7 +104,7 @@ def group_programs(
     for program_id in sorted(by_program):
         members = by_program[program_id]
         current, superseded = split_superseded(members)
-        programs[program_id] = ObservingProgram(
+        programs[program_id] = ProgramGroup(
             program_id=program_id,
             datasets=tuple(sorted(current, key=by_id)),
             superseded=tuple(sorted(superseded, key=by_id)),

@@ -172,8 +172,8 @@ class DatasetInventory:
 _NUMBER = r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
 _BOUNDING_BOX = re.compile(rf"^\s*\(?\s*\({_NUMBER},{_NUMBER}\)\s*,\s*\({_NUMBER},{_NUMBER}\)\s*\)?\s*$")
 
-# (attribute, GraphQL field) by kind. A scan parses ~100,000 records, so the parser walks these
-# tables in one function rather than calling a method per field.
+# (attribute, GraphQL field) by kind. A scan parses ~100,000 records, so each step below walks a
+# table of fields of one kind rather than calling a function per field.
 _REQUIRED_STRINGS = (
     ("dataset_id", "datasetId"),
     ("observing_program_execution_id", "observingProgramExecutionId"),
@@ -200,6 +200,7 @@ _FLOATS = (
     ("wavelength_max", "wavelengthMax"),
     ("exposure_time", "exposureTime"),
 )
+_INTEGERS = (("frame_count", "frameCount"), ("ao_locked", "aoLocked"))
 _COUNTS = (("health", "health", HealthCounts), ("gos_status", "gosStatus", GosStatusCounts))
 _DISTRIBUTIONS = (("light_level", "lightLevel"), ("fried_parameter", "friedParameter"))
 _DISTRIBUTION_KEYS = tuple(Distribution.__dataclass_fields__)
@@ -220,6 +221,132 @@ def _utc(text: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+class _Record:
+    """A raw record being parsed: its fields, and the error that names it and a field."""
+
+    __slots__ = ("get", "index")
+
+    def __init__(self, record: Mapping, index: int):
+        self.get = record.get
+        self.index = index
+
+    def fail(self, field: str, problem: str) -> MetadataResponseError:
+        return MetadataResponseError(
+            f"record #{self.index} (datasetId={self.get('datasetId')!r}): field {field!r} {problem}"
+        )
+
+
+def _strings(record: _Record) -> dict[str, Any]:
+    """The ids (required) and the other text fields."""
+    values = {}
+    for attribute, field in _REQUIRED_STRINGS:
+        value = record.get(field)
+        if not isinstance(value, str) or not value:
+            raise record.fail(field, "is required and must be a non-empty string")
+        values[attribute] = value
+    for attribute, field in _STRINGS:
+        value = record.get(field)
+        if value is not None and not isinstance(value, str):
+            raise record.fail(field, f"must be a string, got {value!r}")
+        values[attribute] = value
+    return values
+
+
+def _datetimes(record: _Record) -> dict[str, Any]:
+    values = {}
+    for attribute, field in _DATETIMES:
+        value = record.get(field)
+        if value is not None:
+            try:
+                value = _utc(value)
+            except (TypeError, ValueError):
+                raise record.fail(field, f"is not an ISO 8601 date-time: {value!r}") from None
+        values[attribute] = value
+    return values
+
+
+def _numbers(record: _Record) -> dict[str, Any]:
+    """Wavelengths and exposure time (any number, as floats), frame counts (integers)."""
+    values = {}
+    for attribute, field in _FLOATS:
+        value = record.get(field)
+        if value is not None:
+            if not _is_number(value):
+                raise record.fail(field, f"must be a number, got {value!r}")
+            value = float(value)
+        values[attribute] = value
+    for attribute, field in _INTEGERS:
+        value = record.get(field)
+        if value is not None and not _is_int(value):
+            raise record.fail(field, f"must be an integer, got {value!r}")
+        values[attribute] = value
+    values["ao_locked"] = values["ao_locked"] or 0
+    return values
+
+
+def _embargo_and_lines(record: _Record) -> dict[str, Any]:
+    embargoed = record.get("isEmbargoed")
+    if embargoed is not None and not isinstance(embargoed, bool):
+        raise record.fail("isEmbargoed", f"must be true or false, got {embargoed!r}")
+    lines = record.get("spectralLines")
+    if lines is not None:
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise record.fail("spectralLines", f"must be a list of strings, got {lines!r}")
+        lines = tuple(lines)
+    return {"is_embargoed": embargoed, "spectral_lines": lines}
+
+
+def _bounding_box(record: _Record) -> dict[str, Any]:
+    box = record.get("boundingBox")
+    if box is not None:
+        match = _BOUNDING_BOX.match(box) if isinstance(box, str) else None
+        if not match:
+            raise record.fail("boundingBox", f"is not a box like '(x1,y1),(x2,y2)': {box!r}")
+        box = BoundingBox(*map(float, match.groups()))
+    return {"bounding_box": box}
+
+
+def _frame_counts(record: _Record) -> dict[str, Any]:
+    """Frames by health and by GOS status; none given is all zeros."""
+    values = {}
+    for attribute, field, counts_type in _COUNTS:
+        counts = record.get(field)
+        if counts is None:
+            values[attribute] = counts_type()
+            continue
+        if not isinstance(counts, Mapping):
+            raise record.fail(field, f"must be an object of frame counts, got {counts!r}")
+        # The store documents HEALTH keys in upper case ({GOOD: 32, ...}) but sends lower case.
+        lowered = {str(key).lower(): count for key, count in counts.items()}
+        for name, count in lowered.items():
+            if count is not None and not _is_int(count):
+                raise record.fail(f"{field}.{name}", f"must be an integer, got {count!r}")
+        values[attribute] = counts_type(
+            **{name: lowered.get(name) or 0 for name in counts_type.__dataclass_fields__}
+        )
+    return values
+
+
+def _distributions(record: _Record) -> dict[str, Any]:
+    """Light level and Fried parameter: {min, p25, med, p75, max}."""
+    values = {}
+    for attribute, field in _DISTRIBUTIONS:
+        spread = record.get(field)
+        if spread is not None:
+            if not isinstance(spread, Mapping):
+                raise record.fail(field, f"must be an object {{min, p25, med, p75, max}}, got {spread!r}")
+            for key in _DISTRIBUTION_KEYS:
+                if not _is_number(spread.get(key)):
+                    raise record.fail(f"{field}.{key}", f"must be a number, got {spread.get(key)!r}")
+            spread = Distribution(*(float(spread[key]) for key in _DISTRIBUTION_KEYS))
+        values[attribute] = spread
+    return values
+
+
+# In this order: a record with several wrong fields is refused for the first one found.
+_STEPS = (_strings, _datetimes, _numbers, _embargo_and_lines, _bounding_box, _frame_counts, _distributions)
+
+
 def parse_dataset_inventory(record: Any, index: int = 0) -> DatasetInventory:
     """One raw ``datasetInventories`` record to a DatasetInventory.
 
@@ -228,95 +355,11 @@ def parse_dataset_inventory(record: Any, index: int = 0) -> DatasetInventory:
     """
     if not isinstance(record, Mapping):
         raise MetadataResponseError(f"record #{index}: expected an object, got {type(record).__name__}")
-    get = record.get
-
-    def fail(field: str, problem: str) -> MetadataResponseError:
-        return MetadataResponseError(
-            f"record #{index} (datasetId={get('datasetId')!r}): field {field!r} {problem}"
-        )
-
+    raw = _Record(record, index)
     values: dict[str, Any] = {}
-    for attribute, field in _REQUIRED_STRINGS:
-        value = get(field)
-        if not isinstance(value, str) or not value:
-            raise fail(field, "is required and must be a non-empty string")
-        values[attribute] = value
-    for attribute, field in _STRINGS:
-        value = get(field)
-        if value is not None and not isinstance(value, str):
-            raise fail(field, f"must be a string, got {value!r}")
-        values[attribute] = value
-    for attribute, field in _DATETIMES:
-        value = get(field)
-        if value is not None:
-            try:
-                value = _utc(value)
-            except (TypeError, ValueError):
-                raise fail(field, f"is not an ISO 8601 date-time: {value!r}") from None
-        values[attribute] = value
-    for attribute, field in _FLOATS:
-        value = get(field)
-        if value is not None:
-            if not _is_number(value):
-                raise fail(field, f"must be a number, got {value!r}")
-            value = float(value)
-        values[attribute] = value
-
-    frame_count = get("frameCount")
-    if frame_count is not None and not _is_int(frame_count):
-        raise fail("frameCount", f"must be an integer, got {frame_count!r}")
-    ao_locked = get("aoLocked")
-    if ao_locked is not None and not _is_int(ao_locked):
-        raise fail("aoLocked", f"must be an integer, got {ao_locked!r}")
-    embargoed = get("isEmbargoed")
-    if embargoed is not None and not isinstance(embargoed, bool):
-        raise fail("isEmbargoed", f"must be true or false, got {embargoed!r}")
-    lines = get("spectralLines")
-    if lines is not None:
-        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
-            raise fail("spectralLines", f"must be a list of strings, got {lines!r}")
-        lines = tuple(lines)
-    box = get("boundingBox")
-    if box is not None:
-        match = _BOUNDING_BOX.match(box) if isinstance(box, str) else None
-        if not match:
-            raise fail("boundingBox", f"is not a box like '(x1,y1),(x2,y2)': {box!r}")
-        box = BoundingBox(*map(float, match.groups()))
-
-    for attribute, field, counts_type in _COUNTS:
-        counts = get(field)
-        if counts is None:
-            values[attribute] = counts_type()
-            continue
-        if not isinstance(counts, Mapping):
-            raise fail(field, f"must be an object of frame counts, got {counts!r}")
-        # The store documents HEALTH keys in upper case ({GOOD: 32, ...}) but sends lower case.
-        lowered = {str(key).lower(): count for key, count in counts.items()}
-        for name, count in lowered.items():
-            if count is not None and not _is_int(count):
-                raise fail(f"{field}.{name}", f"must be an integer, got {count!r}")
-        values[attribute] = counts_type(
-            **{name: lowered.get(name) or 0 for name in counts_type.__dataclass_fields__}
-        )
-    for attribute, field in _DISTRIBUTIONS:
-        spread = get(field)
-        if spread is not None:
-            if not isinstance(spread, Mapping):
-                raise fail(field, f"must be an object {{min, p25, med, p75, max}}, got {spread!r}")
-            for key in _DISTRIBUTION_KEYS:
-                if not _is_number(spread.get(key)):
-                    raise fail(f"{field}.{key}", f"must be a number, got {spread.get(key)!r}")
-            spread = Distribution(*(float(spread[key]) for key in _DISTRIBUTION_KEYS))
-        values[attribute] = spread
-
-    return DatasetInventory(
-        **values,
-        spectral_lines=lines,
-        frame_count=frame_count,
-        bounding_box=box,
-        is_embargoed=embargoed,
-        ao_locked=ao_locked or 0,
-    )
+    for step in _STEPS:
+        values.update(step(raw))
+    return DatasetInventory(**values)
 
 
 def graphql_data(payload: Any, field: str) -> Any:

@@ -27,7 +27,7 @@ from astropy.coordinates import get_body
 from astropy.time import Time
 from astropy.utils import iers
 
-from l2portal.programs.science.grouping import ObservingProgram
+from l2portal.programs.science.grouping import ProgramGroup
 from l2portal.programs.science.metadata import DatasetInventory
 
 # Never fetch IERS tables: workers run offline and the Sun's distance needs no Earth orientation.
@@ -293,12 +293,12 @@ def qualify_datasets(
     return Qualification(all(check.passed for check in checks.values()), checks, lines)
 
 
-def qualify_program(program: ObservingProgram, rules: QualificationRules | None = None) -> Qualification:
+def qualify_program(program: ProgramGroup, rules: QualificationRules | None = None) -> Qualification:
     return qualify_datasets(program.datasets, rules)
 
 
 def qualify_programs(
-    programs: Iterable[ObservingProgram], rules: QualificationRules | None = None
+    programs: Iterable[ProgramGroup], rules: QualificationRules | None = None
 ) -> dict[str, Qualification]:
     """Qualify many OPs, computing the solar radius for all their observing days at once."""
     rules = rules or QualificationRules()

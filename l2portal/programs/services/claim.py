@@ -10,7 +10,9 @@ from l2portal.ledger.refusals import InvalidRequest, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 from l2portal.ledger.services import Actor, describe, record_event, refuse, require_role, transition
 
+from ..events import PROGRAM_REASSIGNED
 from ..models import ObservingProgram
+from ..refusals import ActionRefused
 
 
 class ClaimRefused(Refused):
@@ -67,10 +69,7 @@ def release(program: ObservingProgram, actor: Actor) -> ObservingProgram:
             transition(program, "preprocessed", actor, "released")
     if not released:
         refuse(
-            Refused(
-                f"{program} is {program.state_label}, not Working: there is no claim to release",
-                code="action_refused",
-            ),
+            ActionRefused(f"{program} is {program.state_label}, not Working: there is no claim to release"),
             actor,
             program,
         )
@@ -97,7 +96,7 @@ def reassign(program: ObservingProgram, username: str, actor: Actor) -> Observin
                 transition(program, "working", actor, f"assigned to {username}", owner=username)
             else:
                 record_event(
-                    "program_reassigned",
+                    PROGRAM_REASSIGNED,
                     f"{program} reassigned to {username}",
                     actor,
                     subject=program,
@@ -105,9 +104,8 @@ def reassign(program: ObservingProgram, username: str, actor: Actor) -> Observin
                 )
     if moved is None:
         refuse(
-            Refused(
-                f"{program} is {current.state_label}; only Preprocessed or Working programs are assigned",
-                code="action_refused",
+            ActionRefused(
+                f"{program} is {current.state_label}; only Preprocessed or Working programs are assigned"
             ),
             actor,
             program,

@@ -19,7 +19,8 @@ from django.utils import timezone
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor, enqueue, record_event, refuse, run_step
 
-from .. import conf
+from .. import conf, task_names
+from ..events import UPLOAD_FAILED
 from ..models import ObservingProgram, Transfer
 from ..science.transfer import Endpoint, StillRunning, TransferError, TransferItem, TransferJob
 from .preprocess import scratch_folder
@@ -28,7 +29,11 @@ from .transfers import open_transfer, run_transfer
 
 log = logging.getLogger(__name__)
 
-TASK = "l2portal.programs.tasks.fetch_inversion_results"
+
+class GlobusNotConfigured(Refused):
+    """Results come by Globus only where Globus is configured (HTTP 409)."""
+
+    code = "globus_not_configured"
 
 
 def request_globus_upload(
@@ -43,10 +48,9 @@ def request_globus_upload(
     commit, datasets = check_request(program, actor, dataset_ids, software_commit)
     if not conf.uses_globus():
         refuse(
-            Refused(
+            GlobusNotConfigured(
                 "results come by Globus only where Globus is configured (PROGRAMS_TRANSFER_BACKEND=globus); "
-                "upload the files through the form",
-                code="globus_not_configured",
+                "upload the files through the form"
             ),
             actor,
             program,
@@ -79,7 +83,7 @@ def request_globus_upload(
             "software_commit": commit,
         },
     )
-    enqueue(TASK, program.pk, waiting=program)
+    enqueue(task_names.FETCH_INVERSION_RESULTS, program.pk, waiting=program)
     return transfer
 
 
@@ -108,14 +112,19 @@ def _fetch_results(program: ObservingProgram, actor: Actor) -> None:
         )
         run_transfer(transfer, job)
     except StillRunning:
-        enqueue(TASK, program.pk, countdown=conf.globus_settings().poll_seconds, waiting=program)
+        enqueue(
+            task_names.FETCH_INVERSION_RESULTS,
+            program.pk,
+            countdown=conf.globus_settings().poll_seconds,
+            waiting=program,
+        )
         return
     except TransferError as error:
         Transfer.objects.filter(pk=transfer.pk, status__in=Transfer.RUNNING).update(
             status=Transfer.Status.FAILED, error=str(error), finished_at=timezone.now()
         )
         record_event(
-            "upload_failed",
+            UPLOAD_FAILED,
             f"results of {program} did not arrive: {error}",
             actor,
             program,

@@ -8,7 +8,6 @@ import hashlib
 import logging
 from pathlib import Path
 
-from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import (
     Actor,
@@ -23,8 +22,9 @@ from l2portal.ledger.services import (
 from l2portal.registry.models import Product
 from l2portal.registry.services import get_run_collection, product_path, write_product
 
-from .. import conf
+from .. import conf, task_names
 from ..models import ObservingProgram, Transfer
+from ..refusals import ActionRefused
 from ..science.level1 import Level1Error
 from ..science.preprocess import build_inversion_manifest, manifest_bytes
 from ..science.transfer import StillRunning, TransferError, TransferItem, TransferJob, safe_relative
@@ -34,7 +34,6 @@ from .transfers import open_transfer, run_transfer
 log = logging.getLogger(__name__)
 
 MANIFEST_COLLECTION = "L2PRE"
-TASK = "l2portal.programs.tasks.preprocess_program"
 PREPROCESSABLE = ("invertible", "preprocessed")
 
 
@@ -48,17 +47,16 @@ def request_preprocess(program: ObservingProgram, actor: Actor) -> None:
     require_role(actor, OPERATOR, to=f"start preprocessing {describe(program)}", subject=program)
     if program.state not in PREPROCESSABLE:
         refuse(
-            Refused(
+            ActionRefused(
                 f"{program} is {program.state_label}; preprocess needs Invertible (or Preprocessed, "
                 "to fetch again)",
-                code="action_refused",
                 details={"state": program.state},
             ),
             actor,
             program,
         )
     open_transfer(program, Transfer.Purpose.FETCH, requested_by=actor.user)
-    enqueue(TASK, program.pk, waiting=program)
+    enqueue(task_names.PREPROCESS_PROGRAM, program.pk, waiting=program)
 
 
 def run_preprocess(program_pk: int, actor: Actor) -> ObservingProgram:
@@ -109,7 +107,12 @@ def _preprocess(program: ObservingProgram, actor: Actor) -> None:
         )
     except StillRunning:
         log.info("%s: the L1 transfer still runs; checking again", program)
-        enqueue(TASK, program.pk, countdown=conf.globus_settings().poll_seconds, waiting=program)
+        enqueue(
+            task_names.PREPROCESS_PROGRAM,
+            program.pk,
+            countdown=conf.globus_settings().poll_seconds,
+            waiting=program,
+        )
         return
     except (TransferError, Level1Error, ValueError) as error:
         raise StepFailed(f"preprocessing failed: {error}", transfer=transfer.pk) from None

@@ -18,7 +18,6 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import (
     Actor,
@@ -33,8 +32,9 @@ from l2portal.ledger.services import (
 from l2portal.registry.models import Collection, Product
 from l2portal.registry.services import absolute_path, get_run_collection, product_path, write_product
 
-from .. import conf
+from .. import conf, task_names
 from ..models import Inversion, ObservingProgram, Transfer
+from ..refusals import ActionRefused, NoMetadataStore
 from ..science.dataset_asdf import write_dataset_asdf
 from ..science.inversion import InversionFiles
 from ..science.level1 import Level1Error, canonical_frames, frame_header
@@ -47,7 +47,6 @@ from .transfers import open_transfer, run_transfer
 
 log = logging.getLogger(__name__)
 
-TASK = "l2portal.programs.tasks.publish_program"
 NO_STORE = (
     "no metadata store is configured to register it with: set METADATA_STORE_URL (a local one: "
     "python -m l2portal.programs.standins.metadata_server --port 8765 --demo)"
@@ -59,18 +58,17 @@ def request_publish(program: ObservingProgram, actor: Actor) -> None:
     require_role(actor, OPERATOR, to=f"publish {describe(program)}", subject=program)
     if program.state != "inverted":
         refuse(
-            Refused(
+            ActionRefused(
                 f"{program} is {program.state_label}, not Inverted; it is published once its results are "
                 "uploaded",
-                code="action_refused",
                 details={"state": program.state},
             ),
             actor,
             program,
         )
     if not conf.metadata_store_url():
-        refuse(Refused(f"cannot publish {program}: {NO_STORE}", code="no_metadata_store"), actor, program)
-    enqueue(TASK, program.pk, waiting=program)
+        refuse(NoMetadataStore(f"cannot publish {program}: {NO_STORE}"), actor, program)
+    enqueue(task_names.PUBLISH_PROGRAM, program.pk, waiting=program)
 
 
 def run_publish(program_pk: int, actor: Actor, url: str | None = None) -> ObservingProgram:
@@ -112,7 +110,12 @@ def _publish(program: ObservingProgram, actor: Actor, url: str | None) -> None:
         asdf = _write_asdf(program, inversion, collection, frames)
         _transfer_to_bucket(program, inversion, [*frames, asdf])
     except StillRunning:
-        enqueue(TASK, program.pk, countdown=conf.globus_settings().poll_seconds, waiting=program)
+        enqueue(
+            task_names.PUBLISH_PROGRAM,
+            program.pk,
+            countdown=conf.globus_settings().poll_seconds,
+            waiting=program,
+        )
         return
     except (Level1Error, Level2Error, TransferError, OSError, IndexError, KeyError) as error:
         raise StepFailed(f"publishing failed: {error}", inversion=inversion.inversion_id) from None

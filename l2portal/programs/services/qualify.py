@@ -13,9 +13,10 @@ from l2portal.ledger.bulk import chunks, set_rows
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor, describe, enqueue, record_event, require_role, transition_many
 
+from .. import task_names
+from ..events import PROGRAM_CHANGED
 from ..models import Dataset, ObservingProgram
-from ..science.grouping import ObservingProgram as ProgramGroup
-from ..science.grouping import group_programs
+from ..science.grouping import ProgramGroup, group_programs
 from ..science.qualify import Qualification, qualify_programs
 from ..selectors import current_rules
 
@@ -67,10 +68,10 @@ def qualify_ready_programs(
                 targets[target][pk] = _reason(result)
             elif state == "preprocessed":
                 # Still invertible but its datasets changed: fetch and describe them again.
-                enqueue("l2portal.programs.tasks.preprocess_program", pk)
+                enqueue(task_names.PREPROCESS_PROGRAM, pk)
             elif state in ("working", "inverted", "error"):
                 record_event(
-                    "program_changed",
+                    PROGRAM_CHANGED,
                     f"{eid}: datasets changed while {state}; re-qualified as "
                     f"{'invertible' if result.invertible else 'not invertible'}",
                     actor,

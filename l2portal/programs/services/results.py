@@ -49,6 +49,18 @@ class UploadRefused(InvalidRequest):
     code = "upload_refused"
 
 
+class UploadNotPermitted(NotPermitted):
+    """Only the program's owner sends its results (HTTP 403)."""
+
+    code = "upload_refused"
+
+
+class ResultsNotExpected(Refused):
+    """The program takes no results now: it is not Working, or others are on their way (HTTP 409)."""
+
+    code = "upload_refused"
+
+
 def check_request(
     program: ObservingProgram, actor: Actor, dataset_ids: Sequence[str], software_commit: str, missing=()
 ) -> tuple[str, list[Dataset]]:
@@ -56,29 +68,24 @@ def check_request(
     and the datasets are its own; returns the commit (lower case) and the datasets."""
     if not owns(program, actor):
         refuse(
-            NotPermitted(
+            UploadNotPermitted(
                 f"only the owner of {describe(program)} uploads its results; claim it, or ask an "
-                "operator to assign it to you",
-                code="upload_refused",
+                "operator to assign it to you"
             ),
             actor,
             program,
         )
     if program.state != "working":
         refuse(
-            Refused(
-                f"{program} is {program.state_label}, not Working; nothing to upload to",
-                code="upload_refused",
-            ),
+            ResultsNotExpected(f"{program} is {program.state_label}, not Working; nothing to upload to"),
             actor,
             program,
         )
     if program.transfers.filter(purpose=Transfer.Purpose.UPLOAD, status__in=Transfer.RUNNING).exists():
         refuse(
-            Refused(
+            ResultsNotExpected(
                 f"results for {program} are on their way by Globus; wait for them, or for their failure, "
-                "before sending others",
-                code="upload_refused",
+                "before sending others"
             ),
             actor,
             program,

@@ -17,14 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from l2portal.ledger.bulk import chunks, field_values, insert_rows, set_rows
-from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor, enqueue, record_event, refuse, require_role
 
-from .. import conf
+from .. import conf, task_names
+from ..events import SCAN_FAILED
 from ..models import INVENTORY_COLUMNS, Dataset, ObservingProgram, Scan
-from ..science.grouping import ObservingProgram as ProgramGroup
-from ..science.grouping import group_programs
+from ..refusals import NoMetadataStore
+from ..science.grouping import ProgramGroup, group_programs
 from ..science.metadata import (
     DatasetInventory,
     MetadataClient,
@@ -134,11 +134,11 @@ def request_scan(actor: Actor, proposal_id: str | None = None) -> None:
     what = f"proposal {proposal_id}" if proposal_id else "the whole store"
     require_role(actor, OPERATOR, to=f"scan the metadata store ({what})")
     if not conf.metadata_store_url():
-        refuse(Refused(f"cannot scan {what}: {NO_STORE}", code="no_metadata_store"), actor)
+        refuse(NoMetadataStore(f"cannot scan {what}: {NO_STORE}"), actor)
     if proposal_id:
-        enqueue("l2portal.programs.tasks.scan_proposal", proposal_id)
+        enqueue(task_names.SCAN_PROPOSAL, proposal_id)
     else:
-        enqueue("l2portal.programs.tasks.scan_metadata_store")
+        enqueue(task_names.SCAN_METADATA_STORE)
 
 
 def scan_files(paths: Sequence[str | Path], actor: Actor) -> Scan:
@@ -175,7 +175,7 @@ def _import_or_fail(pages: Iterable[list], scan: Scan, actor: Actor, whole_store
 def _failed_scan(scan: Scan, error: str, actor: Actor) -> Scan:
     scan.status, scan.errors, scan.finished_at = Scan.Status.FAILED, [error], timezone.now()
     scan.save()
-    record_event("scan_failed", f"scan of {scan.source} failed: {error}", actor, subject=scan)
+    record_event(SCAN_FAILED, f"scan of {scan.source} failed: {error}", actor, subject=scan)
     return scan
 
 
