@@ -235,9 +235,9 @@ def page_figures(floor_p50: float) -> list[str]:
         "program list": [
             "/programs/",
             "/programs/?page=40",
-            "/programs/?sort=changed&page=3",
+            "/programs/?sort=-ready_or_changed&page=3",
             "/programs/?state=preprocessed",
-            "/programs/?state=working&sort=oldest&page=5",
+            "/programs/?state=working&sort=last_changed&page=5",
             "/programs/?proposal=pid_2_7",
             "/programs/?invertible=true&page=2",
             "/programs/?instrument=VISP",

@@ -1,6 +1,8 @@
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
 
+from . import task_names
+
 
 class ProgramsConfig(PortalApp):
     name = "l2portal.programs"
@@ -33,8 +35,4 @@ class ProgramsConfig(PortalApp):
     def periodic(self):
         from . import conf
 
-        return (
-            Periodic(
-                "scan-metadata-store", "l2portal.programs.tasks.scan_metadata_store", conf.scan_interval()
-            ),
-        )
+        return (Periodic("scan-metadata-store", task_names.SCAN_METADATA_STORE, conf.scan_interval()),)

@@ -72,13 +72,6 @@ class ProgramTable(PortalTable):
         attrs = {"class": "portal-table programs"}
         empty_text = "No program matches. Load some with manage.py scan_metadata."
 
-    def __init__(self, *args, row_count: int | None = None, **kwargs):
-        """``row_count``: how many rows the list holds, when the page knows it already (from its
-        counts per state); the paginator then runs no COUNT of its own."""
-        super().__init__(*args, **kwargs)
-        if row_count is not None:
-            self.data._length = row_count  # the length django-tables2 caches for the paginator
-
     def render_ready_or_changed(self, record):
         if record.needs_qualification:
             return f"ready {date(record.ready_at, MINUTE)}"

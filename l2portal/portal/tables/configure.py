@@ -51,15 +51,20 @@ def portal_table(
     prefix: str = "",
     caption: str = "",
     paginate: bool = True,
+    row_count: int | None = None,
     **kwargs,
 ) -> PortalTable:
     """``table_class`` over ``data`` (a queryset, or a list) as ``request`` asks for it; ``caption``
-    names its rows where one page shows the same table twice."""
+    names its rows where one page shows the same table twice; ``row_count``, how many rows ``data``
+    holds when the page knows it already (from counts it shows anyway), spares the paginator its
+    COUNT."""
     if isinstance(data, QuerySet) and issubclass(data.model, Tracked):
         data = with_failure_reasons(data)
     # Given the request, django-tables2 would paginate at once with a counting Paginator (a COUNT
     # of all rows even for a lazy table); the request is attached and read here instead.
     table = table_class(data, prefix=prefix, **kwargs)
+    if row_count is not None:
+        table.data._length = row_count  # the length django-tables2 caches for its paginator
     table.request = request
     if caption:
         table.caption = caption
