@@ -24,3 +24,12 @@ def test_without_a_store_a_scan_is_refused_with_what_to_do(operator, client, set
         "files with manage.py scan_metadata --file F.json"
     )
     assert not TaskIntent.objects.exists() and LedgerEvent.objects.filter(kind="no_metadata_store").exists()
+
+
+def test_a_body_nested_without_end_or_holding_a_nul_is_a_400_never_a_500(operator, client):
+    client.force_login(operator)
+    deep = client.post("/api/scans/run/", "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert deep.status_code == 400 and "nested too deep" in deep.json()["detail"]
+    nul = client.post("/api/scans/run/", '{"proposal_id": "pid\\u0000"}', content_type="application/json")
+    assert nul.status_code == 400 and "NUL" in nul.json()["detail"]
+    assert not TaskIntent.objects.exists()

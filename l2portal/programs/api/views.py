@@ -4,11 +4,12 @@ roles and refuse (the site's exception handler answers a refusal with its status
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from l2portal.ledger.selectors import with_failure_reasons
 from l2portal.ledger.services import Actor
+from l2portal.portal.api.parsers import GuardedJSONParser
 from l2portal.portal.api.tracked import TrackedViewSet
 
 from .. import services
@@ -127,7 +128,10 @@ class ObservingProgramViewSet(TrackedViewSet):
         examples=[FROM_GLOBUS],
     )
     @action(
-        detail=True, methods=["post"], url_path="upload-by-globus", parser_classes=[JSONParser, FormParser]
+        detail=True,
+        methods=["post"],
+        url_path="upload-by-globus",
+        parser_classes=[GuardedJSONParser, FormParser],
     )
     def upload_by_globus(self, request, pk=None):
         data = self.validated(GlobusUploadSerializer)
@@ -202,7 +206,7 @@ class ScanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         summary="Scan the metadata store now, all of it or one proposal (operators)",
         examples=[ONE_PROPOSAL],
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, FormParser])
+    @action(detail=False, methods=["post"], parser_classes=[GuardedJSONParser, FormParser])
     def run(self, request):
         body = ScanRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from l2portal.ledger.refusals import InvalidRequest, Refused
+from l2portal.ledger.refusals import InvalidRequest, NotPermitted, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST, has_role
 from l2portal.ledger.services import Actor, describe, record_event, refuse, require_role, transition
 
-from ..events import PROGRAM_REASSIGNED
+from ..events import NOTES_CHANGED, PROGRAM_REASSIGNED
 from ..models import ObservingProgram
 from ..refusals import ActionRefused
 
@@ -19,6 +19,12 @@ class ClaimRefused(Refused):
     """The program cannot be claimed: someone owns it already, or it is not Preprocessed (409)."""
 
     code = "claim_refused"
+
+
+class NotesRefused(NotPermitted):
+    """Only the scientist who claimed a program, and operators, write its notes (HTTP 403)."""
+
+    code = "notes_refused"
 
 
 def owns(program: ObservingProgram, actor: Actor) -> bool:
@@ -123,7 +129,31 @@ def set_priority(program: ObservingProgram, priority: int, actor: Actor) -> Obse
 
 
 def set_notes(program: ObservingProgram, notes: str, actor: Actor) -> ObservingProgram:
-    require_role(actor, OPERATOR, SCIENTIST, to=f"write notes on {describe(program)}", subject=program)
-    ObservingProgram.objects.filter(pk=program.pk).update(notes=notes)
+    """The scientist who claimed ``program`` and operators write its notes; each change is kept in
+    its history (the event holds the notes as they were before)."""
+    if not (owns(program, actor) or actor.has_role(OPERATOR)):
+        whose = f"{program.owner} claimed it" if program.owner_id else "nobody has claimed it"
+        refuse(
+            NotesRefused(
+                f"only the scientist who claimed {describe(program)} and operators write its notes "
+                f"({whose}); ask them, or an operator"
+            ),
+            actor,
+            program,
+        )
+    with transaction.atomic():
+        before = (
+            ObservingProgram.objects.select_for_update().values_list("notes", flat=True).get(pk=program.pk)
+        )
+        if before != notes:
+            ObservingProgram.objects.filter(pk=program.pk).update(notes=notes)
+            record_event(
+                NOTES_CHANGED,
+                f"notes of {program} changed",
+                actor,
+                subject=program,
+                before=before,
+                after=notes,
+            )
     program.notes = notes
     return program

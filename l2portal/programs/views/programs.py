@@ -75,7 +75,7 @@ def _what_to_do(program: ObservingProgram, actor: Actor, page: dict) -> tuple[di
         "retry": is_operator and state == "error",
         "requalify": is_operator,
         "priority": is_operator,
-        "notes": is_operator or is_scientist,
+        "notes": is_operator or owner,
     }
     owner_name = program.owner.get_username() if program.owner_id else "nobody"
     notes = [STATE_HINTS.get(state, "").format(owner=owner_name)]
