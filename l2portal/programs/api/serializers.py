@@ -121,7 +121,10 @@ class ReassignSerializer(serializers.Serializer):
 
 
 class PrioritySerializer(serializers.Serializer):
-    priority = serializers.IntegerField(help_text="higher comes first in the scientists' queue")
+    # Bounded to its column (a PostgreSQL integer): anything else is a 400, never a database error.
+    priority = serializers.IntegerField(
+        min_value=-(2**31), max_value=2**31 - 1, help_text="higher comes first in the scientists' queue"
+    )
 
 
 class NotesSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
-"""A program's notes: written by the scientist who claimed it and by operators only; every change
-kept in its history with the notes as they were."""
+"""A program's notes and priority: notes are written by the scientist who claimed it and by
+operators only, every change kept in its history with the notes as they were; a priority its
+column cannot hold is refused."""
 
 import pytest
 
@@ -40,3 +41,13 @@ def test_another_scientist_is_refused_and_the_notes_stay(client, working, other_
     refused = LedgerEvent.objects.get(kind="notes_refused")
     assert refused.actor == other_scientist.username
     assert not LedgerEvent.objects.filter(kind="program_notes_changed").exists()
+
+
+def test_a_priority_no_column_holds_is_a_400_and_changes_nothing(client, working, operator):
+    client.force_login(operator)
+    response = client.post(
+        f"/api/programs/{working.pk}/priority/", {"priority": 10**20}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "priority" in str(response.json())
+    working.refresh_from_db()
+    assert working.priority == 0
