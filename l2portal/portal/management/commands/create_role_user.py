@@ -1,4 +1,3 @@
-
 from l2portal.ledger.commands import PortalCommand
 from l2portal.portal.roles_setup import ensure_user
 from l2portal.portal.site import roles

@@ -1,6 +1,5 @@
 """Demo data for `make run`: role users, then each app's demo (its PortalApp.demo loader)."""
 
-
 from l2portal.ledger.commands import PortalCommand
 from l2portal.ledger.roles import FSSC, OPERATOR, SCIENTIST
 from l2portal.portal.roles_setup import ensure_user

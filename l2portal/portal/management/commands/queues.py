@@ -1,4 +1,3 @@
-
 from l2portal.ledger.commands import PortalCommand
 from l2portal.portal.site import queues
 
