@@ -1,4 +1,3 @@
-
 from l2portal.ledger import services
 from l2portal.ledger.commands import PortalCommand
 
