@@ -1,10 +1,11 @@
 """Filters of the restore list, shared by the list page and the API."""
 
 import django_filters
+from django import forms
 
 from l2portal.portal.api.filters import BooleanFilter, IsoDateTimeFilter, PortalFilterSet
 
-from .models import RestoreRequest
+from .models import RESTORE_MACHINE, RestoreRequest
 
 
 class RestoreRequestFilter(PortalFilterSet):
@@ -17,3 +18,18 @@ class RestoreRequestFilter(PortalFilterSet):
     class Meta:
         model = RestoreRequest
         fields = ["state", "mous_uid", "requested_by", "restorable", "cancel_requested", "force_ppr", "since"]
+
+
+class RestoreListFilter(RestoreRequestFilter):
+    """The list page's filters: the API's, with the states to pick from, the MOUS uid as ``mous``
+    (the request form above the list takes ``mous_uid``) and labels a person reads (the API's
+    parameters keep theirs)."""
+
+    state = django_filters.CharFilter(widget=forms.Select(choices=[("", "all"), *RESTORE_MACHINE.states]))
+    mous = django_filters.CharFilter(field_name="mous_uid", label="MOUS uid")
+    requested_by = django_filters.CharFilter(field_name="requested_by__username", label="Requested by")
+    restorable = BooleanFilter(label="Can we restore? (true or false)")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="Requested since")
+
+    class Meta(RestoreRequestFilter.Meta):
+        fields = ["state", "mous", "requested_by", "restorable", "cancel_requested", "force_ppr", "since"]

@@ -1,4 +1,8 @@
-"""MOUS restore requests (seeds/004)."""
+"""MOUS restore requests: an ALMA member OUS brought back to its calibrated state, the restore that
+NRAO's AAT/PPI notes on MOUS-level ALMA restores (open-confluence.nrao.edu) describe."""
+
+from functools import cached_property
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +10,9 @@ from django.urls import reverse
 
 from l2portal.ledger.models import Tracked, TransitionBase
 from l2portal.ledger.states import StateMachine
+from restore.science.layout import RestoreLayout
+
+from . import task_names
 
 RESTORE_MACHINE = StateMachine(
     states=(
@@ -32,15 +39,15 @@ RESTORE_MACHINE = StateMachine(
 
 
 class RestoreRequest(Tracked):
-    """A restore of one ALMA member OUS, from the archive check to the pipeline run (seeds/004)."""
+    """A restore of one ALMA member OUS, from the archive check to the pipeline run."""
 
     machine = RESTORE_MACHINE
     step_tasks = {
-        "requested": "restore.tasks.check",
-        "checked": "restore.tasks.stage",
-        "staged": "restore.tasks.prepare",
-        "prepared": "restore.tasks.run",
-        "running": "restore.tasks.run",
+        "requested": task_names.CHECK,
+        "checked": task_names.STAGE,
+        "staged": task_names.PREPARE,
+        "prepared": task_names.RUN,
+        "running": task_names.RUN,
     }
 
     mous_uid = models.CharField("MOUS uid", max_length=64, db_index=True)
@@ -110,6 +117,17 @@ class RestoreRequest(Tracked):
     @property
     def is_final(self) -> bool:
         return self.state in self.machine.final
+
+    @cached_property
+    def layout(self) -> RestoreLayout | None:
+        """Where the restore works on disk, once staging has laid it out (None before); computed
+        once per loaded request."""
+        if not self.layout_root:
+            return None
+        plan = self.plan
+        return RestoreLayout(
+            Path(self.layout_root), plan["project_code"], plan["sous_uid"], plan["gous_uid"], self.mous_uid
+        )
 
     @property
     def run_file(self):

@@ -1,5 +1,5 @@
-"""Reading a restore: its layout on disk, the steps it reached, the log's tail, the PPR, why
-each of a list failed, and the query that loads one restore with everything its page and API answer show."""
+"""Reading a restore: the steps it reached, the log's tail, the PPR, its weblogs, and the query
+that loads one restore with everything its page and API answer show."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.db.models import Prefetch, QuerySet
 
 from l2portal.registry.models import Product
 from l2portal.registry.services import absolute_path
-from restore.science.layout import RestoreLayout
 
 from .models import RestoreRequest, StagedFile
 
@@ -25,14 +24,6 @@ def with_details(restores: QuerySet[RestoreRequest]) -> QuerySet[RestoreRequest]
         "transitions",
         Prefetch("staged_files", queryset=StagedFile.objects.order_by("kind", "name")),
         Prefetch("output_products", queryset=Product.objects.order_by("path")),
-    )
-
-
-def layout_of(request: RestoreRequest) -> RestoreLayout:
-    """Where the restore works (once staging has laid it out)."""
-    plan = request.plan
-    return RestoreLayout(
-        Path(request.layout_root), plan["project_code"], plan["sous_uid"], plan["gous_uid"], request.mous_uid
     )
 
 
@@ -93,9 +84,9 @@ def file_bytes(product: Product | None) -> bytes | None:
 def weblogs(request: RestoreRequest) -> list[dict[str, Any]]:
     """The weblogs of the request's runs that can be opened (their html folder is still in working/),
     newest first; uses the prefetched outputs."""
-    if not request.layout_root or not request.plan:
+    if request.layout is None:
         return []
-    working = layout_of(request).working
+    working = request.layout.working
     found = []
     for product in request.output_products.all():
         context = product.metadata.get("context") if product.product_type == "restore_weblog" else None
@@ -108,15 +99,12 @@ def weblog_file(request: RestoreRequest, relative: str) -> Path | None:
     """A file of a weblog (``pipeline-<time>/html/...``) in the request's working/ folder, or None
     for anything else (other folders, ``..``, links out)."""
     parts = PurePosixPath(relative).parts
-    if len(parts) < 3 or not parts[0].startswith("pipeline-") or parts[1] != "html" or ".." in parts:
+    weblog_path = (
+        len(parts) >= 3 and parts[0].startswith("pipeline-") and parts[1] == "html" and ".." not in parts
+    )
+    if request.layout is None or not weblog_path:
         return None
-    working = layout_of(request).working
+    working = request.layout.working
     path = (working / Path(*parts)).resolve()
     html = (working / parts[0] / "html").resolve()
     return path if path.is_file() and path.is_relative_to(html) else None
-
-
-def failure_reasons(pks) -> dict[int, str]:
-    """The reason of each restore's latest failure, for lists."""
-    moves = RestoreRequest.transition_model().objects.filter(subject_id__in=pks, to_state="error")
-    return dict(moves.order_by("at", "id").values_list("subject_id", "reason"))  # later rows win

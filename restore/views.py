@@ -10,7 +10,6 @@ import mimetypes
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,15 +17,15 @@ from django.views.decorators.http import require_POST
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
-from l2portal.portal.downloads import ranged_file_response
 from l2portal.portal.pages import refusal_redirect
-from l2portal.registry.services import absolute_path
+from l2portal.portal.tables import portal_table
+from l2portal.registry.downloads import product_response
 
 from . import selectors, services
-from .filtersets import RestoreRequestFilter
-from .models import RESTORE_MACHINE, RestoreRequest
+from .filtersets import RestoreListFilter
+from .models import RestoreRequest
+from .tables import RestoreTable
 
-PAGE_SIZE = 50
 LOG_LINES = 200
 
 
@@ -45,6 +44,7 @@ class RestoreForm(forms.Form):
 
 
 def restore_list(request):
+    """The request form (a POST asks for a restore) over the list of restores."""
     actor = Actor.of_user(request.user)
     form = RestoreForm(request.POST or None)
     status, duplicate = 200, None
@@ -62,19 +62,18 @@ def restore_list(request):
         else:
             messages.success(request, f"Restore of {created.mous_uid} requested.")
             return redirect("restore:detail", pk=created.pk)
-    restores = RestoreRequest.objects.select_related("requested_by").order_by("-created_at", "-id")
-    page = Paginator(RestoreRequestFilter(request.GET, restores).qs, PAGE_SIZE).get_page(
-        request.GET.get("page")
+    filterset = RestoreListFilter(
+        request.GET or None, queryset=RestoreRequest.objects.select_related("requested_by")
     )
-    reasons = selectors.failure_reasons([r.pk for r in page if r.state == "error"])
-    for restore in page:
-        restore.failure_reason = reasons.get(restore.pk, "")
+    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else RestoreRequest.objects.none()
+    table = portal_table(request, RestoreTable, rows)
+    if table.wants_csv:
+        return table.csv_response()
     context = {
         "form": form,
         "duplicate": duplicate,
-        "page": page,
-        "states": RESTORE_MACHINE.states,
-        "state": request.GET.get("state", ""),
+        "filterset": filterset,
+        "table": table,
         "may_request": actor.has_role(*services.REQUESTER_ROLES),
         "may_force": actor.has_role(OPERATOR),
     }
@@ -128,7 +127,7 @@ def _file(request, product, content_type: str):
 
 def restore_ppr(request, pk):
     restore = get_object_or_404(RestoreRequest.objects.select_related("ppr"), pk=pk)
-    return _file(request, restore.science.ppr, "application/xml")
+    return _file(request, restore.ppr, "application/xml")
 
 
 def restore_script(request, pk):
@@ -139,14 +138,7 @@ def restore_script(request, pk):
 def restore_output(request, pk, product_id):
     """An output of the restore's runs, as a download (HTTP ranges supported)."""
     restore = get_object_or_404(RestoreRequest, pk=pk)
-    product = get_object_or_404(restore.output_products, pk=product_id)
-    path = absolute_path(product)
-    if not path.is_file():
-        raise Http404(f"{product.path} is no longer on disk (purged?)")
-    content_type = mimetypes.guess_type(product.filename)[0] or "application/octet-stream"
-    return ranged_file_response(
-        path, request.headers.get("Range", ""), content_type, product.filename, product.sha256
-    )
+    return product_response(request, get_object_or_404(restore.output_products, pk=product_id))
 
 
 def restore_weblog(request, pk, path):

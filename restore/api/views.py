@@ -1,8 +1,6 @@
 """Restore requests over the API. Every signed-in user reads; the services decide who writes
 (operators and scientists request; operators cancel any restore, scientists their own)."""
 
-import mimetypes
-
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -15,8 +13,8 @@ from rest_framework.response import Response
 from l2portal.ledger.services import Actor
 from l2portal.portal.api.schema import NOT_PERMITTED
 from l2portal.portal.api.tracked import TrackedViewSet
-from l2portal.portal.downloads import AnyMediaRenderer, ranged_file_response
-from l2portal.registry.services import absolute_path
+from l2portal.portal.downloads import AnyMediaRenderer
+from l2portal.registry.downloads import product_response
 
 from .. import selectors, services
 from ..filtersets import RestoreRequestFilter
@@ -144,13 +142,7 @@ class RestoreRequestViewSet(mixins.CreateModelMixin, TrackedViewSet):
         product = self.get_object().output_products.filter(pk=product_id).first()
         if product is None:
             raise NotFound(f"restore {pk} has no output {product_id}")
-        path = absolute_path(product)
-        if not path.is_file():
-            raise NotFound(f"{product.path} is no longer on disk (purged?)")
-        content_type = mimetypes.guess_type(product.filename)[0] or "application/octet-stream"
-        return ranged_file_response(
-            path, request.headers.get("Range", ""), content_type, product.filename, product.sha256
-        )
+        return product_response(request, product)
 
     @extend_schema(
         parameters=[OpenApiParameter("lines", OpenApiTypes.INT, description="how many lines (default 200)")],

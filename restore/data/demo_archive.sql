@@ -1,6 +1,6 @@
 -- Demo ALMA archive: the tables, and only the columns, that MOUS restores query, under the names
--- they have in the ALMA archive (restore/ARCHIVE_QUERIES.md lists the queries and where each name
--- was read). Loaded into an in-memory SQLite by restore.archive.connect(None). Edit by hand.
+-- they have in the ALMA archive (restore/science/ARCHIVE_QUERIES.md lists the queries and where each name
+-- was read). Loaded into an in-memory SQLite by restore.science.archive.connect(None). Edit by hand.
 
 CREATE TABLE ASA_PROJECT (
     CODE VARCHAR(32) PRIMARY KEY,
@@ -45,9 +45,9 @@ CREATE TABLE AQUA_EXECBLOCK (
 );
 
 
--- seeds/004: uid://A001/X12a3/X80e. The QA0 SemiPass EB Xa33e is in the OUSStatus XML (session 1)
--- but not in the pipeline manifest; the delivered restore script runs fixsyscaltimes. EB times
--- inside each session are invented.
+-- uid://A001/X12a3/X80e, one of the MOUSes of NRAO's notes on MOUS-level ALMA restores. The QA0
+-- SemiPass EB Xa33e is in the OUSStatus XML (session 1) but not in the pipeline manifest; the
+-- delivered restore script runs fixsyscaltimes. EB times inside each session are invented.
 INSERT INTO ASA_PROJECT VALUES ('2017.1.01347.S', NULL);
 INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X12a3/X80e', '2017.1.01347.S', 'uid://A002/Xce574d/Xa33e');
 INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X12a3/X80e', 'uid://A001/X12a3/X80e', '2017.1.01347.S', 'uid://A002/Xcf92df/X3453');
@@ -104,8 +104,8 @@ INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member
 INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.hifa_calimage.casa_pipescript.py', 173);
 INSERT INTO ASA_PRODUCT_FILES VALUES ('uid://A001/X12a3/X80e', 'script', 'member.uid___A001_X12a3_X80e.scriptForPI.py', 62);
 
--- seeds/004: uid://A001/X1284/X265f and its four EBs. The seed gives nothing else about it:
--- project, SOUS/GOUS, ObsProject, statuses, SB and sessions below are invented.
+-- uid://A001/X1284/X265f and its four EBs, the test MOUS of NRAO's notes on MOUS-level ALMA restores.
+-- Its project, SOUS/GOUS, ObsProject, statuses, SB and sessions below are invented.
 INSERT INTO ASA_PROJECT VALUES ('2017.1.00236.S', 'Invented title for the seed MOUS X265f');
 INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A002/Xc7111c/X86a7');
 INSERT INTO ASA_SCIENCE VALUES ('uid://A001/X1284/X265f', 'uid://A001/X1284/X265f', '2017.1.00236.S', 'uid://A002/Xc7111c/X409e');

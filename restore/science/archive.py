@@ -1,6 +1,6 @@
 """ALMA archive metadata for MOUS restores: parameterised SQL over any DB-API connection.
 
-Every query uses the ALMA archive's own table and column names (restore/ARCHIVE_QUERIES.md lists
+Every query uses the ALMA archive's own table and column names (ARCHIVE_QUERIES.md beside this module lists
 each query with its binds and where each name was read) and named parameters (``:mous``), which
 both sqlite3 and oracledb accept, so the same SQL runs against the demo archive and the real ALMA
 Oracle database.
@@ -179,7 +179,7 @@ def _one(rows: list[tuple], what: str) -> tuple:
 def choose_sched_block(candidates: Sequence[tuple[str, str, str]]) -> tuple[str, str]:
     """(SB uid, SB status uid) from (SB uid, SB status uid, DOMAIN_ENTITY_STATE) candidates.
 
-    An MOUS normally has one SB; if it has several, the SB states decide (seeds/004).
+    An MOUS normally has one SB; if it has several, the SB states decide.
     """
     live = [candidate for candidate in candidates if candidate[2] not in DEAD_SB_STATES]
     if len(live) != 1:

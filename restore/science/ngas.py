@@ -31,7 +31,6 @@ VARIANT_NAMES = {
     "crc32z": "crc32z",
     "2": "crc32z",
 }
-STATUS_DTD = "ngamsStatus.dtd"
 
 
 class NgasError(ValueError):

@@ -1,7 +1,7 @@
 """The restore plan: archive rows + pipeline manifest + restore script -> what will run, and how.
 
 Pure orchestration, no I/O except through the archive connection handed in by the caller.
-Rules (seeds/004 and how the pipeline reads a PPR):
+Rules (NRAO's notes on MOUS-level ALMA restores, and how the pipeline reads a PPR):
 
 * Sessions come from the OUSStatus XML in document order and are numbered SESSION_1, SESSION_2, ...
   without gaps, even when an EB is left out of the DataSet: the pipeline stops reading intents at

@@ -17,13 +17,15 @@ from datetime import datetime
 from lxml import etree
 
 from l2portal.xmlsafe import parse_untrusted_xml
+from restore.science.archive import MousMetadata
 from restore.science.layout import disk_name
 from restore.science.manifest import PipelineManifest, strip_ms_suffix
 from restore.science.pipeline_tasks import is_pipeline_task, not_a_pipeline_task
 from restore.science.plan import RestorePlan
 from restore.science.restorescript import parameter_value
 
-# The namespace declarations of the PPRs the ALMA pipeline is given (seeds/004).
+# The namespace declarations of the PPRs the ALMA pipeline is given (as in the PPRs of NRAO's notes on
+# MOUS-level ALMA restores).
 PPR_NSMAP = {
     "ent": "Alma/CommonEntity",
     "val": "Alma/ValueTypes",
@@ -64,7 +66,6 @@ def build_ppr(
     unknown = [not_a_pipeline_task(call.name) for call in plan.procedure if not is_pipeline_task(call.name)]
     if unknown:
         raise PprError(f"a PPR can name pipeline tasks only: {'; '.join(unknown)}")
-    metadata = plan.metadata
     root = etree.Element("SciPipeRequest", {XSI_TYPE: "SciPipeRequest"}, nsmap=PPR_NSMAP)
     _add(
         root,
@@ -73,7 +74,26 @@ def build_ppr(
         entityTypeName="SciPipeRequest",
         datamodelVersion="0.1",
     )
+    _add_project_summary(root, plan.metadata, creation_time, operator, processing_site)
+    _add_project_structure(root, plan.metadata)
+    request = _add(_add(root, "ProcessingRequests"), "ProcessingRequest")
+    _add(request, "RootDirectory", root_directory)
+    _add_intents(request, plan)
+    _add_procedure(request, plan)
+    _add_dataset(request, plan)
+    _add_results_processing(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
+
+def _ppr_time(time: datetime) -> str:
+    """A time as PPRs write it: to the millisecond, no zone."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.") + f"{time.microsecond // 1000:03d}"
+
+
+def _add_project_summary(
+    root: etree._Element, metadata: MousMetadata, creation_time: datetime, operator: str, processing_site: str
+) -> None:
+    """The project, and who made the request where and when."""
     summary = _add(root, "ProjectSummary")
     for tag, text in (
         ("ProposalCode", metadata.project_code),
@@ -84,13 +104,13 @@ def build_ppr(
         ("Operator", operator),
         ("Mode", "CSV"),
         ("Version", "Undefined"),
-        (
-            "CreationTime",
-            creation_time.strftime("%Y-%m-%dT%H:%M:%S.") + f"{creation_time.microsecond // 1000:03d}",
-        ),
+        ("CreationTime", _ppr_time(creation_time)),
     ):
         _add(summary, tag, text)
 
+
+def _add_project_structure(root: etree._Element, metadata: MousMetadata) -> None:
+    """The MOUS in its project: the ObsProject part, the ProjectStatus and the OUSStatus."""
     structure = _add(root, "ProjectStructure")
     _add(
         structure,
@@ -110,8 +130,9 @@ def build_ppr(
     )
     _add(structure, "OUSStatusRef", entityId=metadata.mous_uid, entityTypeName="OUSStatus")
 
-    request = _add(_add(root, "ProcessingRequests"), "ProcessingRequest")
-    _add(request, "RootDirectory", root_directory)
+
+def _add_intents(request: etree._Element, plan: RestorePlan) -> None:
+    """PROCESS, then the sessions as SESSION_1, SESSION_2, ... (EBs joined by SESSION_SEPARATOR)."""
     intents = _add(request, "ProcessingIntents")
     intent_pairs = [("PROCESS", "true")]
     intent_pairs += [
@@ -123,6 +144,9 @@ def build_ppr(
         _add(intent, "Keyword", keyword)
         _add(intent, "Value", value)
 
+
+def _add_procedure(request: etree._Element, plan: RestorePlan) -> None:
+    """The pipeline tasks executeppr runs, in order, with their parameters."""
     procedure = _add(request, "ProcessingProcedure")
     _add(procedure, "ProcedureTitle", plan.procedure_title)
     for call in plan.procedure:
@@ -134,22 +158,28 @@ def build_ppr(
             _add(parameter, "Keyword", keyword)
             _add(parameter, "Value", parameter_value(value))
 
+
+def _add_dataset(request: etree._Element, plan: RestorePlan) -> None:
+    """Where the MOUS is laid out, its SchedBlock, and the ASDMs restored."""
     identifier = _add(_add(_add(request, "DataSet"), "SchedBlockSet"), "SchedBlockIdentifier")
     _add(identifier, "RelativePath", str(plan.relative_path))
     _add(
         identifier,
         "SchedBlockRef",
-        entityId=metadata.sched_block_uid,
+        entityId=plan.metadata.sched_block_uid,
         entityTypeName="SchedBlock",
         documentVersion="1",
     )
-    _add(identifier, "SBStatusRef", entityId=metadata.sb_status_uid, entityTypeName="SBStatus")
+    _add(identifier, "SBStatusRef", entityId=plan.metadata.sb_status_uid, entityTypeName="SBStatus")
     _add(identifier, "SBTitle", "Undefined")
     for eb in plan.dataset:
         asdm = _add(identifier, "AsdmIdentifier")
         _add(_add(asdm, "AsdmRef"), "ExecBlockId", eb)
         _add(asdm, "AsdmDiskName", disk_name(eb))
 
+
+def _add_results_processing(root: etree._Element) -> None:
+    """Nothing archived, cleaned up or notified: the portal keeps the results itself."""
     results = _add(root, "ResultsProcessing")
     for tag, text in (
         ("ArchiveResults", "false"),
@@ -159,7 +189,6 @@ def build_ppr(
         ("PipelineOperatorAdress", "Unknown"),  # sic: the pipeline's element name
     ):
         _add(results, tag, text)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Read a delivered ``*casa_piperestorescript.py`` without ever executing it.
 
 The pipeline writes these scripts; some carry data fixes that the standard restore lacks
-(seeds/004: ``fixsyscaltimes`` from CASA's ``recipes.almahelpers`` between ``hifa_importdata`` and
+(for one, ``fixsyscaltimes`` from CASA's ``recipes.almahelpers`` between ``hifa_importdata`` and
 ``hifa_restoredata``). Parsing the script with ``ast`` gives its calls in order and the helpers it
 imports, which decide the route of the restore (restore.science.plan).
 """
@@ -22,7 +22,6 @@ HELPERS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "fixsyscaltimes": ("recipes.almahelpers", ("vis", "newinterval")),
     "fixplanets": (None, ("vis", "field", "fixuvw", "direction", "refant", "reftime")),
 }
-HELPER_MODULE_PREFIX = "recipes."
 
 
 class RestoreScriptError(ValueError):

@@ -9,6 +9,7 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
 from restore import conf
 
+from .. import events
 from ..models import RestoreRequest
 
 
@@ -32,7 +33,7 @@ def notify_requester(request: RestoreRequest) -> None:
         )
     except (OSError, ValueError) as error:
         ledger.record_event(
-            "restore_email_failed",
+            events.RESTORE_EMAIL_FAILED,
             f"could not e-mail {user.email}: {error}",
             Actor.system("restore notification"),
             subject=request,

@@ -11,13 +11,12 @@ from restore import conf
 from restore.science.outputs import run_outputs
 
 from ..models import RestoreRequest
-from ..selectors import layout_of
 
 
 def register_outputs(request: RestoreRequest, attempt: int) -> list[Product]:
     """Register what run ``attempt`` of the request left (idempotent: a product already
     registered at its path is kept as it is)."""
-    layout = layout_of(request)
+    layout = request.layout
     collection = registry.get_run_collection(
         conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
     )

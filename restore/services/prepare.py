@@ -18,7 +18,6 @@ from restore.science.ppr import build_ppr, check_ppr
 from restore.science.scriptgen import generate_script
 
 from ..models import RestoreRequest
-from ..selectors import layout_of
 from .steps import STEP_ERRORS, open_archive
 
 
@@ -26,7 +25,7 @@ def prepare(request: RestoreRequest, actor: Actor) -> None:
     """Build the PPR or the restore script from the staged files and register it."""
     if request.state != "staged":
         return
-    layout = layout_of(request)
+    layout = request.layout
     connection = open_archive()
     try:
         plan = load_plan(

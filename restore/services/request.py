@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils.timesince import timesince
 
@@ -12,9 +12,11 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.refusals import InvalidRequest, NotPermitted, Refused
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.ledger.services import Actor
+from l2portal.ledger.services.refusing import atomic_refusing
 from restore import conf
 from restore.science.pipeline_tasks import PIPELINE_VERSION
 
+from .. import events, task_names
 from ..models import RESTORE_MACHINE, RestoreRequest
 from .notify import notify_requester
 from .watch import watcher_lost
@@ -24,14 +26,15 @@ REQUESTER_ROLES = (OPERATOR, SCIENTIST)
 
 
 class RestoreRefused(InvalidRequest):
-    """A restore request that cannot be accepted as it is (a malformed MOUS uid); nothing changed."""
+    """Raised when a restore request names no member OUS uid (malformed); nothing changed."""
 
     code = "restore_refused"
 
 
 class RestoreDuplicate(Refused):
-    """The MOUS is being restored, or was restored with the same plan and software; nothing was
-    created. ``details`` carry the existing request's id, API URL and page."""
+    """Raised when the MOUS is being restored, or was restored with the same route and software.
+
+    Nothing was created; ``details`` carry the existing request's id, API URL and page."""
 
     code = "restore_duplicate"
 
@@ -103,37 +106,35 @@ def request_restore(
         message = f"{uid!r} is not a member OUS uid; expected the form uid://A001/X12a3/X80e"
         ledger.refuse(RestoreRefused(message, details={"mous_uid": uid[:100]}), actor)
     running_with = software()
-    with transaction.atomic():
+    with atomic_refusing(actor):
         _lock_mous(uid)
         duplicate = _duplicate_of(uid, force_ppr, running_with)
-        if duplicate is None or again:
-            request = RestoreRequest.objects.create(
-                mous_uid=uid,
-                requested_by=actor.user,
-                force_ppr=force_ppr,
-                software=running_with,
-                product_store=product_store or conf.product_store(),
+        if duplicate is not None and not again:
+            ledger.refuse(duplicate, actor)
+        request = RestoreRequest.objects.create(
+            mous_uid=uid,
+            requested_by=actor.user,
+            force_ppr=force_ppr,
+            software=running_with,
+            product_store=product_store or conf.product_store(),
+        )
+        if duplicate is not None:
+            ledger.record_event(
+                events.RESTORE_REQUESTED_AGAIN,
+                f"{actor.label} asked to restore {uid} again (#{duplicate.details['existing']} exists)",
+                actor,
+                subject=request,
+                existing=duplicate.details["existing"],
             )
-            if duplicate is not None:
-                ledger.record_event(
-                    "restore_requested_again",
-                    f"{actor.label} asked to restore {uid} again (#{duplicate.details['existing']} exists)",
-                    actor,
-                    subject=request,
-                    existing=duplicate.details["existing"],
-                )
-            if force_ppr:
-                ledger.record_event(
-                    "restore_ppr_route_forced",
-                    f"{actor.label} forced the PPR route: calls of the restore script that are not pipeline "
-                    "tasks will not run",
-                    actor,
-                    subject=request,
-                )
-            ledger.start_step(request)
-    if duplicate is not None and not again:
-        # Refused outside the transaction, which would otherwise roll back the recorded refusal.
-        ledger.refuse(duplicate, actor)
+        if force_ppr:
+            ledger.record_event(
+                events.RESTORE_PPR_ROUTE_FORCED,
+                f"{actor.label} forced the PPR route: calls of the restore script that are not pipeline "
+                "tasks will not run",
+                actor,
+                subject=request,
+            )
+        ledger.start_step(request)
     return request
 
 
@@ -151,21 +152,19 @@ def cancel(request: RestoreRequest, actor: Actor) -> RestoreRequest:
     if not may_cancel(actor, request):
         message = f"{request} was requested by someone else; ask an operator to cancel it"
         ledger.refuse(NotPermitted(message, details={"actor": actor.label}), actor, request)
-    with transaction.atomic():
+    with atomic_refusing(actor):
         current = RestoreRequest.objects.select_for_update().get(pk=request.pk)
         refusal = current.machine.refusal(ledger.describe(current), current.state, "cancelled")
-        if refusal is None:
-            RestoreRequest.objects.filter(pk=request.pk).update(cancel_requested=True)
-            if current.state == "running":
-                message = f"{actor.label} asked to stop the pipeline"
-                ledger.record_event("restore_cancel_requested", message, actor, subject=current)
-                if watcher_lost(current):
-                    ledger.enqueue(RestoreRequest.step_tasks["running"], current.pk, waiting=current)
-            else:
-                ledger.transition(current, "cancelled", actor, f"cancelled by {actor.label}")
-    if refusal is not None:
-        # Refused outside the transaction, which would otherwise roll back the recorded refusal.
-        ledger.refuse(refusal, actor, current)
+        if refusal is not None:
+            ledger.refuse(refusal, actor, current)
+        RestoreRequest.objects.filter(pk=request.pk).update(cancel_requested=True)
+        if current.state == "running":
+            message = f"{actor.label} asked to stop the pipeline"
+            ledger.record_event(events.RESTORE_CANCEL_REQUESTED, message, actor, subject=current)
+            if watcher_lost(current):
+                ledger.enqueue(task_names.RUN, current.pk, waiting=current)
+        else:
+            ledger.transition(current, "cancelled", actor, f"cancelled by {actor.label}")
     request.refresh_from_db()
     if request.state == "cancelled":
         notify_requester(request)

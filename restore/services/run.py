@@ -21,8 +21,9 @@ from restore.science.casalog import failure_reason
 from restore.science.layout import RestoreLayout
 from restore.science.plan import SCRIPT_ROUTE
 
+from .. import events, task_names
 from ..models import RestoreRequest
-from ..selectors import layout_of, log_text
+from ..selectors import log_text
 from .notify import notify_requester
 from .outputs import register_outputs
 from .steps import STEP_ERRORS, fail
@@ -98,7 +99,7 @@ def _lock_slots() -> None:
 def _wait_for_slot(request: RestoreRequest) -> None:
     """Try again later; when tasks run in place, the next restore that ends starts it."""
     if not ledger.tasks_run_in_place():
-        ledger.enqueue(RestoreRequest.step_tasks["prepared"], request.pk, countdown=conf.wait_seconds())
+        ledger.enqueue(task_names.RUN, request.pk, countdown=conf.wait_seconds())
 
 
 def _command(request: RestoreRequest) -> list[str]:
@@ -110,7 +111,7 @@ def _command(request: RestoreRequest) -> list[str]:
 
 def _launch_and_watch(request: RestoreRequest) -> tuple[str, str]:
     """Launch the pipeline and watch it to its end; returns (outcome, detail)."""
-    layout = layout_of(request)
+    layout = request.layout
     request.log_path = ""
     log_path = _log_path(request)
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +134,7 @@ def _adopt(request: RestoreRequest, actor: Actor) -> None:
     previous = f"pid {request.watcher_pid} on {request.host}" if request.watcher_pid else "unknown"
     if not request.pid:  # the watcher died before the pipeline started
         ledger.record_event(
-            "restore_watcher_adopted", f"watcher ({previous}) gone before launch", actor, subject=request
+            events.RESTORE_WATCHER_ADOPTED, f"watcher ({previous}) gone before launch", actor, subject=request
         )
         _watching(request)
         outcome, detail = _launch_and_watch(request)
@@ -147,7 +148,7 @@ def _adopt(request: RestoreRequest, actor: Actor) -> None:
         )
         return  # the next watcher sent (every minute) looks again
     ledger.record_event(
-        "restore_watcher_adopted",
+        events.RESTORE_WATCHER_ADOPTED,
         f"the watcher ({previous}) is gone; {socket.gethostname()} pid {os.getpid()} takes over the pipeline "
         f"(process group {request.pid})",
         actor,
@@ -166,7 +167,7 @@ def _adopt(request: RestoreRequest, actor: Actor) -> None:
 def _log_path(request: RestoreRequest) -> Path:
     if request.log_path:
         return Path(request.log_path)
-    return layout_of(request).logs / f"pipeline-request-{request.pk}-{_attempt(request)}.log"
+    return request.layout.logs / f"pipeline-request-{request.pk}-{_attempt(request)}.log"
 
 
 def _attempt(request: RestoreRequest) -> int:
@@ -185,7 +186,7 @@ def _outcome(request: RestoreRequest, ending: int | runner.Stopped | None) -> tu
     exit_code = ending if isinstance(ending, int) else runner.read_exit_code(_log_path(request))
     RestoreRequest.objects.filter(pk=request.pk).update(exit_code=exit_code)
     request.exit_code = exit_code
-    working = layout_of(request).working
+    working = request.layout.working
     started = request.state_changed_at.timestamp()
     errorexits = sorted(
         path.name for path in working.glob("errorexit-*.txt") if path.stat().st_mtime >= started

@@ -27,7 +27,6 @@ from restore.science.productstore import ProductStore, StoreError, StoreUnreacha
 from restore.science.runner import command_line
 
 from ..models import RestoreRequest, StagedFile
-from ..selectors import layout_of
 from .steps import STEP_ERRORS, store_of
 
 
@@ -39,7 +38,7 @@ def stage(request: RestoreRequest, actor: Actor) -> None:
     if not request.layout_root:
         request.layout_root = str(conf.restore_root() / f"request-{request.pk}")
         RestoreRequest.objects.filter(pk=request.pk).update(layout_root=request.layout_root)
-    layout = layout_of(request)
+    layout = request.layout
     try:
         mous_dir = layout.create()
         layout.logs.mkdir(exist_ok=True)

@@ -13,6 +13,7 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
 from restore.science import runner
 
+from .. import events, task_names
 from ..models import RestoreRequest
 
 # A watcher beats every few seconds; this long without a beat, it is gone.
@@ -32,11 +33,11 @@ def send_watchers(actor: Actor) -> list[int]:
     lost = [request for request in RestoreRequest.objects.filter(state="running") if watcher_lost(request)]
     for request in lost:
         ledger.record_event(
-            "restore_watcher_lost",
+            events.RESTORE_WATCHER_LOST,
             f"nothing watches the pipeline of {request} (pid {request.pid} on {request.host or 'no host'}); "
             "a new watcher is sent",
             actor,
             subject=request,
         )
-        ledger.enqueue(RestoreRequest.step_tasks["running"], request.pk, waiting=request)
+        ledger.enqueue(task_names.RUN, request.pk, waiting=request)
     return [request.pk for request in lost]

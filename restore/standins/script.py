@@ -23,7 +23,6 @@ from typing import Any
 from restore.standins.pipeline import StandinPipeline
 
 HELPER_MODULES = {"recipes.almahelpers": ("fixsyscaltimes",)}
-CASA_TASKS = ("fixplanets",)
 
 
 class NotAShape(ValueError):

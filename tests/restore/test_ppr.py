@@ -27,7 +27,7 @@ SEMIPASS_EB = "uid://A002/Xce574d/Xa33e"
 PASS_EB = "uid://A002/Xcf92df/X3453"
 CREATED = datetime(2018, 8, 7, 13, 18, tzinfo=UTC)
 
-# The PPR written by hand in seeds/004 (trailing blanks removed): both EBs in the DataSet.
+# A PPR written by hand for this MOUS (trailing blanks removed): both EBs in the DataSet.
 SEED_PPR = """<?xml version="1.0" encoding="UTF-8"?>
 <SciPipeRequest xmlns:ent="Alma/CommonEntity"
     xmlns:val="Alma/ValueTypes" xmlns:prp="Alma/ObsPrep/ObsProposal"

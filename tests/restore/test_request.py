@@ -24,10 +24,7 @@ def test_full_restore_with_the_stand_ins_takes_the_restore_script_route(scientis
     restore = run_restore(X80E, scientist)
     assert restore.state == "restored", restore.progress_note
     assert restore.restorable is True and "pipeline calibration product" in restore.restorable_reason
-    assert (
-        restore.science.plan["route"] == "script"
-        and "fixsyscaltimes (line 6)" in restore.science.plan["route_reason"]
-    )
+    assert restore.plan["route"] == "script" and "fixsyscaltimes (line 6)" in restore.plan["route_reason"]
     assert "script route" in restore.transitions.get(to_state="checked").reason
     # The sessions table: the SemiPass EB is listed, not in the manifest, not restored.
     rows = {row["eb_uid"]: row for row in restore.sessions_table}
@@ -36,10 +33,10 @@ def test_full_restore_with_the_stand_ins_takes_the_restore_script_route(scientis
     assert rows["uid://A002/Xcf92df/X3453"]["ppr_session"] == "session_2"
     assert any("SemiPass" in warning for warning in restore.warnings)
     # Layout, staged files (verified by CRC, registered as inputs), the generated script in working/.
-    mous_dir = selectors.layout_of(restore).mous_dir
+    mous_dir = restore.layout.mous_dir
     root = Path(restore.layout_root)
     assert root.name == f"request-{restore.pk}"
-    assert mous_dir.relative_to(root).as_posix() == restore.science.plan["relative_path"]
+    assert mous_dir.relative_to(root).as_posix() == restore.plan["relative_path"]
     assert restore.staged_files.count() == 11
     assert set(restore.staged_files.values_list("status", flat=True)) == {"verified"}
     products = restore.staged_files.filter(kind="product")
@@ -47,7 +44,7 @@ def test_full_restore_with_the_stand_ins_takes_the_restore_script_route(scientis
         staged.checksum and staged.checksum_variant == "crc32c" and staged.product for staged in products
     )
     assert (mous_dir / "rawdata" / "uid___A002_Xcf92df_X3453" / "ASDM.xml").is_file()
-    assert restore.science.ppr is None and restore.restore_script.product_type == "restore_restore_script"
+    assert restore.ppr is None and restore.restore_script.product_type == "restore_restore_script"
     script = restore.restore_script
     assert (mous_dir / "working" / script.filename).is_file() and script.collection.name == "restores"
     calls = parse_restore_script(selectors.file_bytes(script).decode()).calls
@@ -77,9 +74,9 @@ def test_full_restore_with_the_stand_ins_takes_the_restore_script_route(scientis
 def test_an_operator_forces_the_ppr_route_and_it_is_recorded(operator, run_restore):
     restore = run_restore(X80E, operator, force_ppr=True)
     assert restore.state == "restored", restore.progress_note
-    assert restore.force_ppr and restore.science.plan["route"] == "ppr" and restore.science.plan["forced_ppr"]
-    assert [call["name"] for call in restore.science.plan["left_out"]] == ["fixsyscaltimes"]
-    assert [name for name, _ in read_ppr(selectors.file_bytes(restore.science.ppr)).commands] == [
+    assert restore.force_ppr and restore.plan["route"] == "ppr" and restore.plan["forced_ppr"]
+    assert [call["name"] for call in restore.plan["left_out"]] == ["fixsyscaltimes"]
+    assert [name for name, _ in read_ppr(selectors.file_bytes(restore.ppr)).commands] == [
         "hifa_importdata",
         "hifa_restoredata",
     ]

@@ -141,7 +141,7 @@ def launched_by_a_watcher_that_died(restore: RestoreRequest, sleep: float = 0) -
     """Move the restore to Running as its watcher did, launching the pipeline from a process that
     exits at once (as a task in a worker killed with SIGKILL); returns the pipeline's group id."""
     transition(restore, "running", ACTOR, "pipeline starting")
-    layout = selectors.layout_of(restore)
+    layout = restore.layout
     log_path = layout.logs / f"pipeline-request-{restore.pk}-1.log"
     script = str(absolute_path(restore.restore_script))
     launch = {

@@ -10,7 +10,7 @@ import pytest
 from celery.exceptions import Retry
 
 from l2portal.ledger.services import Actor, retry
-from restore import selectors, services, tasks
+from restore import services, tasks
 from restore.models import RestoreRequest
 from tests.restore.conftest import X80E
 
@@ -33,7 +33,7 @@ def test_products_come_from_ngas_verified_by_its_crc(scientist, run_restore, nga
     products = restore.staged_files.filter(kind="product")
     assert products.count() == 10
     for staged in products:
-        local = selectors.layout_of(restore).mous_dir / staged.relative_path
+        local = restore.layout.mous_dir / staged.relative_path
         data = local.read_bytes()
         assert staged.sha256 == hashlib.sha256(data).hexdigest() == staged.product.sha256
         assert staged.size == staged.expected_size == len(data)
@@ -53,7 +53,7 @@ def test_a_wrong_crc_is_refused_and_a_retry_resumes(scientist, run_restore, ngas
     failure = restore.transitions.get(to_state="error")
     assert failure.details["failed_in"] == "checked"
     assert f"{CALTABLES}: crc32c" in failure.reason and "the file was not kept" in failure.reason
-    products = selectors.layout_of(restore).products
+    products = restore.layout.products
     assert not (products / CALTABLES).exists()
     assert not [path for path in products.iterdir() if path.name.startswith(".")]  # no partial file
     staged = restore.staged_files.get(name=CALTABLES)

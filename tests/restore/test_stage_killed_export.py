@@ -6,7 +6,6 @@ import sys
 import pytest
 
 from l2portal.ledger.services import Actor, retry
-from restore import selectors
 from restore.science.layout import disk_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +27,7 @@ def test_an_export_killed_half_way_leaves_nothing_once_staged_again(run_restore,
     settings.RESTORE_EXPORT_COMMAND = f"{sys.executable} {script}"
     restore = run_restore()
     assert restore.state == "error" and "export of" in restore.transitions.get(to_state="error").reason
-    asdm = selectors.layout_of(restore).rawdata / disk_name(EB)
+    asdm = restore.layout.rawdata / disk_name(EB)
     assert [path.name for path in asdm.glob(".*.part")] == [".Main.xml.k1ll3d.part"]
 
     settings.RESTORE_EXPORT_COMMAND = ""  # the stand-in asdmExportLight again
