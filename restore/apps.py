@@ -3,6 +3,8 @@ from datetime import timedelta
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
 from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
 
+from . import task_names
+
 
 class RestoreConfig(PortalApp):
     name = "restore"
@@ -24,5 +26,5 @@ class RestoreConfig(PortalApp):
     permissions = {OPERATOR: ("restore",)}
     dashboard = (Card("restore.RestoreRequest", "restore:list"),)
     object_pages = {"restore.RestoreRequest": "restore:detail"}
-    periodic = (Periodic("restore watchers", "restore.tasks.send_watchers", timedelta(minutes=1)),)
+    periodic = (Periodic("restore watchers", task_names.SEND_WATCHERS, timedelta(minutes=1)),)
     demo = "restore.demo.load_demo"
