@@ -68,7 +68,11 @@ def _check_broker() -> dict:
         result["broker"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         result["workers"] = {"ok": False, "error": "broker unreachable"}
         return result
-    replies = app.control.ping(timeout=1.0) or []
+    try:
+        replies = app.control.ping(timeout=1.0) or []
+    except Exception as exc:  # the broker went away between the two (a restart): say so, as JSON
+        result["workers"] = {"ok": False, "error": f"no answer from the workers: {type(exc).__name__}: {exc}"}
+        return result
     names = sorted(name for reply in replies for name in reply)
     result["workers"] = {"ok": bool(names), "names": names}
     if not names:
@@ -86,7 +90,10 @@ def healthz(request):
         checks["database"] = {"ok": True, "vendor": connection.vendor}
     except Exception as exc:
         checks["database"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-    checks.update(_check_broker())
+    try:
+        checks.update(_check_broker())
+    except Exception as exc:  # whatever a dependency does, the answer is JSON naming it
+        checks["broker"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
 

@@ -1,4 +1,5 @@
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -6,6 +7,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -101,13 +103,14 @@ def database_url_of_this_run() -> str:
 def start_worker(data_root, tmp_path):
     """Start real Celery workers in their own processes, on the test database: ``start()`` on the
     configured Redis and waits until it answers a ping; ``start(broker_url=..., wait=False)`` for
-    a broker of the test's own. Extra keyword arguments become environment variables. Each
+    a broker of the test's own; ``include=("tests.ledger.flaky_tasks",)`` imports tasks of the
+    tests' own. Extra keyword arguments become environment variables. Each
     worker's output goes to ``process.log_path``; all are stopped at the end of the test."""
     from l2portal.portal.site import queues
 
     started = []
 
-    def start(broker_url=None, wait=True, concurrency=1, **environment):
+    def start(broker_url=None, wait=True, concurrency=1, include=(), **environment):
         name = f"test-{uuid.uuid4().hex[:8]}@%h"
         log_path = tmp_path / f"worker-{len(started)}.log"
         env = {
@@ -125,6 +128,8 @@ def start_worker(data_root, tmp_path):
         command = [sys.executable, "-m", "celery", "-A", "l2portal", "worker", "-Q", ",".join(queues())]
         command += ["-n", name, "--concurrency", str(concurrency), "--pool", "prefork", "-l", "info"]
         command += ["--without-mingle", "--without-gossip"]
+        if include:  # modules of the tests' own tasks, imported by the worker too
+            command += ["--include", ",".join(include)]
         with log_path.open("w") as log:
             # In a session of its own: os.killpg(process.pid, SIGKILL) kills it with its pool at once.
             process = subprocess.Popen(
@@ -157,6 +162,71 @@ def celery_worker_process(start_worker):
     """One real Celery worker on the test database and the configured Redis (its queues emptied)."""
     celery_app.control.purge()
     return start_worker()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis of the test's own on a free port, without persistence, stopped at first:
+    ``start()`` starts it, ``stop()`` stops it (losing everything it held, as a restart does)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    running = []
+
+    def start():
+        running.append(
+            subprocess.Popen(
+                [
+                    "redis-server",
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        wait_for(
+            lambda: (
+                subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
+            )
+        )
+
+    def stop():
+        while running:
+            process = running.pop()
+            process.terminate()
+            process.wait(timeout=10)
+
+    own = SimpleNamespace(url=f"redis://127.0.0.1:{port}/0", start=start, stop=stop)
+    yield own
+    stop()
+
+
+@pytest.fixture
+def broker_at(monkeypatch, eager_tasks):
+    """Point this process's Celery app at another broker for the test (tasks sent, not run here)."""
+    eager = celery_app.conf.task_always_eager
+
+    def forget_connections():
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    def point(url):
+        celery_app.conf.task_always_eager = False
+        for key in ("broker_url", "broker_read_url", "broker_write_url"):
+            monkeypatch.setitem(celery_app.conf, key, url)
+        forget_connections()
+
+    yield point
+    # Undone here, before eager_tasks restores what it found: whatever order the rest is undone in.
+    celery_app.conf.task_always_eager = eager
+    forget_connections()  # connections to the usual broker are made again when next needed
 
 
 def free_port() -> int:

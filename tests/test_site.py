@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from l2portal.celery import app as celery_app
 from l2portal.ledger import services
 from tests.factories import SYSTEM, program, superuser
 
@@ -25,12 +26,31 @@ def test_healthz_reports_database_broker_and_workers(client):
     assert response.status_code == (200 if body["ok"] else 503)
 
 
+@pytest.mark.django_db
+def test_healthz_answers_json_naming_the_broker_when_it_is_down_or_restarting(
+    client, own_redis, broker_at, monkeypatch
+):
+    broker_at(own_redis.url)  # not started: nothing listens there
+    down = client.get("/healthz")
+    assert down.status_code == 503 and down["Content-Type"] == "application/json"
+    assert down.json()["broker"]["ok"] is False and down.json()["broker"]["error"]
+    own_redis.start()
+
+    def reset(*args, **kwargs):  # the broker restarts between the connection check and the ping
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(celery_app.control, "ping", reset)
+    restarting = client.get("/healthz")
+    assert restarting.status_code == 503 and restarting.json()["broker"]["ok"] is True
+    assert "Connection reset by peer" in restarting.json()["workers"]["error"]
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_healthz_sees_a_live_worker(client, celery_worker_process):
     body = client.get("/healthz").json()
     assert body["broker"]["ok"] and body["workers"]["ok"], body
-    assert any(name.startswith("test-") for name in body["workers"]["names"])
+    assert any(name.startswith("test-") for name in body["workers"]["names"]), body
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""History no one can rewrite, not even the portal's own database role.
+"""History and provenance no one can rewrite, not even the portal's own database role.
 
 After every migration (run as the database owner) each append-only table gets triggers that refuse
 UPDATE, DELETE and TRUNCATE unconditionally: no session setting skips them (unlike ignorable
@@ -6,7 +6,8 @@ triggers), and the portal's role, which does not own the tables, cannot disable 
 TRUNCATE is refused to every role but a superuser (who could drop the trigger anyway, and empties
 test databases between tests). With ``L2PORTAL_DATABASE_APP_ROLE`` set, that role is granted what
 the portal needs and nothing more: rows of ordinary tables, only SELECT and INSERT on history,
-never TRUNCATE or TRIGGER."""
+never TRUNCATE or TRIGGER. Provenance is guarded the same way where models declare it
+(``write_once_fields``): what an Execution read, a product's identity and that it was made."""
 
 from __future__ import annotations
 
@@ -50,6 +51,37 @@ def history_tables() -> list[str]:
     )
 
 
+def write_once_guards() -> list[tuple[str, list[str] | None]]:
+    """Provenance written once, from what models declare in ``write_once_fields``: (table, the
+    columns no UPDATE may change), a row never deleted; a many-to-many field's own table (what an
+    Execution read) with None: its rows neither changed nor deleted."""
+    guards = []
+    for model in apps.get_models():
+        columns = []
+        for name in getattr(model, "write_once_fields", ()):
+            field = model._meta.get_field(name)
+            if field.many_to_many:
+                guards.append((field.remote_field.through._meta.db_table, None))
+            else:
+                columns.append(field.column)
+        if getattr(model, "write_once_fields", ()):
+            guards.append((model._meta.db_table, columns))
+    return sorted(guards, key=lambda guard: guard[0])
+
+
+def _guard_triggers(table: str, columns: list[str] | None, quote) -> list[tuple[str, str, str]]:
+    """(name, when, function) of the triggers that keep a table's provenance: a whole-row guard,
+    or one on the named columns (any other column may change) and on DELETE."""
+    if columns is None:
+        return [("provenance_guard_rows", "BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW", GUARD_FUNCTION)]
+    guards = [("provenance_guard_delete", "BEFORE DELETE ON {t} FOR EACH ROW", GUARD_FUNCTION)]
+    if columns:
+        changed = " OR ".join(f"OLD.{quote(c)} IS DISTINCT FROM NEW.{quote(c)}" for c in columns)
+        when = f"BEFORE UPDATE ON {{t}} FOR EACH ROW WHEN ({changed})"
+        guards.append(("provenance_guard_identity", when, GUARD_FUNCTION))
+    return guards
+
+
 def install_history_guards(using: str = "default") -> list[str]:
     """(Re)create the guard triggers on every history table; returns the tables guarded."""
     connection = connections[using]
@@ -57,22 +89,30 @@ def install_history_guards(using: str = "default") -> list[str]:
         return []
     tables = history_tables()
     quote = connection.ops.quote_name
+    truncate = (
+        "history_guard_truncate",
+        "BEFORE TRUNCATE ON {t} FOR EACH STATEMENT",
+        TRUNCATE_GUARD_FUNCTION,
+    )
+    triggers = [
+        (
+            table,
+            [("history_guard_rows", "BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW", GUARD_FUNCTION), truncate],
+        )
+        for table in tables
+    ]
+    triggers += [
+        (table, [*_guard_triggers(table, columns, quote), truncate]) for table, columns in write_once_guards()
+    ]
     with connection.cursor() as cursor:
         cursor.execute(GUARD_SQL)
-        for table in tables:
-            for name, when, function in (
-                ("history_guard_rows", "BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW", GUARD_FUNCTION),
-                (
-                    "history_guard_truncate",
-                    "BEFORE TRUNCATE ON {t} FOR EACH STATEMENT",
-                    TRUNCATE_GUARD_FUNCTION,
-                ),
-            ):
+        for table, guards in triggers:
+            for name, when, function in guards:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quote(table)}")
                 cursor.execute(
                     f"CREATE TRIGGER {name} {when.format(t=quote(table))} EXECUTE FUNCTION {function}()"
                 )
-    return tables
+    return tables + [table for table, _ in write_once_guards()]
 
 
 def grant_app_role(role: str, using: str = "default") -> None:
@@ -87,6 +127,10 @@ def grant_app_role(role: str, using: str = "default") -> None:
         cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role_id}")
         for table in history_tables():
             cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {role_id}")
+        for table, columns in write_once_guards():
+            cursor.execute(
+                f"REVOKE {'DELETE' if columns else 'UPDATE, DELETE'} ON {quote(table)} FROM {role_id}"
+            )
 
 
 def after_migrate(sender, using="default", **kwargs) -> None:

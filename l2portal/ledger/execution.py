@@ -12,12 +12,15 @@ import logging
 import os
 import queue
 import socket
+import sys
 import threading
 import traceback
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 
 from celery.contrib.django.task import DjangoTask
 from celery.exceptions import Retry
@@ -132,6 +135,8 @@ def recording(
         if full_log is not None:
             full_log.write(traceback.format_exc())
         retrying = isinstance(exc, Retry)
+        if retrying:
+            execution.status = Execution.Status.RETRIED
         raise
     else:
         if execution.status == Execution.Status.RUNNING:  # not marked failed by ledger.services.fail()
@@ -146,19 +151,26 @@ def recording(
             full_log.close()
         execution.finished_at = timezone.now()
         execution.log_tail = "\n".join(tail.lines)
-        with _bookkeeping():
-            execution.save(
-                update_fields=[
-                    "status",
-                    "error",
-                    "finished_at",
-                    "log_tail",
-                    "subject_type",
-                    "subject_id",
-                ]
-            )
-            if not retrying:  # a retry is sent again under the same id: its intent waits for that run
-                intent_finished(task_id)
+        _close(execution, finished_intent=None if retrying else task_id)
+
+
+def _close(execution: Execution, finished_intent: str | None) -> None:
+    """Record how the Execution ended (and its intent done, unless it waits for a retry). A
+    connection lost meanwhile (a database restart, a killed backend) is opened afresh once: the
+    work is done, and recording it must not turn it into a loss and a second run."""
+    for attempt in (1, 2):
+        try:
+            with _bookkeeping():
+                execution.save(
+                    update_fields=["status", "error", "finished_at", "log_tail", "subject_type", "subject_id"]
+                )
+                if finished_intent is not None:
+                    intent_finished(finished_intent)
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            connection.close()
 
 
 @contextlib.contextmanager
@@ -233,6 +245,7 @@ class _Heartbeat(threading.Thread):
     def watch(self, execution_pk: int) -> None:
         with self.lock:
             self.running[execution_pk] = []
+        self.notes.put(None)  # a beat now, at the interval in force now (the settings may change)
 
     def forget(self, execution_pk: int) -> None:
         with self.lock:
@@ -261,6 +274,12 @@ def _heartbeat_of_this_process() -> _Heartbeat:
         return _process_heartbeat
 
 
+def process_label() -> str:
+    """This process as the ``worker`` of an Execution run outside Celery (a command, a request)
+    that heartbeats, so a recovery can tell when it was killed and clean what it left."""
+    return f"{Path(sys.argv[0]).name or 'python'}@{socket.gethostname()}"
+
+
 def partial_tag(execution: Execution | None) -> str:
     """How the temporary files of an Execution are named (see l2portal.files.atomic_output)."""
     return f"x{execution.pk}" if execution is not None else ""
@@ -276,15 +295,40 @@ def note_writing(relative: str) -> None:
         _heartbeat_of_this_process().note_writing(execution.pk, relative, wait=wait)
 
 
+def _is_task_id(task_id: str | None) -> bool:
+    """A task id an intent can hold (a service step or a task called directly has none)."""
+    try:
+        uuid.UUID(task_id or "")
+    except ValueError:
+        return False
+    return True
+
+
 def intent_finished(task_id: str) -> None:
     """An Execution of this intent finished (succeeded, or failed for good): it is done."""
-    try:
-        uuid.UUID(task_id)
-    except ValueError:
-        return  # run without an id (a service step, a task called directly): no intent to close
+    if not _is_task_id(task_id):
+        return
     TaskIntent.objects.filter(
         task_id=task_id, status__in=(TaskIntent.Status.PENDING, TaskIntent.Status.SENT)
     ).update(status=TaskIntent.Status.DONE, done_at=timezone.now())
+
+
+def schedule_retry(task_name: str, task_id: str, args, kwargs, when, retries: int) -> None:
+    """The task ``task_id`` failed with a transient error and is tried again at ``when``: its
+    intent goes back to pending until then (one row per task id, so a retry is scheduled once
+    however often it is asked for). Work started without an intent (by beat) gets one."""
+    TaskIntent.objects.update_or_create(
+        task_id=task_id,
+        defaults={
+            "task_name": task_name,
+            "args": list(args),
+            "kwargs": dict(kwargs),
+            "status": TaskIntent.Status.PENDING,
+            "not_before": when,
+            "next_attempt_at": when,
+            "retries": retries,
+        },
+    )
 
 
 def attach_subject(execution: Execution, subject) -> None:
@@ -300,7 +344,10 @@ RETRYABLE = (TransientError, OperationalError, InterfaceError, BrokerError, Conn
 
 class ExecutionTask(DjangoTask):
     """Base of every task: records an Execution per run and retries transient failures with
-    exponential backoff. Tasks must be idempotent: delivery is at least once (acks_late)."""
+    exponential backoff. Tasks must be idempotent: delivery is at least once (acks_late).
+
+    A retry waits in the outbox (its intent pending until it is due), not in the broker: the
+    message of the failed try is acknowledged and nothing is published with an ETA."""
 
     autoretry_for = RETRYABLE
     retry_backoff = True
@@ -326,3 +373,38 @@ class ExecutionTask(DjangoTask):
                 raise
             countdown = get_exponential_backoff_interval(2, self.request.retries, self.retry_backoff_max)
             raise self.retry(exc=error, countdown=countdown) from error
+
+    def retry(
+        self,
+        args=None,
+        kwargs=None,
+        exc=None,
+        throw=True,
+        eta=None,
+        countdown=None,
+        max_retries=None,
+        **options,
+    ):
+        request = self.request
+        if request.is_eager or not _is_task_id(request.id):  # run in place: Celery runs it again at once
+            return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+        max_retries = self.max_retries if max_retries is None else max_retries
+        if max_retries is not None and request.retries >= max_retries:
+            if exc is not None:
+                raise exc
+            raise self.MaxRetriesExceededError(
+                f"{self.name}[{request.id}]: gave up after {request.retries} retries"
+            )
+        if eta is None:
+            delay = self.default_retry_delay if countdown is None else countdown
+            eta = timezone.now() + timedelta(seconds=delay)
+        with _bookkeeping():
+            schedule_retry(
+                self.name,
+                request.id,
+                request.args if args is None else args,
+                request.kwargs if kwargs is None else kwargs,
+                eta,
+                request.retries + 1,
+            )
+        raise Retry(exc=exc, when=eta)

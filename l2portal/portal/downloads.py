@@ -12,7 +12,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
 CHUNK = 1 << 20
-SINGLE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Byte positions of at most 19 digits (beyond any file's size): a longer one is not a range we
+# serve, and is ignored as RFC 9110 allows (never converted, so never an error).
+SINGLE_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 
 
 class Unsatisfiable(Exception):
@@ -32,7 +34,7 @@ class AnyMediaRenderer(BaseRenderer):
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """(first, last) byte, inclusive, of a single-range header; None to send the whole file
     (no header, a multi-range or unparsable one, which RFC 9110 allows to ignore)."""
-    match = SINGLE_RANGE.fullmatch(header.strip()) if header else None
+    match = SINGLE_RANGE.fullmatch(header.strip()) if header and len(header) <= 64 else None
     if match is None:
         return None
     first, last = match.groups()

@@ -17,6 +17,8 @@ import json
 import re
 from datetime import datetime
 
+from l2portal.jsonsafe import MAX_DEPTH, depth_of, has_nul
+
 FORMAT = "l2portal-registry"
 VERSION = (1, 0, 0)
 DOCUMENT_NAME = "registry.json"  # inside an export with files (a tarball)
@@ -121,7 +123,7 @@ FIELDS = {
 CHOICES = {
     ("collections", "kind"): {"run", "tagged", "chained"},
     ("products", "status"): {"present", "purged"},
-    ("executions", "status"): {"running", "succeeded", "failed", "lost"},
+    ("executions", "status"): {"running", "succeeded", "failed", "retried", "lost"},
     ("tag_changes", "action"): {"added", "removed"},
     ("events", "subject_kind"): {"instrument", "collection", "product", "execution", None},
 }
@@ -196,10 +198,18 @@ CHECKS = {
 }
 
 
+# Numbers a column holds: sizes in a BIGINT, every other number (versions, process ids) an INTEGER.
+NUMBER_RANGES = {("products", "size"): (0, 2**63 - 1)}
+INTEGER_RANGE = (0, 2**31 - 1)
+
+
 def structure_problems(document: dict) -> list[str]:
-    """Every record has every field of its section, of the right kind, and nothing else; UUIDs
-    and names are unique within their section."""
-    problems = []
+    """Every record has every field of its section, of the right kind and within what its column
+    holds, and nothing else; UUIDs and names are unique within their section; nothing nested too
+    deep, no NUL character anywhere."""
+    if depth_of(document) > MAX_DEPTH:
+        return [f"the document is nested deeper than {MAX_DEPTH} levels"]
+    problems = [] if not has_nul(document) else ["a text holds a NUL character"]
     for section in SECTIONS:
         records = document.get(section)
         if not isinstance(records, list):
@@ -221,6 +231,10 @@ def structure_problems(document: dict) -> list[str]:
                     problems.append(
                         f"{where}.{name}: {value!r} is not {' or '.join(map(_label, fields[name]))}"
                     )
+                if type(value) is int:
+                    low, high = NUMBER_RANGES.get((section, name), INTEGER_RANGE)
+                    if not low <= value <= high:
+                        problems.append(f"{where}.{name}: {value} is not between {low} and {high}")
                 if allowed is not None and value not in allowed:
                     problems.append(f"{where}.{name}: {value!r} is not one of {sorted(map(str, allowed))}")
         problems.extend(_duplicates(section, records))

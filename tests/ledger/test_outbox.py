@@ -1,19 +1,16 @@
 """The durable outbox: work asked for is recorded with the state change that asks for it, sent
 after commit, kept while the broker is down and sent when it is back."""
 
-import shutil
-import subprocess
 import time
 
 import pytest
 from django.db import transaction
 
-from l2portal.celery import app as celery_app
 from l2portal.ledger import services
 from l2portal.ledger.models import Execution, TaskIntent
 from l2portal.registry import services as registry
 from l2portal.registry.models import Product
-from tests.conftest import free_port, wait_for
+from tests.conftest import wait_for
 
 
 def _collection_with_one_file():
@@ -56,66 +53,10 @@ def test_an_unknown_task_is_refused_where_it_is_asked_for():
     assert not TaskIntent.objects.exists()
 
 
-@pytest.fixture
-def own_redis(tmp_path):
-    """A Redis of the test's own on a free port, stopped at first: ``start()`` starts it."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    processes = []
-
-    def start():
-        processes.append(
-            subprocess.Popen(
-                [
-                    "redis-server",
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ],
-                cwd=tmp_path,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        wait_for(
-            lambda: (
-                subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).returncode == 0
-            )
-        )
-
-    yield f"redis://127.0.0.1:{port}/0", start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def broker_at(monkeypatch):
-    """Point this process's Celery app at another broker for the test."""
-
-    def forget_connections():
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    def point(url):
-        monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
-        for key in ("broker_url", "broker_read_url", "broker_write_url"):
-            monkeypatch.setitem(celery_app.conf, key, url)
-        forget_connections()
-
-    yield point
-    forget_connections()  # connections to the usual broker are made again when next needed
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(own_redis, broker_at, start_worker):
-    url, start_redis = own_redis
+    url = own_redis.url
     broker_at(url)
     run = _collection_with_one_file()
     with transaction.atomic():
@@ -124,7 +65,7 @@ def test_work_asked_for_while_the_broker_is_down_runs_once_it_is_back(own_redis,
     assert intent.status == "pending" and intent.last_error, "the request succeeds, the work waits"
     worker = start_worker(broker_url=url, wait=False, L2PORTAL_RELAY_SECONDS=0.5)
     time.sleep(1)  # the worker waits for its broker too
-    start_redis()
+    own_redis.start()
     try:
         wait_for(lambda: TaskIntent.objects.get(pk=intent.pk).status == "done", timeout=90)
     except AssertionError:

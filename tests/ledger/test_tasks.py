@@ -1,12 +1,16 @@
+import uuid
+from datetime import timedelta
+
 import pytest
 from celery import shared_task
 from celery.canvas import Signature
 from celery.exceptions import Retry
 from django.conf import settings
 from django.db import OperationalError
+from django.utils import timezone
 
 from l2portal.ledger.execution import ExecutionTask, TransientError
-from l2portal.ledger.models import Execution
+from l2portal.ledger.models import Execution, TaskIntent
 
 
 @shared_task(name="tests.flaky_transfer")
@@ -26,7 +30,7 @@ def test_transient_error_schedules_a_retry_with_backoff_and_records_the_attempt(
     assert isinstance(excinfo.value.exc, TransientError)
     assert excinfo.value.when >= 0
     attempt = Execution.objects.get(task_name="tests.flaky_transfer")
-    assert attempt.status == Execution.Status.FAILED
+    assert attempt.status == Execution.Status.RETRIED
     assert attempt.error.startswith("Retry") and "product store answered 503" in attempt.error
 
 
@@ -80,16 +84,28 @@ def test_a_task_whose_execution_cannot_be_recorded_is_retried_like_a_transient_e
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(Execution.objects, "create", locked)
-    sent = []  # what the retry publishes: the same task again, later
+    sent = []  # nothing is published to wait in the broker
     monkeypatch.setattr(Signature, "apply_async", lambda signature, *args, **options: sent.append(signature))
+    task_id = str(uuid.uuid4())
     quick_step.push_request(
-        id="a-worker-delivery", hostname="worker@host", is_eager=False, called_directly=False, retries=0
+        id=task_id,
+        hostname="worker@host",
+        is_eager=False,
+        called_directly=False,
+        retries=0,
+        args=[],
+        kwargs={},
     )
     try:
+        before = timezone.now()
         with pytest.raises(Retry) as excinfo:
             quick_step()
-        assert isinstance(excinfo.value.exc, OperationalError) and excinfo.value.when == 2
-        assert [(again.task, again.options["countdown"]) for again in sent] == [("tests.quick_step", 2)]
+        assert isinstance(excinfo.value.exc, OperationalError)
+        assert sent == []
+        waiting = TaskIntent.objects.get(task_id=task_id)  # the retry waits in the outbox
+        assert (waiting.status, waiting.task_name, waiting.retries) == ("pending", "tests.quick_step", 1)
+        assert waiting.not_before == waiting.next_attempt_at == excinfo.value.when
+        assert before + timedelta(seconds=2) <= waiting.not_before <= timezone.now() + timedelta(seconds=2)
         quick_step.request.retries = quick_step.max_retries
         with pytest.raises(OperationalError):  # the last attempt fails as it is
             quick_step()

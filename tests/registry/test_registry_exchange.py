@@ -116,12 +116,14 @@ def test_import_into_an_empty_registry_keeps_every_id_and_a_second_import_change
     }
     assert [e["kind"] for e in document["events"]] == ["chain_defined"]
     assert export() == before  # the same ids, the same records: the same bytes
-    counts = (Product.objects.count(), Execution.objects.count(), TagChange.objects.count())
+    # Each import is an Execution of this site's own (it heartbeats, so a killed one is cleaned up).
+    imported = Execution.objects.exclude(task_name="l2portal.registry.import")
+    counts = (Product.objects.count(), imported.count(), TagChange.objects.count())
     again = registry_services.import_collection(document, services.Actor.of_user(operator))
     assert (
-        not again.changed
-        and (Product.objects.count(), Execution.objects.count(), TagChange.objects.count()) == counts
+        not again.changed and (Product.objects.count(), imported.count(), TagChange.objects.count()) == counts
     )
+    assert Execution.objects.filter(task_name="l2portal.registry.import", status="succeeded").count() == 2
     assert (
         registry_services.find_product("FT2/current", "ft2_1s", "LAT", {"run": 1}).path
         == "P310/P310_ft2_r1.fit"
@@ -252,6 +254,32 @@ def test_a_malformed_record_is_refused_field_by_field(data_root):
     assert any("products[0]: fields missing ['sha256']" in p for p in problems)
 
 
+def test_a_number_no_column_holds_a_nul_or_a_deep_document_is_refused_before_anything_is_read(
+    data_root, tmp_path
+):
+    huge = minimal_document("P777/P777_x.txt", size=10**30)
+    huge["products"][0]["version"] = -1
+    with pytest.raises(registry_services.ImportRefused) as refused:
+        registry_services.import_collection(huge, SYSTEM)
+    assert "products[0].size: 1000000000000000000000000000000 is not between 0 and" in refused.value.message
+    assert "products[0].version: -1 is not between 0 and 2147483647" in refused.value.message
+    nul = minimal_document("P777/P777_x.txt")
+    nul["collections"][0]["description"] = "a\x00b"
+    with pytest.raises(registry_services.ImportRefused, match="NUL"):
+        registry_services.import_collection(nul, SYSTEM)
+    deep = minimal_document("P777/P777_x.txt")
+    deep["products"][0]["metadata"] = nested = {}
+    for _ in range(40):
+        nested["more"] = nested = {}
+    with pytest.raises(registry_services.ImportRefused, match="nested deeper than 32"):
+        registry_services.import_collection(deep, SYSTEM)
+    bomb = tmp_path / "bomb.json"
+    bomb.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(registry_services.ImportRefused, match=r"bomb\.json is nested too deep"):
+        registry_services.import_registry(bomb, SYSTEM)
+    assert not Collection.objects.filter(name="P777").exists()
+
+
 def test_a_record_here_with_other_content_is_refused(data_root, operator):
     _, ft2, _ = registry(data_root, operator)
     document = json.loads(export(["P310"]))
@@ -319,7 +347,9 @@ def test_a_tarball_whose_file_differs_is_refused_and_leaves_no_file(data_root, o
     with pytest.raises(CommandError, match="its file in the export differs from its sha256"):
         call_command("import_registry", str(output), stdout=io.StringIO())
     assert not Product.objects.exists()
-    assert not [p for p in data_root.rglob("*") if p.is_file()]
+    # Nothing but the log of the refused import's own run (kept, as every run's log is).
+    left = [p.relative_to(data_root).as_posix() for p in data_root.rglob("*") if p.is_file()]
+    assert [path.split("/")[0] for path in left] == ["_logs"] and "import" in left[0]
 
 
 def test_export_and_import_are_api_actions_for_operators(data_root, operator, scientist, tmp_path):

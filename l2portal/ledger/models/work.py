@@ -4,6 +4,7 @@ fan-in counters."""
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -21,7 +22,11 @@ class Execution(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        RETRIED = "retried", "Failed, tried again later"
         LOST = "lost", "Lost (its worker died)"
+
+    # What it read is provenance: written once, never changed or removed (ledger.database).
+    write_once_fields: ClassVar[tuple[str, ...]] = ("inputs",)
 
     uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False, help_text="id across sites")
     site = models.CharField(max_length=32, default=conf.site_id, editable=False)
@@ -70,11 +75,13 @@ class TaskIntent(models.Model):
 
     ``enqueue()`` writes it in the same transaction as the state change that asks for the work; the
     relay sends it to the broker after commit (and again later if the broker was down); it is done
-    when an Execution of it finishes. The reconciler sends again an intent whose message was lost
-    (a broker restart, a killed worker) while its subject still waits in ``waiting_state``."""
+    when an Execution of it finishes for good. Work that waits (a countdown, a retry after a
+    transient error) waits here, as a pending intent with ``not_before``, never in the broker. The
+    reconciler sends again an intent whose message was lost (a broker restart, a killed worker)
+    while its subject still waits in ``waiting_state``."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the broker"
+        PENDING = "pending", "Waiting to be sent"
         SENT = "sent", "Queued"
         DONE = "done", "Ran"
         OBSOLETE = "obsolete", "Not needed: its subject moved on"
@@ -94,6 +101,9 @@ class TaskIntent(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="sends tried")
     sent_at = models.DateTimeField(null=True, blank=True)
     resent = models.PositiveIntegerField(default=0, help_text="times sent again after its message was lost")
+    retries = models.PositiveIntegerField(
+        default=0, help_text="tries after transient errors, each one waited for here"
+    )
     last_error = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
 

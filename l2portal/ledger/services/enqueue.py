@@ -3,7 +3,12 @@
 ``enqueue()`` records a TaskIntent in the caller's transaction, so the work asked for is committed
 together with the state change that asks for it, and is sent to the broker once that transaction
 commits. A broker that is down at that moment costs nothing but time: the intent stays pending
-and the relay (a thread in every worker and beat process, and the reconciler) sends it later."""
+and the relay (a thread in every worker and beat process, and the reconciler) sends it later.
+
+Work that must wait (a countdown, a retry after a transient error) waits here, in PostgreSQL, as
+a pending intent that the relay sends when it is due: nothing is published with an ETA, so a
+broker restarted without persistence, or a worker killed while holding a delayed message, loses
+no work."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -42,18 +47,19 @@ def enqueue(task, *args, countdown: float | None = None, waiting=None, **kwargs)
     """Start ``task`` (a task or its name) with ``args``/``kwargs`` once the current transaction
     commits, so the worker sees the rows it needs and a rolled-back request starts nothing.
 
-    ``countdown`` delays it by that many seconds. ``waiting``: the tracked object whose current
-    state waits for this task; if the message is lost the reconciler sends it again as long as the
-    object is still in that state."""
+    ``countdown`` delays it by that many seconds (the relay sends it when due, to within its
+    interval). ``waiting``: the tracked object whose current state waits for this task; if the
+    message is lost the reconciler sends it again as long as the object is still in that state."""
     name = task if isinstance(task, str) else task.name
     celery_app().tasks[name]  # an unknown task fails here, in the caller, not later in the relay
     now = timezone.now()
+    not_before = now + timedelta(seconds=countdown) if countdown else None
     intent = TaskIntent(
         task_name=name,
         args=list(args),
         kwargs=kwargs,
-        not_before=now + timedelta(seconds=countdown) if countdown else None,
-        next_attempt_at=now + RELAY_GRACE,
+        not_before=not_before,
+        next_attempt_at=max(now + RELAY_GRACE, not_before or now),
     )
     if waiting is not None:
         intent.subject_type = ContentType.objects.get_for_model(waiting)
@@ -71,12 +77,14 @@ def broker_errors() -> tuple[type[BaseException], ...]:
 
 
 def _claim(pks: Iterable[int] | None, now) -> list[TaskIntent]:
-    """Mark pending intents as sent before publishing them, in a short transaction of its own, so
-    two relays never send the same intent and an eager task never runs inside the relay's
-    transaction. An intent claimed by a process that dies before publishing is found again by
-    the reconciler (sent, never started, not in the broker)."""
+    """Mark pending intents that are due as sent before publishing them, in a short transaction of
+    its own, so two relays never send the same intent and an eager task never runs inside the
+    relay's transaction. An intent claimed by a process that dies before publishing is found again
+    by the reconciler (sent, never started, not in the broker)."""
     with transaction.atomic():
         pending = TaskIntent.objects.filter(status=TaskIntent.Status.PENDING)
+        if not tasks_run_in_place():  # run in place, nothing waits: there is no relay to send it
+            pending = pending.filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
         pending = (
             pending.filter(pk__in=list(pks)) if pks is not None else pending.filter(next_attempt_at__lte=now)
         )
@@ -102,10 +110,13 @@ def send_intents(pks: Iterable[int] | None = None) -> int:
     errors = () if tasks_run_in_place() else broker_errors()
     sent = 0
     for intent in intents:
-        eta = intent.not_before if intent.not_before and intent.not_before > timezone.now() else None
         try:
             app.tasks[intent.task_name].apply_async(
-                args=intent.args, kwargs=intent.kwargs, task_id=str(intent.task_id), eta=eta, retry=False
+                args=intent.args,
+                kwargs=intent.kwargs,
+                task_id=str(intent.task_id),
+                retries=intent.retries,
+                retry=False,
             )
         except errors as error:
             attempts = intent.attempts + 1

@@ -120,7 +120,9 @@ def reconcile(actor: Actor, *, dry_run: bool = False, now=None) -> Recovery:
     for intent in open_intents.order_by("pk"):
         task_id = str(intent.task_id)
         runs = Execution.objects.filter(task_id=task_id)
-        if runs.exclude(status__in=(Execution.Status.RUNNING, Execution.Status.LOST)).exists():
+        # Done only with its final outcome: a run that ended in a retry is not one (the intent
+        # waited for that retry, and was sent again for it).
+        if runs.filter(status__in=(Execution.Status.SUCCEEDED, Execution.Status.FAILED)).exists():
             recovery.finished.append(intent)
             continue
         moved_on = _subject_moved_on(intent)

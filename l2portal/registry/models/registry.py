@@ -10,6 +10,7 @@ renumbering; integer keys stay local to a database."""
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -114,6 +115,22 @@ class Product(models.Model):
     class Status(models.TextChoices):
         PRESENT = "present", "Present"
         PURGED = "purged", "Purged"
+
+    # Its identity is provenance: written once (ledger.database); a purge marks the row, a new
+    # version is a new row, and the row itself is never removed.
+    write_once_fields: ClassVar[tuple[str, ...]] = (
+        "uuid",
+        "site",
+        "collection",
+        "path",
+        "product_type",
+        "size",
+        "sha256",
+        "produced_by",
+        "created_at",
+        "version",
+        "replaces",
+    )
 
     collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="products")
     path = models.CharField(max_length=1024, help_text="relative to the data root")

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db.models import Q
 
 from l2portal.files import StagedFile, sha256_file, staged_output
+from l2portal.ledger.execution import current_execution, note_writing, partial_tag
 from l2portal.ledger.models import Execution, LedgerEvent
 from l2portal.registry.models import Collection, Instrument, Product, TagChange, instrument_uuid
 
@@ -278,7 +279,11 @@ class ImportPlan:
             return "its file is not in the export"
         if member.size != record["size"]:
             return f"its file in the export has {member.size} bytes, registered {record['size']}"
-        staged = self.staged[record["path"]] = self.staging.enter_context(staged_output(target, tag="import"))
+        # Tagged with the import's Execution and noted as it starts: if the import is killed, the
+        # recovery finds what it staged and removes it.
+        note_writing(record["path"])
+        staging = staged_output(target, tag=partial_tag(current_execution()))
+        staged = self.staged[record["path"]] = self.staging.enter_context(staging)
         with archive.extractfile(member) as source, staged.path.open("wb") as sink:
             shutil.copyfileobj(source, sink, 1 << 20)
         staged.finish()

@@ -33,6 +33,7 @@ from l2portal.registry.models import (
 )
 
 from ...ledger.bulk import insert_rows
+from ...ledger.execution import process_label, recording
 from ...ledger.refusals import InvalidRequest
 from ...ledger.roles import OPERATOR
 from ...ledger.services.actors import Actor
@@ -61,6 +62,9 @@ class ImportResult:
         return any(self.written.values())
 
 
+IMPORT_STEP = "l2portal.registry.import"
+
+
 def read_export(source: Path, actor: Actor) -> tuple[dict, tarfile.TarFile | None]:
     """The document of an export file (a document, or a tarball holding one and the files)."""
     try:
@@ -68,6 +72,8 @@ def read_export(source: Path, actor: Actor) -> tuple[dict, tarfile.TarFile | Non
             archive = tarfile.open(source)  # noqa: SIM115 -- the caller closes it after the import
             return json.loads(archive.extractfile(registry_format.DOCUMENT_NAME).read()), archive
         return json.loads(Path(source).read_bytes()), None
+    except RecursionError:
+        refuse(ImportRefused(f"{Path(source).name} is nested too deep to be a registry export"), actor)
     except (OSError, KeyError, ValueError, AttributeError, tarfile.TarError) as error:
         refuse(ImportRefused(f"{Path(source).name} is not a readable registry export: {error}"), actor)
 
@@ -97,8 +103,15 @@ def _refuse(problems: list[str], actor: Actor):
 def import_collection(
     document: dict, actor: Actor, *, archive: tarfile.TarFile | None = None
 ) -> ImportResult:
-    """Import an export document, its files already under the data root or in ``archive``."""
+    """Import an export document, its files already under the data root or in ``archive``. The
+    import is an Execution that heartbeats: killed half way, what it staged is removed by the
+    recovery, as a killed task's partial files are."""
     require_role(actor, OPERATOR, to="import a registry export")
+    with recording(IMPORT_STEP, parameters={"selection": document.get("selection")}, worker=process_label()):
+        return _import(document, actor, archive)
+
+
+def _import(document: dict, actor: Actor, archive: tarfile.TarFile | None) -> ImportResult:
     problem = registry_format.version_problem(document)
     if problem is not None:
         _refuse([problem], actor)
