@@ -166,6 +166,6 @@ class RestoreRequestViewSet(mixins.CreateModelMixin, TrackedViewSet):
     @extend_schema(
         responses=TimelineStepSerializer(many=True), summary="The restore's steps and when each was reached"
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a handful of steps: one list
     def timeline(self, request, pk=None):
         return Response(TimelineStepSerializer(selectors.timeline(self.get_object()), many=True).data)

@@ -117,3 +117,10 @@ def test_an_errored_program_says_why_in_the_api(loaded, scientist, client):
     assert client.get(f"/api/programs/{invertible(8).pk}/").json()["failure_reason"] is None
     transfers = client.get(f"/api/programs/{program.pk}/transfers/").json()["results"]
     assert transfers[0]["status"] == "failed" and transfers[0]["error"] in reason
+
+
+def test_a_programs_inversions_are_a_page_as_the_schema_documents(client, inverted, scientist):
+    client.force_login(scientist)
+    answer = client.get(f"/api/programs/{inverted.pk}/inversions/", {"page_size": 1}).json()
+    assert answer["count"] == 1 and len(answer["results"]) == 1
+    assert answer["results"][0]["software_commit"] == "3f9c2ab"

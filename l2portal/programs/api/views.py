@@ -184,7 +184,8 @@ class ObservingProgramViewSet(TrackedViewSet):
     @action(detail=True, methods=["get"])
     def inversions(self, request, pk=None):
         inversions = self.get_object().inversions.select_related("uploaded_by").prefetch_related("datasets")
-        return Response(InversionSerializer(inversions, many=True).data)
+        page = self.paginate_queryset(inversions)
+        return self.get_paginated_response(InversionSerializer(page, many=True).data)
 
 
 class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
