@@ -149,7 +149,7 @@ def breakdown(name: str, actor, **options) -> tuple[dict[str, float], float]:
     work and the services' own Python."""
     from l2portal.ledger.execution import recording
     from pipelines import services
-    from pipelines.services import campaign_flagging, campaign_ft2, campaign_validation, run_files
+    from pipelines.ft2.services import campaign_flagging, campaign_ft2, campaign_validation, run_files
 
     ids = run_ids()[:SAMPLE]
     campaign = services.create_campaign(name, actor, run_ids=ids, **options)
@@ -163,7 +163,7 @@ def breakdown(name: str, actor, **options) -> tuple[dict[str, float], float]:
     phases.wrap(campaign_validation, "check_velocity_file", "velocity check")
     phases.wrap(campaign_validation, "compare_with_previous", "comparison")
     phases.wrap(campaign_validation, "sha256_file", "checksums again")
-    phases.wrap(run_files.ledger, "write_product", "register products (move, hash, rows, heartbeat note)")
+    phases.wrap(run_files.registry, "write_product", "register products (move, hash, rows, heartbeat note)")
     began = time.perf_counter()
     try:
         for run in campaign.campaign_runs.order_by("pk"):

@@ -16,7 +16,8 @@ from .models import BtiSet, Magic7Input, ReprocessingCampaign, Switchover
 from .science import orbitgen
 from .standins.downlinksim import Timeline, write_downlinks
 
-# seeds/000: the P310 test reprocessing covered runs 545208791 to 546407418.
+# The P310 test reprocessing of the FT2 velocity change procedure (STGEN-165) covered runs 545208791
+# to 546407418.
 DEMO_RUNS = (545208791, 545294791, 545380791, 546407418)
 DEMO_SECONDS = 600.0  # short runs keep `make run` fast
 # Telemetry velocity errors (m/s) that spread the runs' velocity-check deviations below the 5 m/s

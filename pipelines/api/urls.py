@@ -1,8 +1,13 @@
 """The pipelines API's routes, registered on the portal's router (PortalApp.api)."""
 
-from .downlink_views import ChunkViewSet, DataRunViewSet, DownlinkViewSet
-from .switchover_views import SwitchoverViewSet
-from .views import BtiSetViewSet, CampaignRunViewSet, FsscProductViewSet, ReprocessingCampaignViewSet
+from ..ft2.api.bti_sets import BtiSetViewSet
+from ..ft2.api.campaign_runs import CampaignRunViewSet
+from ..ft2.api.campaigns import ReprocessingCampaignViewSet
+from ..ft2.api.fssc_products import FsscProductViewSet
+from ..ft2.api.switchovers import SwitchoverViewSet
+from ..halfpipe.api.chunks import ChunkViewSet
+from ..halfpipe.api.data_runs import DataRunViewSet
+from ..halfpipe.api.downlinks import DownlinkViewSet
 
 
 def register(router) -> None:

@@ -89,10 +89,6 @@ class HduTemplate:
     columns: tuple[ColumnDef, ...]
 
     @property
-    def is_table(self) -> bool:
-        return any(keyword.name == "XTENSION" for keyword in self.keywords)
-
-    @property
     def extname(self) -> str | None:
         return next((k.value for k in self.keywords if k.name == "EXTNAME"), None)
 

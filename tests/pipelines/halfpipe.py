@@ -40,7 +40,7 @@ import json, sys
 from pathlib import Path
 from tests.factories import SYSTEM
 from tests.pipelines.halfpipe import ingest, register_magic7_for, simulate
-from l2portal.ledger.models import Product
+from l2portal.registry.models import Product
 register_magic7_for(tmp_path=sys.argv[1])
 for folder in simulate():
     ingest(folder)

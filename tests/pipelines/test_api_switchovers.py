@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines import selectors
+from pipelines.ft2 import selectors
 from pipelines.models import ReprocessingCampaign
 
 from .conftest import L1_SWITCH, RUNS, ingest_at_the_fssc, make_campaign, run_campaign

@@ -3,13 +3,15 @@
 import numpy as np
 import pytest
 from astropy.io import fits
+from django.db import DatabaseError, transaction
 
-from l2portal.ledger.models import LedgerEvent
+from l2portal.ledger.models import AppendOnlyError, LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
 from l2portal.ledger.services import Actor
 from l2portal.registry.services import absolute_path
-from pipelines import selectors, services
-from pipelines.models import BtiInterval, BtiSet, BtiSetImmutable, CampaignRun, DataRun, FsscDelivery
+from pipelines import services
+from pipelines.ft2 import selectors
+from pipelines.models import BtiInterval, BtiSet, CampaignRun, DataRun, FsscDelivery
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, make_campaign, run_campaign
@@ -28,13 +30,26 @@ def test_the_latest_submitted_set_is_active_and_submitted_sets_never_change(magi
     assert (first.version, second.version) == (1, 2)
     assert selectors.active_bti_set(first.data_run_id) == second
     first.reason = "rewritten"
-    with pytest.raises(BtiSetImmutable):
+    with pytest.raises(AppendOnlyError):
         first.save()
-    with pytest.raises(BtiSetImmutable):
+    with pytest.raises(AppendOnlyError):
         BtiInterval(bti_set=second, start=RUN, stop=RUN + 1, value=1).save()
-    with pytest.raises(BtiSetImmutable):
+    with pytest.raises(AppendOnlyError):
         second.intervals.first().delete()
     assert second.intervals.count() == 1
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_any_change_to_a_submitted_set(magic7_runs):
+    bti_set = services.submit_bti_set(RUN, [interval(0, 60, 1)], SYSTEM, "review")
+    for change in (
+        lambda: BtiSet.objects.filter(pk=bti_set.pk).update(reason="rewritten"),
+        lambda: bti_set.intervals.update(value=0),
+        lambda: bti_set.intervals.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append_only"), transaction.atomic():
+            change()
+    assert BtiSet.objects.get(pk=bti_set.pk).reason == "review" and bti_set.intervals.get().value == 1
 
 
 def test_bad_intervals_are_refused_with_the_reason_and_an_event(magic7_runs):

@@ -8,9 +8,10 @@ from astropy.io import fits
 from l2portal.ledger import services as ledger
 from l2portal.registry.models import Product
 from l2portal.registry.services import absolute_path
-from pipelines import selectors, services
+from pipelines import services
+from pipelines.ft2 import selectors
+from pipelines.ft2.services import campaign_runs
 from pipelines.models import CampaignRun, FsscDelivery
-from pipelines.services import campaign_runs
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, SPAN, make_campaign, run_campaign

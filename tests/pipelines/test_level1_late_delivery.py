@@ -36,7 +36,7 @@ def test_a_late_copy_of_a_level1_task_leaves_the_run_to_the_newer_version(
             assert services.merge_run(run.pk, SYSTEM) == "level1_running"
         return compute_ft2(data, tstart, tstop, config)
 
-    monkeypatch.setattr("pipelines.services.level1.compute_ft2", meanwhile)
+    monkeypatch.setattr("pipelines.halfpipe.services.level1.compute_ft2", meanwhile)
     ingest(first, django_capture_on_commit_callbacks)
 
     assert late, "the shared run's Level 1 was not reached"

@@ -1,11 +1,11 @@
-"""Campaign progress (pipelines.selectors): done, failed, remaining, rate and estimated finish."""
+"""Campaign progress (pipelines.ft2.selectors): done, failed, remaining, rate and estimated finish."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
-from pipelines import selectors
+from pipelines.ft2 import selectors
 
 from .conftest import campaign_with_states
 

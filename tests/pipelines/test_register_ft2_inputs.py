@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from l2portal.registry.models import Product
 from l2portal.registry.services import absolute_path
-from pipelines import selectors
+from pipelines.ft2 import selectors
 from pipelines.models import DataRun, Magic7Input
 from pipelines.science import orbitgen
 from pipelines.science.magic7 import read_magic7

@@ -1,7 +1,6 @@
 """manage.py purge_staging [--dry-run]: delete the decoded chunk files whose runs are merged and
 through Level 1 (what the hourly beat task does); their rows stay, marked purged."""
 
-
 from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 

@@ -1,5 +1,5 @@
 """manage.py register_ft2_inputs DIR: every previous FT2 file, magic7 file and livetime table under
-DIR registered by its name (see pipelines.services.ft2_inputs), with progress; registering again
+DIR registered by its name (see pipelines.ft2.services.ft2_inputs), with progress; registering again
 changes nothing. A file that cannot be used is listed with the reason; the others go on."""
 
 from pathlib import Path

@@ -1,0 +1,1 @@
+"""The FT2 campaigns' API, one module per resource."""

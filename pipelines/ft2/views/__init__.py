@@ -1,0 +1,1 @@
+"""Pages of the FT2 campaigns, one module per resource."""

@@ -1,0 +1,1 @@
+"""HalfPipe's API: downlinks, chunks and data runs, one module per resource."""

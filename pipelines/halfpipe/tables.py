@@ -1,0 +1,103 @@
+"""HalfPipe's lists as PortalTables: downlinks with their chunks counted, data runs with their merge
+versions."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+
+from l2portal.portal.tables import PortalTable, StateColumn, TimeColumn
+
+from ..pages import hidden_header, retry_button
+
+
+class ReasonBelowStateColumn(StateColumn):
+    """A state; in Error, the reason it failed on a line below it, cut to 140 characters."""
+
+    def render(self, value, record):
+        badge = format_html('<span class="badge state-{}">{}</span>', value, record.state_label)
+        reason = getattr(record, "failure_reason", "")
+        if not reason:
+            return badge
+        shown = reason if len(reason) <= 140 else reason[:139] + "…"
+        return format_html('{}<br><small class="bad reason" title="{}">{}</small>', badge, reason, shown)
+
+
+class DownlinkTable(PortalTable):
+    """Downlinks with their chunks counted (rows of selectors.annotated_downlinks)."""
+
+    caption = "Downlinks"
+    downlink_id = tables.Column(verbose_name="Downlink")
+    state = ReasonBelowStateColumn()
+    chunks_done = tables.Column(verbose_name="Chunks decoded")
+    chunks_failed = tables.Column(verbose_name="Failed")
+    runs_count = tables.Column(verbose_name="Runs")
+    state_changed_at = TimeColumn(verbose_name="Since")
+    generated_at = TimeColumn(verbose_name="RetDefs written")
+    folder = tables.Column(verbose_name="Folder")
+
+    default_columns = ("state", "chunks_done", "chunks_failed", "runs_count", "state_changed_at")
+    exempt_columns = ("downlink_id",)
+
+    class Meta(PortalTable.Meta):
+        empty_text = "No downlink yet."
+
+    def render_downlink_id(self, value, record):
+        url = reverse("pipelines:downlink", args=[record.pk])
+        return format_html('<a href="{}"><code>{}</code></a>', url, f"{value:09d}")
+
+    def render_chunks_done(self, value, record):
+        return f"{value} / {record.chunk_count}"
+
+    def render_chunks_failed(self, value):
+        return format_html('<span class="bad">{}</span>', value) if value else "0"
+
+
+class DataRunTable(PortalTable):
+    """The runs downlinks added to, with their merge versions (rows of
+    selectors.data_runs_with_versions)."""
+
+    caption = "Data runs"
+    run_id = tables.Column(verbose_name="Run")
+    hex_start = tables.Column(verbose_name="Start (hex)", accessor="run_id", orderable=False)
+    state = ReasonBelowStateColumn()
+    versions = tables.Column(
+        verbose_name="Versions: downlink, events (new, seen again), files", accessor="pk", orderable=False
+    )
+    actions = tables.Column(
+        verbose_name=hidden_header("Actions"), accessor="pk", orderable=False, exclude_from_export=True
+    )
+
+    exempt_columns = ("run_id", "actions")
+
+    class Meta(PortalTable.Meta):
+        empty_text = "No run merged yet."
+
+    def render_run_id(self, record):
+        return format_html("<code>{}</code>", record)
+
+    def value_run_id(self, record):
+        return str(record)
+
+    def render_hex_start(self, record):
+        return format_html("<code>{}</code>", record.hex_start)
+
+    def value_hex_start(self, record):
+        return record.hex_start
+
+    def render_versions(self, record):
+        return render_to_string("pipelines/_versions.html", {"versions": record.versions.all()})
+
+    def value_versions(self, record):
+        return " ".join(
+            f"v{v.version:03d}:{v.downlink.downlink_id:09d}:{v.events if v.events is not None else ''}"
+            for v in record.versions.all()
+        )
+
+    def render_actions(self, record):
+        if record.state != "error":
+            return ""
+        url = reverse("pipelines:data-run-retry", args=[record.pk])
+        return retry_button(self, url, self.request.get_full_path())
