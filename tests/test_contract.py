@@ -1,4 +1,4 @@
-"""The house rules that a linter cannot see: one way to start a task."""
+"""The house rules that a linter cannot see: one way to start a task, one way to page a list."""
 
 import re
 from pathlib import Path
@@ -24,3 +24,14 @@ def test_only_the_ledger_starts_tasks():
         if STARTS_A_TASK.search(line)
     ]
     assert offenders == [], "use l2portal.ledger.services.enqueue()"
+
+
+def test_only_the_portals_tables_paginate():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _sources()
+        if path.relative_to(ROOT).parts[:3] != ("l2portal", "portal", "tables")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "Paginator(" in line
+    ]
+    assert offenders == [], "every list is a PortalTable built with portal_table() (CONTRIBUTING.md)"

@@ -2,7 +2,8 @@
 
 Pure Python (no Django). Services raise these through ``ledger.services.refuse()``, which records
 each one as a LedgerEvent; the API answers ``{"code", "message", "details"}`` with the refusal's
-HTTP status and pages show the message. Domain refusals subclass one of these with their own code.
+HTTP status and pages show the message. Domain refusals subclass one of these and set their own
+``code`` (a class attribute, never passed inline: the change log lists refusals by their class).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ class Refused(Exception):
     code = "refused"
     http_status = 409
 
-    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None):
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
-        if code:
-            self.code = code
         self.details = details or {}
         self.event_id: int | None = None  # the LedgerEvent that records it, once recorded
         self.refused_for: tuple[Any, Any] | None = None  # (actor, subject) it was first refused to
