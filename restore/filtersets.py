@@ -1,11 +1,10 @@
 """Filters of the restore list, shared by the list page and the API."""
 
 import django_filters
-from django import forms
 
 from l2portal.portal.api.filters import BooleanFilter, IsoDateTimeFilter, PortalFilterSet
 
-from .models import RESTORE_MACHINE, RestoreRequest
+from .models import RestoreRequest
 
 
 class RestoreRequestFilter(PortalFilterSet):
@@ -25,7 +24,6 @@ class RestoreListFilter(RestoreRequestFilter):
     (the request form above the list takes ``mous_uid``) and labels a person reads (the API's
     parameters keep theirs)."""
 
-    state = django_filters.CharFilter(widget=forms.Select(choices=[("", "all"), *RESTORE_MACHINE.states]))
     mous = django_filters.CharFilter(field_name="mous_uid", label="MOUS uid")
     requested_by = django_filters.CharFilter(field_name="requested_by__username", label="Requested by")
     restorable = BooleanFilter(label="Can we restore? (true or false)")

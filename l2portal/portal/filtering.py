@@ -10,6 +10,8 @@ from django.db import models
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 
+from l2portal.ledger.models import Tracked
+
 BIGINT = 2**63 - 1
 
 
@@ -90,6 +92,15 @@ class PortalFilterSet(filters.FilterSet):
         models.BooleanField: {"filter_class": BooleanFilter},
         models.DateTimeField: {"filter_class": IsoDateTimeFilter},
     }
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        """A tracked model's state is picked from its machine's states on pages (the API takes
+        the same value, and a state it does not know matches nothing, as before)."""
+        if field.name == "state" and issubclass(field.model, Tracked) and lookup_expr in (None, "exact"):
+            choices = [("", "all"), *field.model.machine.states]
+            return filters.CharFilter(field_name=field_name, widget=forms.Select(choices=choices))
+        return super().filter_for_field(field, field_name, lookup_expr)
 
 
 class PortalFilterBackend(filters.DjangoFilterBackend):

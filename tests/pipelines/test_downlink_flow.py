@@ -1,6 +1,7 @@
 """A downlink through every step, in place: chunks decoded, merges planned by the last chunk, one
 version per run and downlink, Level 1, and the downlink done."""
 
+import shutil
 import subprocess
 
 import pytest
@@ -41,5 +42,7 @@ def test_two_downlinks_go_through_every_step(django_capture_on_commit_callbacks,
         assert later.all()  # sorted by TIME then EVENT_ID, each event once
     assert FanIn.objects.filter(fired_at__isnull=True).count() == 0
     written = [str(absolute_path(p)) for p in Product.objects.filter(path__contains=".fit")]
+    if shutil.which("fitsverify") is None:  # everything above held; only HEASARC's check is left out
+        pytest.skip("fitsverify is not installed: the written FITS files were not checked by it")
     verify = subprocess.run(["fitsverify", "-q", "-e", *written], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout  # chunk files, merged versions, Level-1 FT1 and FT2
