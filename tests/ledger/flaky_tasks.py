@@ -21,7 +21,7 @@ def read_when_there(self, path: str) -> str:
 
 
 @shared_task(bind=True, name=f"{FLAKY}.work_until_told")
-def work_until_told(self, path: str, limit: float = 120.0) -> str:
+def work_until_told(self, path: str, limit: float = 900.0) -> str:
     """Long work: holds its message (delivered, not acknowledged) until ``path`` exists."""
     deadline = time.monotonic() + limit
     while not Path(path).exists() and time.monotonic() < deadline:
