@@ -200,10 +200,24 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("L2PORTAL_TASK_TIME_LIMIT", 6 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Redis redelivers an unacknowledged task after visibility_timeout: keep it above the longest task
 # or a running task is handed to a second worker.
+# A Redis restarted under a worker can leave it blocked forever on a read of a socket whose peer is
+# gone (celery/celery#8030, #9054, #10205: "Trying again in 2.00 seconds", then silence): bounded
+# socket reads, TCP keepalive and a health check turn that into an error the consumer recovers from.
+# Kombu's BRPOP blocks for one second, well inside the read timeout.
+REDIS_SOCKET_OPTIONS = {
+    "socket_timeout": 30,
+    "socket_connect_timeout": 10,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    "retry_on_timeout": True,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600,
+    **(REDIS_SOCKET_OPTIONS if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else {}),
     **BROKER_FOLDERS,
 }
+# Keep reconnecting for as long as the broker is away: a worker that gives up stops every queue.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each app declares its queues and the task names routed to them (PortalApp.queues); so does the
 # beat schedule (PortalApp.periodic, installed when the ledger app is ready).
