@@ -56,10 +56,10 @@ INSTALLED_APPS = [
     "l2portal.ledger",
     "l2portal.registry",
     "l2portal.portal",
-    "l2portal.accounts",
     "l2portal.programs",
     "pipelines",
     "restore",
+    "l2portal.accounts",
 ]
 
 MIDDLEWARE = [

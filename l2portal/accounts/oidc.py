@@ -36,6 +36,7 @@ class Provider:
     userinfo_endpoint: str
     end_session_endpoint: str
     pkce: bool
+    basic_auth: bool
     keys: jwt.PyJWKClient
 
 
@@ -69,6 +70,8 @@ def discover(issuer: str) -> Provider:
         userinfo_endpoint=document.get("userinfo_endpoint", ""),
         end_session_endpoint=document.get("end_session_endpoint", ""),
         pkce="S256" in document.get("code_challenge_methods_supported", []),
+        # Discovery 1.0, 3: a provider that names no methods takes client_secret_basic.
+        basic_auth="client_secret_post" not in document.get("token_endpoint_auth_methods_supported", []),
         keys=jwt.PyJWKClient(
             document["jwks_uri"],
             lifespan=conf.jwks_cache_seconds(),
@@ -86,6 +89,7 @@ def oidc_setting(attr: str, *default):
         "OIDC_RP_SCOPES": conf.oidc_scopes,
         "OIDC_RP_SIGN_ALGO": lambda: ALGORITHM,
         "OIDC_USE_PKCE": lambda: provider().pkce,
+        "OIDC_TOKEN_USE_BASIC_AUTH": lambda: provider().basic_auth,
         "OIDC_STORE_ID_TOKEN": lambda: True,  # the id_token_hint of sign-out
         "OIDC_TIMEOUT": lambda: TIMEOUT,
         "OIDC_AUTHENTICATION_CALLBACK_URL": lambda: "accounts:oidc-callback",
@@ -146,7 +150,9 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
                 leeway=60,
             )
         except jwt.InvalidTokenError as error:
-            raise SuspiciousOperation(f"the ID token was refused ({type(error).__name__}: {error})") from error
+            raise SuspiciousOperation(
+                f"the ID token was refused ({type(error).__name__}: {error})"
+            ) from error
 
     def verify_claims(self, claims):
         return True  # the sign-in service decides, and says why
@@ -157,7 +163,9 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
             userinfo = self.get_userinfo(access_token, id_token, payload)
             # OpenID Connect Core 5.3.2: userinfo about anyone else is not this person's.
             if userinfo.get("sub") != payload["sub"]:
-                raise SuspiciousOperation("the provider's userinfo is about another subject than the ID token")
+                raise SuspiciousOperation(
+                    "the provider's userinfo is about another subject than the ID token"
+                )
             claims.update(userinfo)
         try:
             return sign_in(provider().issuer, claims)

@@ -10,7 +10,9 @@ from . import conf
 def token_rows():
     """Every API token with its holder, expiry (a token without a lease lives the configured
     lifetime from its creation) and last use; one query. The key itself is never read out."""
-    default_expiry = ExpressionWrapper(F("created") + Value(conf.token_lifetime()), output_field=DateTimeField())
+    default_expiry = ExpressionWrapper(
+        F("created") + Value(conf.token_lifetime()), output_field=DateTimeField()
+    )
     return (
         Token.objects.select_related("user")
         .annotate(

@@ -17,7 +17,7 @@ class ApiTokenTable(PortalTable):
     expires_at = TimeColumn(verbose_name="Expires")
     status = tables.Column(verbose_name="Status", empty_values=(), orderable=False)
     last_used_at = TimeColumn(verbose_name="Last used")
-    rotate = tables.Column(verbose_name="", empty_values=(), orderable=False, exclude_from_export=True)
+    rotate = tables.Column(verbose_name="New key", empty_values=(), orderable=False, exclude_from_export=True)
 
     exempt_columns = ("holder", "rotate")
 
@@ -36,7 +36,8 @@ class ApiTokenTable(PortalTable):
             {
                 "url": reverse("accounts:token-rotate", args=[record.user.username]),
                 "label": "Rotate",
-                "confirm": f"Rotate the API token of {record.user.username}? Its current key stops working at once.",
+                "confirm": f"Rotate the API token of {record.user.username}? "
+                "Its current key stops working at once.",
             },
             request=self.request,
         )

@@ -7,9 +7,10 @@ from .oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
 
 @pytest.fixture
-def provider(settings):
-    """A real OpenID Connect provider beside the test, and the portal set to sign in through it."""
-    with Provider() as running:
+def provider(settings, request):
+    """A real OpenID Connect provider beside the test, and the portal set to sign in through it;
+    ``@pytest.mark.parametrize("provider", [{...}], indirect=True)`` sets its options."""
+    with Provider(**getattr(request, "param", {})) as running:
         settings.L2PORTAL_OIDC_ISSUER = running.issuer
         settings.L2PORTAL_OIDC_CLIENT_ID = CLIENT_ID
         settings.L2PORTAL_OIDC_CLIENT_SECRET = CLIENT_SECRET

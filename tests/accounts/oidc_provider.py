@@ -28,9 +28,11 @@ def _new_key() -> tuple[str, rsa.RSAPrivateKey]:
 
 
 class Provider:
-    def __init__(self, *, end_session: bool = True, pkce: bool = True):
+    def __init__(self, *, end_session: bool = True, pkce: bool = True, client_auth: tuple[str, ...] = ()):
         self.end_session = end_session
         self.pkce = pkce
+        self.client_auth = client_auth  # token_endpoint_auth_methods_supported, if named
+        self.client_auth_used: list[str] = []
         self.key = _new_key()
         self.person: dict = {}
         self.forge: str | None = None  # wrong_audience, expired, bad_signature, unknown_issuer
@@ -68,6 +70,8 @@ class Provider:
         }
         if self.pkce:
             document["code_challenge_methods_supported"] = ["S256"]
+        if self.client_auth:
+            document["token_endpoint_auth_methods_supported"] = list(self.client_auth)
         if self.end_session:
             document["end_session_endpoint"] = f"{self.issuer}/logout"
         return document
@@ -115,6 +119,7 @@ class Provider:
         client_id, secret = form.get("client_id"), form.get("client_secret")
         if authorization.startswith("Basic "):
             client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+        self.client_auth_used.append("client_secret_basic" if authorization else "client_secret_post")
         grant = self._codes.pop(form.get("code", ""), None)
         if client_id != CLIENT_ID or secret != CLIENT_SECRET:
             return _json(401, {"error": "invalid_client"})
@@ -155,7 +160,9 @@ class Provider:
                     return self._answer(*provider._authorize(query))
                 if url.path == "/userinfo":
                     person = provider._access.get(self.headers.get("Authorization", "")[7:])
-                    return self._answer(*(_json(200, person) if person else _json(401, {"error": "invalid_token"})))
+                    return self._answer(
+                        *(_json(200, person) if person else _json(401, {"error": "invalid_token"}))
+                    )
                 if url.path == "/logout":
                     provider.ended_sessions.append(query)
                     return self._answer(302, {"Location": query["post_logout_redirect_uri"]}, b"")

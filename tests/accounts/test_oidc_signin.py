@@ -3,6 +3,7 @@ the authorization-code flow as a browser follows it, roles from the provider's g
 ID tokens the portal refuses."""
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 
 from l2portal.accounts.models import SignInIdentity
@@ -126,8 +127,6 @@ def test_sign_out_ends_the_session_at_the_provider(client, provider):
     out = client.post("/accounts/logout/")
     assert out.status_code == 302 and out.url.startswith(f"{provider.issuer}/logout?")
     assert not signed_in_user(client).is_authenticated
-    import requests
-
     back = requests.get(out.url, allow_redirects=False, timeout=10)
     assert back.headers["Location"] == "http://testserver/accounts/login/"
     (ended,) = provider.ended_sessions
@@ -157,3 +156,23 @@ def test_break_glass_accounts_sign_in_while_the_provider_is_away(client, operato
     assert signed_in_user(client).username == "operator"
     refused = client.get("/accounts/oidc/authenticate/", follow=True)
     assert "did not answer" in refused.content.decode()
+
+
+def test_the_client_authenticates_as_the_provider_says(client, provider):
+    sign_in_through(client, provider, JDOE)
+    assert provider.client_auth_used == ["client_secret_basic"]  # the default when discovery names none
+
+
+@pytest.mark.parametrize("provider", [{"client_auth": ("client_secret_post",), "pkce": False}], indirect=True)
+def test_a_provider_that_takes_the_secret_in_the_form_and_no_pkce(client, provider):
+    sign_in_through(client, provider, JDOE)
+    assert provider.client_auth_used == ["client_secret_post"]
+    assert signed_in_user(client).username == "jdoe@nso.edu"
+
+
+@pytest.mark.parametrize("provider", [{"end_session": False}], indirect=True)
+def test_without_an_end_session_endpoint_sign_out_ends_the_portal_session(client, provider):
+    sign_in_through(client, provider, JDOE)
+    out = client.post("/accounts/logout/")
+    assert out.url == "/accounts/login/"
+    assert not signed_in_user(client).is_authenticated

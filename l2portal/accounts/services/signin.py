@@ -69,7 +69,8 @@ def _set_roles(user, roles: set[str], actor: Actor, issuer: str) -> None:
     user.groups.add(*Group.objects.filter(name__in=roles))
     record_event(
         ROLES_FROM_IDENTITY,
-        f"{user.username}: roles {', '.join(sorted(roles))} from {issuer} (were {', '.join(sorted(held)) or 'none'})",
+        f"{user.username}: roles {', '.join(sorted(roles))} from {issuer} "
+        f"(were {', '.join(sorted(held)) or 'none'})",
         actor,
         subject=user,
         roles=sorted(roles),
@@ -87,7 +88,9 @@ def sign_in(issuer: str, claims: dict):
         refuse(SignInRefused("the identity provider sent no subject (sub); ask its administrators"), actor)
     check_domain(claims, actor)
     with atomic_refusing(actor):
-        identity = SignInIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+        identity = (
+            SignInIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+        )
         roles = roles_from_claims(claims)
         if not roles and identity is not None:
             roles = set(identity.user.groups.filter(name__in=portal_roles()).values_list("name", flat=True))

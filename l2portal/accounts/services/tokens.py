@@ -56,7 +56,9 @@ def rotate_token(username: str, actor: Actor, days: float | None = None) -> Toke
     require_role(actor, OPERATOR, to="rotate API tokens")
     account = get_user_model().objects.filter(username=username).first()
     if account is None:
-        refuse(TokenRefused(f"no account named {username!r}; create it with `manage.py create_role_user`"), actor)
+        refuse(
+            TokenRefused(f"no account named {username!r}; create it with `manage.py create_role_user`"), actor
+        )
     if days is not None and days <= 0:
         refuse(TokenRefused(f"a token's lifetime must be positive, not {days} days"), actor, account)
     lifetime = timedelta(days=days) if days is not None else conf.token_lifetime()
@@ -66,7 +68,8 @@ def rotate_token(username: str, actor: Actor, days: float | None = None) -> Toke
         TokenLease.objects.create(token=token, expires_at=token.created + lifetime)
         record_event(
             API_TOKEN_ROTATED,
-            f"API token of {account.username} rotated, valid until {token.created + lifetime:%Y-%m-%d %H:%M} UTC",
+            f"API token of {account.username} rotated, "
+            f"valid until {token.created + lifetime:%Y-%m-%d %H:%M} UTC",
             actor,
             subject=account,
             days=lifetime.total_seconds() / 86400,

@@ -6,7 +6,7 @@ from ...services import rotate_token
 
 
 class Command(PortalCommand):
-    help = "Rotate an account's API token: print the new key, valid for --days (default L2PORTAL_API_TOKEN_DAYS)."
+    help = "Rotate an account's API token: print the new key, valid --days (default L2PORTAL_API_TOKEN_DAYS)."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -15,6 +15,7 @@ class Command(PortalCommand):
     def handle(self, username, days, **options):
         token = rotate_token(username, self.actor, days=days)
         self.stdout.write(
-            f"API token of {username}: {token.key}  (valid until {token.lease.expires_at:%Y-%m-%d %H:%M} UTC; "
+            f"API token of {username}: {token.key}  "
+            f"(valid until {token.lease.expires_at:%Y-%m-%d %H:%M} UTC; "
             "send it as 'Authorization: Token <key>')"
         )
