@@ -123,14 +123,7 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
         try:
             return super().authenticate(request, **kwargs)
         except (SuspiciousOperation, requests.RequestException, ImproperlyConfigured) as error:
-            refused = SignInRefused(
-                f"single sign-on through {conf.oidc_issuer()} failed: {error}. Sign in again; "
-                "if it fails again, tell the operators (they can sign in with a local account)",
-                details={"issuer": conf.oidc_issuer(), "error": str(error)},
-            )
-            record_refusal(refused, Actor.system(f"single sign-on ({conf.oidc_issuer()})"))
-            messages.error(request, refused.message)
-            return None
+            return _failed(request, error)
 
     def retrieve_matching_jwk(self, token):
         try:
@@ -163,15 +156,25 @@ class PortalOIDCBackend(OIDCAuthenticationBackend):
             userinfo = self.get_userinfo(access_token, id_token, payload)
             # OpenID Connect Core 5.3.2: userinfo about anyone else is not this person's.
             if userinfo.get("sub") != payload["sub"]:
-                raise SuspiciousOperation(
-                    "the provider's userinfo is about another subject than the ID token"
-                )
+                return _failed(self.request, "the userinfo is about another subject than the ID token")
             claims.update(userinfo)
         try:
             return sign_in(provider().issuer, claims)
         except SignInRefused as refused:
             messages.error(self.request, refused.message)
             return None
+
+
+def _failed(request, error) -> None:
+    """A sign-in that went wrong between the portal and the provider: recorded, and said on the
+    sign-in page."""
+    refused = SignInRefused(
+        f"single sign-on through {conf.oidc_issuer()} failed: {error}. Sign in again; "
+        "if it fails again, tell the operators (they can sign in with a local account)",
+        details={"issuer": conf.oidc_issuer(), "error": str(error)},
+    )
+    record_refusal(refused, Actor.system(f"single sign-on ({conf.oidc_issuer()})"))
+    messages.error(request, refused.message)
 
 
 def end_session_url(request) -> str:

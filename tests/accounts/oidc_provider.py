@@ -35,7 +35,8 @@ class Provider:
         self.client_auth_used: list[str] = []
         self.key = _new_key()
         self.person: dict = {}
-        self.forge: str | None = None  # wrong_audience, expired, bad_signature, unknown_issuer
+        # wrong_audience, expired, bad_signature, unknown_issuer (the ID token), userinfo_of_another
+        self.forge: str | None = None
         self.jwks_fetches = 0
         self.ended_sessions: list[dict] = []
         self._codes: dict[str, dict] = {}
@@ -160,6 +161,8 @@ class Provider:
                     return self._answer(*provider._authorize(query))
                 if url.path == "/userinfo":
                     person = provider._access.get(self.headers.get("Authorization", "")[7:])
+                    if person and provider.forge == "userinfo_of_another":
+                        person = {**person, "sub": "someone-else"}
                     return self._answer(
                         *(_json(200, person) if person else _json(401, {"error": "invalid_token"}))
                     )

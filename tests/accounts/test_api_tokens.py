@@ -1,5 +1,6 @@
 """API tokens: expiry, rotation (a command and the operators' page) and the last use."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -111,3 +112,18 @@ def test_the_tokens_page_costs_the_same_queries_for_more_tokens(client, operator
     for name in ("fssc-b", "fssc-c", "fssc-d", "fssc-e"):
         user(name, FSSC)
     assert queries() == few
+
+
+def test_tokens_issued_before_expiry_existed_get_one_lifetime_from_the_migration(fssc):
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "l2portal.accounts.migrations.0001_h7_oidc_identities_and_token_leases"
+    )
+    token = Token.objects.get(user=fssc)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=400))
+    before = timezone.now()
+    migration.lease_existing_tokens(apps, None)
+    lease = TokenLease.objects.get(token=token)
+    assert lease.expires_at >= before + timedelta(days=90)
+    assert api_status(token.key)[0] == 200

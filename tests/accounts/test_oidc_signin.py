@@ -86,6 +86,7 @@ def test_a_local_account_of_the_same_name_is_never_taken_over(client, provider, 
         ("expired", "ExpiredSignatureError"),
         ("bad_signature", "InvalidSignatureError"),
         ("unknown_issuer", "InvalidIssuerError"),
+        ("userinfo_of_another", "the userinfo is about another subject"),
     ],
 )
 def test_an_id_token_the_portal_cannot_trust_signs_no_one_in(client, provider, forge, why):
