@@ -184,7 +184,10 @@ def end_session_url(request) -> str:
     id_token = request.session.get("oidc_id_token")
     if not (id_token and conf.oidc_enabled()):
         return signed_out
-    endpoint = provider().end_session_endpoint
+    try:
+        endpoint = provider().end_session_endpoint
+    except (requests.RequestException, ImproperlyConfigured):
+        return signed_out  # the provider is away: the portal's session ends all the same
     if not endpoint:
         return signed_out
     query = {

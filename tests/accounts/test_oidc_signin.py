@@ -177,3 +177,11 @@ def test_without_an_end_session_endpoint_sign_out_ends_the_portal_session(client
     out = client.post("/accounts/logout/")
     assert out.url == "/accounts/login/"
     assert not signed_in_user(client).is_authenticated
+
+
+def test_sign_out_works_while_the_provider_is_away(client, provider, settings):
+    sign_in_through(client, provider, JDOE)
+    settings.L2PORTAL_OIDC_ISSUER = "http://127.0.0.1:9"  # nothing listens there
+    out = client.post("/accounts/logout/")
+    assert out.url == "/accounts/login/"
+    assert not signed_in_user(client).is_authenticated
