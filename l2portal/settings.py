@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "l2portal.programs",
     "pipelines",
     "restore",
+    "l2portal.accounts",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Local accounts always; single sign-on (OpenID Connect) when L2PORTAL_OIDC_ISSUER is set
+# (l2portal/accounts/conf.py): the second backend does nothing until the provider sends someone back.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "l2portal.accounts.oidc.PortalOIDCBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -141,7 +148,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "l2portal@local
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token keys with the portal's expiry and last use (l2portal/accounts).
+        "l2portal.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed-in reads; every write's role is checked by the service it calls.

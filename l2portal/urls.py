@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from l2portal import web
+from l2portal.accounts.views import SignOut
 from l2portal.portal.site import page_urls, register_api
 
 router = DefaultRouter()
@@ -17,7 +18,8 @@ urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends a single sign-on session at the identity provider too (RP-initiated logout).
+    path("accounts/logout/", SignOut.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     *page_urls(),
     path("api/", include(router.urls)),
