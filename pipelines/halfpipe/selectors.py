@@ -7,15 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 
 from l2portal.ledger.models import Execution
 from l2portal.ledger.selectors import with_failure_reasons
 
-from .models import Chunk, DataRun, Downlink, MergeVersion
+from .models import Chunk, DataRun, DataRunTransition, Downlink, MergeVersion
 
 DOWNLINK_LIVE_STATES = ("received", "chunking", "chunks_done", "merging")
 RUN_WORKING = ("merging", "merged", "level1_running")
+HELD = "no_livetime_source"  # a run whose Level 1 waits for a livetime source
 
 
 def annotated_downlinks():
@@ -100,8 +101,15 @@ def runs_with_versions():
 
 
 def data_runs_with_versions():
-    """The runs downlinks added to, newest first."""
-    return runs_with_versions().exclude(versions=None).order_by("-run_id")
+    """The runs downlinks added to, newest first, with ``hold_reason``: why the run was last held
+    (what to provide), for the held ones to show."""
+    held = DataRunTransition.objects.filter(subject=OuterRef("pk"), to_state=HELD).order_by("-at", "-id")
+    return (
+        runs_with_versions()
+        .exclude(versions=None)
+        .annotate(hold_reason=Subquery(held.values("reason")[:1]))
+        .order_by("-run_id")
+    )
 
 
 def executions_of(model, pks) -> dict[str, dict]:
