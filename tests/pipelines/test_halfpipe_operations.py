@@ -59,11 +59,11 @@ def test_a_failed_run_holds_its_downlink_and_staging_files_until_retried(
     downlink = Downlink.objects.get()
     assert downlink.state == "error" and "retry the run" in downlink.transitions.get(to_state="error").reason
     assert services.purge_staging(SYSTEM, dry_run=True) == []
-    register_magic7_for(tmp_path=tmp_path)
+    register_magic7_for(tmp_path=tmp_path)  # registers the runs of the second downlink too
     with django_capture_on_commit_callbacks(execute=True):
-        for run in DataRun.objects.all():
+        for run in DataRun.objects.filter(state="error"):
             retry(run, Actor.of_user(operator))
-    assert set(DataRun.objects.values_list("state", flat=True)) == {"level1_done"}
+    assert set(DataRun.objects.exclude(versions=None).values_list("state", flat=True)) == {"level1_done"}
     assert Downlink.objects.get().state == "done" and services.purge_staging(SYSTEM, dry_run=True)
 
 
@@ -74,7 +74,7 @@ def test_online_monitoring_is_told_by_http_post_and_its_answer_recorded(
     register_magic7_for(tmp_path=tmp_path)
     ingest(simulate()[0], django_capture_on_commit_callbacks)
     told = sorted((m["run_id"], m["version"]) for m in online_server.received)
-    assert told == sorted(DataRun.objects.values_list("run_id", "versions__version"))
+    assert told == sorted(DataRun.objects.exclude(versions=None).values_list("run_id", "versions__version"))
     assert all(m["files"][0]["path"].endswith(".fit") for m in online_server.received)
     event = LedgerEvent.objects.filter(kind="online_notified").first()
     assert "HTTP 202: queued for online monitoring" in event.message
