@@ -22,7 +22,7 @@ class ReasonBelowStateColumn(StateColumn):
         badge = format_html('<span class="badge state-{}">{}</span>', value, record.state_label)
         held = getattr(record, "hold_reason", "") if value == HELD else ""
         if held:
-            return format_html('{}<br><small class="reason">{}</small>', badge, held)
+            return format_html('{}<br><small class="held-reason">{}</small>', badge, held)
         reason = getattr(record, "failure_reason", "")
         if not reason:
             return badge
