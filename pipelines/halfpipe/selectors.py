@@ -72,12 +72,15 @@ def downlink_live_context(downlink: Downlink) -> dict:
         merged = version.status != "planned"
         merge_state = "done" if merged else ("error" if run.state == "error" else "running")
         level1_state = "done" if version.status == "level1_done" else (
-            "error" if run.state == "error" and merged else ("running" if merged else "queued")
+            "error" if run.state == "error" and merged else (
+                "held" if run.state == HELD and merged else ("running" if merged else "queued")
+            )
         )  # fmt: skip
         merge.append(
             cell(f"{run} v{version.version:03d}", merge_state, f"merge {run} v{version.version:03d}", found)
         )
-        level1.append(cell(str(run), level1_state, f"Level 1 of {run}", found))
+        held = ": held, no livetime source" if level1_state == "held" else ""
+        level1.append(cell(str(run), level1_state, f"Level 1 of {run}{held}", found))
     failed_runs = with_failure_reasons(DataRun.objects.filter(pk__in=[r.pk for r in runs], state="error"))
     failures = [(f"chunk {c.number}", c.failure_reason, c) for c in chunks if c.state == "error"]
     failures += [(str(r), r.failure_reason, r) for r in failed_runs.order_by("run_id")]

@@ -111,6 +111,8 @@ def test_a_run_without_a_livetime_source_is_held_until_resumed(
     page = client.get(reverse("pipelines:data-runs")).content.decode()
     assert "Held: no livetime source" in page and f"register livetime_r{RUN:010d}.csv" in page
     assert "Resume Level 1" in page
+    downlink = client.get(reverse("pipelines:downlink", args=[Downlink.objects.get().pk])).content.decode()
+    assert 'class="cell state-held"' in downlink and "held, no livetime source" in downlink
 
     register_livetime_for(DataRun.objects.values_list("run_id", flat=True), folder=tmp_path)
     with django_capture_on_commit_callbacks(execute=True):
