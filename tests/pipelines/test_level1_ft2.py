@@ -106,6 +106,9 @@ def test_a_run_without_a_livetime_source_is_held_until_resumed(
     assert not Product.objects.filter(product_type__startswith="level1_").exists()
     assert online_server.received == []
     assert Downlink.objects.get().state == "merging"  # waits for its runs' Level 1
+    answer = services.notify_online(held.pk, 1, SYSTEM)  # a stray notification: nobody is told
+    assert answer == f"not told: the event file and 1-s FT2 and 30-s FT2 of {held} v001 not written or gone"
+    assert LedgerEvent.objects.filter(kind="online_not_told").count() == 1 and online_server.received == []
 
     client.force_login(operator)
     page = client.get(reverse("pipelines:data-runs")).content.decode()
