@@ -23,11 +23,14 @@ def _world_matches(item, headers, primaries, first_own_axes: int) -> None:
     axes (LOGTAU, or STOKES and AWAV) and the sky to 1e-6 deg; time is the frame's DATE-AVG."""
     gwcs = item.wcs.low_level_wcs
     shape = item.data.shape  # numpy order: frame, slit, then the frame's own axes
+    if len(headers) == 1:  # dkist drops the frame axis of a one-frame dataset
+        shape = (1, *shape)
     own = np.meshgrid(*(np.arange(n) for n in shape[:1:-1]), np.arange(shape[1]), indexing="ij")
     for y, (header, primary) in enumerate(zip(headers, primaries, strict=True)):
         fits_wcs = WCS(header)
         theirs = fits_wcs.pixel_to_world_values(*own, np.zeros_like(own[0]))
-        mine = gwcs.pixel_to_world_values(*own, np.full_like(own[0], y))
+        frame = [np.full_like(own[0], y)] if len(headers) > 1 else []
+        mine = gwcs.pixel_to_world_values(*own, *frame)
         for index in range(first_own_axes):
             value = u.Quantity(theirs[index], fits_wcs.world_axis_units[index] or u.one)
             unit = gwcs.world_axis_units[index] or u.one
@@ -37,15 +40,18 @@ def _world_matches(item, headers, primaries, first_own_axes: int) -> None:
         # Longitudes on the circle: the gWCS gives [0, 360), wcslib (-180, 180].
         assert np.max(np.abs((sky[0] - lon + 180) % 360 - 180)) < DEGREE_TOLERANCE
         assert np.max(np.abs(sky[1] - lat)) < DEGREE_TOLERANCE
-        seconds = mine[first_own_axes + 2]
-        expected = (Time(primary["DATE-AVG"]) - Time(primaries[0]["DATE-AVG"])).to_value(u.s)
-        np.testing.assert_allclose(seconds, expected, atol=1e-3)
+        if len(headers) > 1:  # one frame: the gWCS taken at it has no time axis left
+            seconds = mine[first_own_axes + 2]
+            expected = (Time(primary["DATE-AVG"]) - Time(primaries[0]["DATE-AVG"])).to_value(u.s)
+            np.testing.assert_allclose(seconds, expected, atol=1e-3)
 
 
 def _matches_frames(item, frames: list[Path], target: int) -> tuple[list[fits.Header], np.ndarray]:
     with_data = [fits.getdata(frame, target, header=True) for frame in frames]
     headers = [header for _, header in with_data]
     stacked = np.concatenate([data for data, _ in with_data])  # each frame is (1, ...)
+    if len(frames) == 1:  # dkist drops the frame axis of a one-frame dataset
+        stacked = stacked[0]
     bunit = headers[0]["BUNIT"]
     assert item.unit == (u.Unit(bunit, format="fits") if bunit else u.dimensionless_unscaled)
     assert item.data.shape == stacked.shape and item.files.filenames == [f.name for f in frames]

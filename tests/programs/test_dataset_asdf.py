@@ -36,3 +36,12 @@ def test_the_dkist_user_tools_load_it_as_the_frames(l2_inputs, tmp_path):
     # Sliced as a user would: the profiles follow the quantities' frame and slit.
     one = inversion[1, 2]
     assert one["temperature"].data.shape == (13,) and one.profiles["FeI630_orig"].data.shape == (16, 4)
+
+
+def test_a_one_frame_inversion_loads_without_its_frame_axis(l2_inputs, tmp_path):
+    [first, *_] = write_frames(l2_inputs, tmp_path / "l2")
+    path = tmp_path / "l2" / "INV_ABC123_L2_metadata.asdf"
+    write_dataset_asdf(path, [first], INVENTORY)
+    inversion = assert_dkist_loads(path, [first])  # dkist squeezes a single file's axis away
+    assert inversion["temperature"].data.shape == (5, 13)
+    assert inversion.profiles["FeI630_orig"].data.shape == (5, 16, 4)

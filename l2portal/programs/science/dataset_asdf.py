@@ -31,6 +31,7 @@ import asdf
 import astropy.units as u
 from astropy.io import fits
 from astropy.table import Table
+from astropy.wcs.wcsapi import HighLevelWCSWrapper, SlicedLowLevelWCS
 from dkist import Dataset, Inversion
 from dkist.dataset.inversion import Profiles
 from dkist.io.dask.loaders import AstropyFITSLoader
@@ -78,6 +79,9 @@ def _dataset(
         loader=AstropyFITSLoader,
         basepath=folder,
     )
+    if len(files.output_shape) < wcs.pixel_n_dim:
+        # One frame: dkist drops the frame axis of the data, so the gWCS is taken at that frame.
+        wcs = HighLevelWCSWrapper(SlicedLowLevelWCS(wcs, 0))
     unit = u.Unit(first["BUNIT"], format="fits") if first["BUNIT"] else u.dimensionless_unscaled
     dataset = Dataset(
         files._generate_array(), wcs=wcs, meta={**meta, "headers": header_table(headers)}, unit=unit
@@ -133,11 +137,12 @@ def build_inversion(frames: Sequence[Path], inventory: Mapping) -> Inversion:
             profiles[f"{line.key}_{kind[:4]}"] = _dataset(
                 folder, names, index + offset, per_hdu[index + offset], wcs, meta
             )
+    aligned = (0, 1, 3) if len(frames) > 1 else (0, 2)  # frame, slit and Stokes (one frame: no frame axis)
     return Inversion(
         quantities,
         aligned_axes="all",
         meta={"inventory": inventory, "headers": header_table(primaries), "axes": QUANTITY_AXES},
-        profiles=Profiles(profiles, aligned_axes=((0, 1, 3),) * len(profiles), meta={"axes": PROFILE_AXES}),
+        profiles=Profiles(profiles, aligned_axes=(aligned,) * len(profiles), meta={"axes": PROFILE_AXES}),
     )
 
 
