@@ -127,14 +127,14 @@ def build_inversion(frames: Sequence[Path], inventory: Mapping) -> Inversion:
         name = per_hdu[index][0]["EXTNAME"].removeprefix("Original Profile ")
         line = LINE_KEYS[name]
         wcs = profile_gwcs(primaries, per_hdu[index])
-        for offset, kind in enumerate(("original", "fit")):
+        for offset, (suffix, kind) in enumerate((("orig", "original"), ("fit", "fit"))):
             meta = {
                 "ion": line.ion,
                 "wavelength": line.wavelength_nm,
                 "profile": kind,
                 "inventory": inventory,
             }
-            profiles[f"{line.key}_{kind[:4]}"] = _dataset(
+            profiles[f"{line.key}_{suffix}"] = _dataset(
                 folder, names, index + offset, per_hdu[index + offset], wcs, meta
             )
     aligned = (0, 1, 3) if len(frames) > 1 else (0, 2)  # frame, slit and Stokes (one frame: no frame axis)

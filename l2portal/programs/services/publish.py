@@ -116,7 +116,8 @@ def _publish(program: ObservingProgram, actor: Actor, url: str | None) -> None:
             waiting=program,
         )
         return
-    except (Level1Error, Level2Error, TransferError, OSError, IndexError, KeyError) as error:
+    # ValueError: frames the ASDF file cannot describe (dataset_asdf.py names the frame and HDU).
+    except (Level1Error, Level2Error, TransferError, OSError, IndexError, KeyError, ValueError) as error:
         raise StepFailed(f"publishing failed: {error}", inversion=inversion.inversion_id) from None
     answer = inversion.store_answer or _register(program, inversion, url)
     with transaction.atomic():
