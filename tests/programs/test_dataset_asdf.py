@@ -1,6 +1,11 @@
 """The inversion's ASDF dataset file, loaded with the DKIST user tools and checked against its
 frames."""
 
+import gzip
+from pathlib import Path
+
+import dkist
+import dkist.data.test
 from astropy.io import fits
 
 from l2portal.programs.science.dataset_asdf import write_dataset_asdf
@@ -45,3 +50,35 @@ def test_a_one_frame_inversion_loads_without_its_frame_axis(l2_inputs, tmp_path)
     inversion = assert_dkist_loads(path, [first])  # dkist squeezes a single file's axis away
     assert inversion["temperature"].data.shape == (5, 13)
     assert inversion.profiles["FeI630_orig"].data.shape == (5, 16, 4)
+
+
+def test_laid_out_as_the_data_centers_own_inversion_in_the_dkist_package(l2_inputs, tmp_path):
+    """The dkist package's test inversion (written by the data center's code) and ours have the same
+    items, aligned axes, metadata and world axes; the data center's quantities carry a Stokes axis
+    of their L1 gWCS, which a quantity does not have, and their log tau is in pixels."""
+    theirs_path = tmp_path / "test_L2_inversion.asdf"
+    with gzip.open(Path(dkist.data.test.rootdir) / "test_L2_inversion.asdf.gz") as packed:
+        theirs_path.write_bytes(packed.read())
+    theirs = dkist.load_dataset(theirs_path)
+    frames = write_frames(l2_inputs, tmp_path / "l2")
+    path = tmp_path / "l2" / "INV_ABC123_L2_metadata.asdf"
+    write_dataset_asdf(path, frames, INVENTORY)
+    ours = dkist.load_dataset(path)
+    assert sorted(ours) == sorted(theirs)
+    assert set(ours.profiles) <= set(theirs.profiles)  # the lines they inverted include ours
+    for inversion in (ours, theirs):
+        assert set(inversion.aligned_axes.values()) == {(0, 1, 2)}
+        assert set(inversion.profiles.aligned_axes.values()) == {(0, 1, 3)}
+    assert {"axes", "headers", "inventory"} <= set(ours.meta) and set(theirs.meta) - set(ours.meta) == {
+        "gwcs",
+        "l1gwcs",
+    }
+    ours_q, theirs_q = ours["temperature"].wcs, theirs["temperature"].wcs
+    assert ours_q.world_axis_physical_types == theirs_q.world_axis_physical_types[:4]
+    assert theirs_q.world_axis_physical_types[4:] == ("phys.polarization.stokes",)
+    assert ours_q.world_axis_units[1:] == theirs_q.world_axis_units[1:4] == ("arcsec", "arcsec", "s")
+    for key in ours.profiles:
+        mine, theirs_p = ours.profiles[key], theirs.profiles[key]
+        assert mine.wcs.world_axis_physical_types == theirs_p.wcs.world_axis_physical_types
+        assert mine.wcs.world_axis_units == theirs_p.wcs.world_axis_units
+        assert sorted(mine.meta) == sorted(theirs_p.meta) and mine.meta["profile"] == theirs_p.meta["profile"]

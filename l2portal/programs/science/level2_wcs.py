@@ -126,6 +126,7 @@ def _sky_and_time_frames(primaries: Sequence[fits.Header], first_axis: int):
             unit=(u.arcsec, u.arcsec),
             name="helioprojective",
             axes_names=("helioprojective longitude", "helioprojective latitude"),
+            axis_physical_types=("custom:pos.helioprojective.lon", "custom:pos.helioprojective.lat"),
         ),
         cf.TemporalFrame(
             times[0], unit=u.s, axes_order=(first_axis + 2,), name="temporal", axes_names=("time",)
