@@ -1,14 +1,15 @@
-"""The inversion's ASDF dataset file, read back with asdf and checked against its frames."""
+"""The inversion's ASDF dataset file, loaded with the DKIST user tools and checked against its
+frames."""
 
-import asdf
-import astropy.units as u
-import numpy as np
-import pytest
+import gzip
+from pathlib import Path
+
+import dkist
+import dkist.data.test
 from astropy.io import fits
-from astropy.wcs import WCS
 
 from l2portal.programs.science.dataset_asdf import write_dataset_asdf
-from l2portal.programs.science.quantities import QUANTITIES
+from tests.programs.dkist_load import assert_dkist_loads
 from tests.programs.test_level2 import write_frames
 
 INVENTORY = {
@@ -18,57 +19,66 @@ INVENTORY = {
 }
 
 
-def test_read_back_matches_the_frames(l2_inputs, tmp_path):
+def test_the_dkist_user_tools_load_it_as_the_frames(l2_inputs, tmp_path):
     frames = write_frames(l2_inputs, tmp_path / "l2")
-    path = tmp_path / "INV_ABC123_L2_metadata.asdf"
+    path = tmp_path / "l2" / "INV_ABC123_L2_metadata.asdf"
     write_dataset_asdf(path, frames, INVENTORY)
-    with asdf.open(path) as af, fits.open(frames[1]) as second:
-        tree = af["inversion"]
-        assert tree["fileuris"] == [frame.name for frame in frames]
-        assert tree["meta"]["inventory"] == INVENTORY
-        headers = tree["meta"]["headers"]
-        assert len(headers) == 3 and list(headers["DATE-BEG"]) == [
-            fits.getheader(f)["DATE-BEG"] for f in frames
-        ]
-        assert headers["FILENAME"][1] == frames[1].name and headers["DSETID"][0] == "inv.ABC123"
-        assert tree["quantities"]["meta"]["axes"] == ["frame_y", "slit_x", "optical_depth"]
-        items = tree["quantities"]["items"]
-        keys = [
-            "optical_depth",
-            "temperature",
-            "electron_pressure",
-            "micro_turbulence",
-            "mag_strength",
-            "velocity",
-            "mag_inclination",
-            "mag_azimuth",
-            "geo_height",
-            "gas_pressure",
-            "density",
-        ]
-        assert sorted(items) == sorted(keys)
-        for index, (key, quantity) in enumerate(zip(keys, QUANTITIES, strict=True), start=1):
-            item = items[key]
-            assert item["data"]["target"] == index and item["data"]["fileuris"] == tree["fileuris"]
-            assert item["data"]["shape"] == list(second[index].data.shape) == [1, 5, 13]
-            assert item["data"]["datatype"] == "float32"
-            assert item["unit"] == (
-                u.Unit(quantity.unit, format="fits") if quantity.unit else u.dimensionless_unscaled
-            )
-            assert item["meta"]["inventory"] is tree["meta"]["inventory"]  # one object, referred to
-            assert item["meta"]["headers"]["DATAMAX"][1] == pytest.approx(second[index].header["DATAMAX"])
-        assert items["mag_strength"]["unit"] == u.T and items["velocity"]["unit"] == u.km / u.s
-        # The dataset's WCS: its frame axis runs over the frames, each at its own raster position.
-        wcs = items["temperature"]["wcs"]
-        assert wcs.pixel_shape == (13, 5, 3)
-        for y, frame in enumerate(frames):
-            own = WCS(fits.getheader(frame, 2))
-            for mine, theirs in zip(wcs.pixel_to_world(12, 2, y), own.pixel_to_world(12, 2, 0), strict=True):
-                assert np.isclose(mine.value, theirs.value, atol=1e-9)
-        profiles = tree["profiles"]["items"]
-        assert sorted(profiles) == ["ca_ii_854_fit", "ca_ii_854_orig", "fe_i_630_fit", "fe_i_630_orig"]
-        assert (
-            profiles["fe_i_630_orig"]["data"]["target"] == 12
-            and profiles["ca_ii_854_fit"]["data"]["target"] == 15
-        )
-        assert profiles["fe_i_630_fit"]["data"]["shape"] == [1, 5, 16, 4]
+    inversion = assert_dkist_loads(path, frames)
+    assert inversion.meta["inventory"] == INVENTORY
+    headers = inversion.meta["headers"]
+    assert list(headers["DATE-BEG"]) == [fits.getheader(f)["DATE-BEG"] for f in frames]
+    assert headers["DSETID"][0] == "inv.ABC123" and inversion.meta["axes"] == [
+        "frame_y",
+        "slit_x",
+        "optical_depth",
+    ]
+    assert inversion["mag_strength"].unit == "T" and inversion["velocity"].unit == "km / s"
+    assert inversion["temperature"].data.shape == (3, 5, 13)
+    assert inversion.profiles["FeI630_fit"].data.shape == (3, 5, 16, 4)
+    assert inversion.profiles["CaII854_orig"].meta["ion"] == "Ca II"
+    second = fits.getheader(frames[1], 2)
+    assert inversion["temperature"].headers["DATAMAX"][1] == second["DATAMAX"]
+    # Sliced as a user would: the profiles follow the quantities' frame and slit.
+    one = inversion[1, 2]
+    assert one["temperature"].data.shape == (13,) and one.profiles["FeI630_orig"].data.shape == (16, 4)
+
+
+def test_a_one_frame_inversion_loads_without_its_frame_axis(l2_inputs, tmp_path):
+    [first, *_] = write_frames(l2_inputs, tmp_path / "l2")
+    path = tmp_path / "l2" / "INV_ABC123_L2_metadata.asdf"
+    write_dataset_asdf(path, [first], INVENTORY)
+    inversion = assert_dkist_loads(path, [first])  # dkist squeezes a single file's axis away
+    assert inversion["temperature"].data.shape == (5, 13)
+    assert inversion.profiles["FeI630_orig"].data.shape == (5, 16, 4)
+
+
+def test_laid_out_as_the_data_centers_own_inversion_in_the_dkist_package(l2_inputs, tmp_path):
+    """The dkist package's test inversion (written by the data center's code) and ours have the same
+    items, aligned axes, metadata and world axes; the data center's quantities carry a Stokes axis
+    of their L1 gWCS, which a quantity does not have, and their log tau is in pixels."""
+    theirs_path = tmp_path / "test_L2_inversion.asdf"
+    with gzip.open(Path(dkist.data.test.rootdir) / "test_L2_inversion.asdf.gz") as packed:
+        theirs_path.write_bytes(packed.read())
+    theirs = dkist.load_dataset(theirs_path)
+    frames = write_frames(l2_inputs, tmp_path / "l2")
+    path = tmp_path / "l2" / "INV_ABC123_L2_metadata.asdf"
+    write_dataset_asdf(path, frames, INVENTORY)
+    ours = dkist.load_dataset(path)
+    assert sorted(ours) == sorted(theirs)
+    assert set(ours.profiles) <= set(theirs.profiles)  # the lines they inverted include ours
+    for inversion in (ours, theirs):
+        assert set(inversion.aligned_axes.values()) == {(0, 1, 2)}
+        assert set(inversion.profiles.aligned_axes.values()) == {(0, 1, 3)}
+    assert {"axes", "headers", "inventory"} <= set(ours.meta) and set(theirs.meta) - set(ours.meta) == {
+        "gwcs",
+        "l1gwcs",
+    }
+    ours_q, theirs_q = ours["temperature"].wcs, theirs["temperature"].wcs
+    assert ours_q.world_axis_physical_types == theirs_q.world_axis_physical_types[:4]
+    assert theirs_q.world_axis_physical_types[4:] == ("phys.polarization.stokes",)
+    assert ours_q.world_axis_units[1:] == theirs_q.world_axis_units[1:4] == ("arcsec", "arcsec", "s")
+    for key in ours.profiles:
+        mine, theirs_p = ours.profiles[key], theirs.profiles[key]
+        assert mine.wcs.world_axis_physical_types == theirs_p.wcs.world_axis_physical_types
+        assert mine.wcs.world_axis_units == theirs_p.wcs.world_axis_units
+        assert sorted(mine.meta) == sorted(theirs_p.meta) and mine.meta["profile"] == theirs_p.meta["profile"]

@@ -9,9 +9,10 @@ from django.core.management.base import OutputWrapper
 
 from l2portal.ledger.selectors import failure_of
 from l2portal.programs import demo, selectors, services
-from l2portal.programs.models import ObservingProgram
+from l2portal.programs.models import Inversion, ObservingProgram
 from l2portal.registry.services import absolute_path
 from tests.factories import SYSTEM
+from tests.programs.dkist_load import assert_dkist_loads
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +31,14 @@ def test_demo_drives_programs_to_every_state_loads_again_without_change_and_prep
     assert published.asdf is not None and published.store_answer["asdfObjectKey"].endswith(
         "_L2_metadata.asdf"
     )
-    [frame, *_] = selectors.level2_frames(published)
-    with fits.open(absolute_path(frame)) as hdus:
+    frames = selectors.level2_frames(published)
+    with fits.open(absolute_path(frames[0])) as hdus:
         assert hdus["Magnetic Field Strength"].header["BUNIT"] == "T" and hdus["Temperature"].data.min() > 0
+    # Every inversion the demo publishes loads in the DKIST user tools as its frames.
+    for inversion in Inversion.objects.exclude(asdf=None).select_related("asdf"):
+        assert_dkist_loads(
+            absolute_path(inversion.asdf), [absolute_path(f) for f in selectors.level2_frames(inversion)]
+        )
     failed = ObservingProgram.objects.get(state="error")
     assert "publishing failed: the metadata store refused it" in failure_of(failed).reason
 

@@ -2,7 +2,6 @@
 <bucket>/<proposalId>/<inversionId>/, then the inversion registered with the metadata store;
 failures go to Error with their reason and a retry resumes without copying anything twice."""
 
-import asdf
 import pytest
 from astropy.io import fits
 
@@ -15,6 +14,7 @@ from l2portal.registry.models import Product
 from l2portal.registry.services import absolute_path
 from tests.factories import SYSTEM
 from tests.programs.conftest import current_visp_ids
+from tests.programs.dkist_load import assert_dkist_loads
 
 pytestmark = pytest.mark.django_db
 
@@ -63,13 +63,15 @@ def test_publish_writes_frames_and_asdf_puts_them_in_the_bucket_and_tells_the_st
             and hdus["Magnetic Field Strength"].data.max() < 0.3
         )
     assert inversion.asdf.product_type == "level2_asdf" and inversion.asdf.collection.name == "L2"
-    with asdf.open(absolute_path(inversion.asdf)) as af:
-        assert af["inversion"]["fileuris"] == [absolute_path(f).name for f in frames]
-        assert af["inversion"]["meta"]["inventory"]["asdfObjectKey"] == mutation["asdfObjectKey"]
 
     bucket = bucket_folder(data_root, inversion)
     in_bucket = sorted(p.name for p in bucket.iterdir())
     assert in_bucket == sorted(absolute_path(p).name for p in [*frames, inversion.asdf])
+    # As the field reads it: the DKIST user tools load the bucket's copy with its frames.
+    published = assert_dkist_loads(
+        bucket / absolute_path(inversion.asdf).name, [bucket / absolute_path(f).name for f in frames]
+    )
+    assert published.meta["inventory"]["asdfObjectKey"] == mutation["asdfObjectKey"]
     assert all(sha256_file(bucket / absolute_path(p).name) == p.sha256 for p in frames)
     transfer = inverted.transfers.get(purpose="publish")
     assert transfer.status == "succeeded" and transfer.files.count() == 4 and transfer.files_skipped == 0

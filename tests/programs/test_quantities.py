@@ -16,7 +16,7 @@ def test_field_strength_goes_from_gauss_to_tesla():
 
 def test_velocities_go_from_cm_per_s_to_km_per_s():
     np.testing.assert_allclose(convert("velocity", [-250000.0, 1e5]), [-2.5, 1.0], rtol=1e-6)
-    np.testing.assert_allclose(convert("microTurbulence", [80000.0]), [0.8], rtol=1e-6)
+    np.testing.assert_allclose(convert("microturbulence", [80000.0]), [0.8], rtol=1e-6)
 
 
 def test_pressures_and_density_go_to_si():

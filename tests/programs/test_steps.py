@@ -6,7 +6,8 @@ import pytest
 from l2portal.ledger.models import Execution
 from l2portal.ledger.services import Actor, retry
 from l2portal.programs import services
-from l2portal.programs.services import globus_upload, preprocess, publish
+from l2portal.programs.science import dataset_asdf
+from l2portal.programs.services import globus_upload, preprocess
 from tests.factories import SYSTEM
 from tests.programs.conftest import current_visp_ids, invertible, write_sources
 
@@ -42,7 +43,7 @@ def test_preprocess(loaded, operator, monkeypatch, django_capture_on_commit_call
 
 
 def test_publish(inverted, operator, store, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(publish, "write_dataset_asdf", explode)
+    monkeypatch.setattr(dataset_asdf, "write_dataset_asdf", explode)  # publish imports it when it runs
     with django_capture_on_commit_callbacks(execute=True):
         services.request_publish(inverted, Actor.of_user(operator))
     failed_run(inverted, "l2portal.programs.tasks.publish_program")

@@ -62,7 +62,7 @@ QUANTITIES = (
         positive=True,
     ),
     Quantity(
-        "microTurbulence", "Microturbulence", "phys.veloc.microturb", "km/s", "cm/s", _divide(CM_S_PER_KM_S)
+        "microturbulence", "Microturbulence", "phys.veloc.microturb", "km/s", "cm/s", _divide(CM_S_PER_KM_S)
     ),
     Quantity("magStrength", "Magnetic Field Strength", "phys.magField", "T", "G", _divide(GAUSS_PER_TESLA)),
     Quantity(
@@ -113,12 +113,17 @@ N_STOKES = 4
 class ProfileLine:
     name: str  # as the portal names lines (qualify.SpectralLine names)
     wavelength_nm: float  # the data center's midpoint of the line (NSO/Data/Spectra.hs)
+    key: str  # the data center's name for it in the ASDF file (its SpectralLine shown)
+
+    @property
+    def ion(self) -> str:
+        return self.name.rsplit(" ", 1)[0]
 
 
 # The line ids the inversion code writes in the profiles' second extension (NSO/Image/Blanca.hs).
 PROFILE_LINES = {
-    23: ProfileLine("Fe I 630", 630.149),
-    9: ProfileLine("Na I 589", 589.29),
-    4: ProfileLine("Ca II 854", 854.2),
+    23: ProfileLine("Fe I 630", 630.149, "FeI630"),
+    9: ProfileLine("Na I 589", 589.29, "NaID"),
+    4: ProfileLine("Ca II 854", 854.2, "CaII854"),
 }
 MILLIANGSTROM_PER_NM = 1e4

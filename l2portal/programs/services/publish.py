@@ -35,7 +35,6 @@ from l2portal.registry.services import absolute_path, get_run_collection, produc
 from .. import conf, task_names
 from ..models import Inversion, ObservingProgram, Transfer
 from ..refusals import ActionRefused, NoMetadataStore
-from ..science.dataset_asdf import write_dataset_asdf
 from ..science.inversion import InversionFiles
 from ..science.level1 import Level1Error, canonical_frames, frame_header
 from ..science.level2 import FrameGeometry, Level2Error, asdf_file_name, frame_file_name, write_level2_frame
@@ -117,7 +116,8 @@ def _publish(program: ObservingProgram, actor: Actor, url: str | None) -> None:
             waiting=program,
         )
         return
-    except (Level1Error, Level2Error, TransferError, OSError, IndexError, KeyError) as error:
+    # ValueError: frames the ASDF file cannot describe (dataset_asdf.py names the frame and HDU).
+    except (Level1Error, Level2Error, TransferError, OSError, IndexError, KeyError, ValueError) as error:
         raise StepFailed(f"publishing failed: {error}", inversion=inversion.inversion_id) from None
     answer = inversion.store_answer or _register(program, inversion, url)
     with transaction.atomic():
@@ -196,6 +196,10 @@ def _write_asdf(
 ) -> Product:
     if inversion.asdf_id:
         return inversion.asdf
+    # The DKIST user tools bring dask, matplotlib and sunpy (seconds to import): loaded by the
+    # worker that publishes, not by every process that imports the services.
+    from ..science.dataset_asdf import write_dataset_asdf
+
     bucket = _bucket(inversion)
     name = asdf_file_name(inversion.inversion_id)
     inventory = {

@@ -250,7 +250,7 @@ def model_atmosphere(n_depth: int, n_frames: int, n_slit: int) -> np.ndarray:
     cube[QUANTITY_INDEX["opticalDepth"]] = log_tau[:, None, None]
     cube[QUANTITY_INDEX["temperature"]] = temperature
     cube[QUANTITY_INDEX["electronPressure"]] = electron_pressure
-    cube[QUANTITY_INDEX["microTurbulence"]] = 0.8e5 + 0.4e5 * (1.2 - log_tau)[:, None, None] / 3
+    cube[QUANTITY_INDEX["microturbulence"]] = 0.8e5 + 0.4e5 * (1.2 - log_tau)[:, None, None] / 3
     cube[QUANTITY_INDEX["magStrength"]] = strength[None] * fading
     cube[QUANTITY_INDEX["velocity"]] = evershed[None] * np.ones((n_depth, 1, 1))
     cube[QUANTITY_INDEX["magInclination"]] = inclination[None]
