@@ -24,6 +24,7 @@ from l2portal.ledger.models import Execution, TaskIntent
 from l2portal.registry.models import Product
 from pipelines import services as pipelines
 from pipelines.models import CampaignRun, DataRun, Downlink, ReprocessingCampaign
+from pipelines.task_names import PROCESS_CAMPAIGN_RUN
 from restore import services as restore
 from restore.models import RestoreRequest
 from tests.factories import SYSTEM
@@ -223,4 +224,69 @@ def test_ten_sigkills_lose_nothing_leave_nothing_and_change_no_byte(
     data_root = Path(settings.DATA_ROOT)
     assert sorted(data_root.rglob("*.part")) == []
     clean, clean_root = clean_run
+    assert_same_files(product_files(), data_root, clean, clean_root)
+
+
+def downlinks_and_campaign_done() -> bool:
+    downlinks = set(Downlink.objects.values_list("state", flat=True))
+    runs = set(DataRun.objects.exclude(downlinks=None).values_list("state", flat=True))
+    campaign = ReprocessingCampaign.objects.values_list("state", flat=True).get()
+    running = Execution.objects.filter(status=Execution.Status.RUNNING).exists()
+    complete = Downlink.objects.count() == DOWNLINKS.downlinks
+    done = ({"done"}, {"level1_done"}, "validated", False)
+    return complete and (downlinks, runs, campaign, running) == done
+
+
+@pytest.mark.timeout(900)
+def test_a_host_lost_in_the_middle_of_the_work_is_replaced_by_the_other(
+    start_worker, settings, tmp_path, clean_run
+):
+    """Two hosts: each worker with its own host name and private temporary folder, only the data
+    root shared. One host's whole process tree is killed while it runs a downlink's and the
+    campaign's steps; the other finishes them within the heartbeat limit, nothing done twice."""
+    settings.L2PORTAL_HEARTBEAT_LIMIT_SECONDS = HEARTBEAT_LIMIT
+    settings.L2PORTAL_RESEND_AFTER_SECONDS = HEARTBEAT_LIMIT
+    from l2portal.celery import app as celery_app
+
+    celery_app.control.purge()
+
+    def host(name):
+        private = tmp_path / f"{name}-tmp"
+        private.mkdir()
+        return start_worker(concurrency=2, L2PORTAL_HOST_NAME=name, TMPDIR=str(private), **WORKER_ENV)
+
+    doomed, survivor = host("host-a"), host("host-b")
+    register_magic7_for(DOWNLINKS, tmp_path=tmp_path)
+    pipelines.generate_demo_magic7(CAMPAIGN_RUNS, CAMPAIGN_SPAN, SYSTEM)
+    to_come = simulate(DOWNLINKS)
+    pipelines.ingest_downlink(to_come.pop(0), SYSTEM)
+    pipelines.start_campaign(make_campaign(runs=CAMPAIGN_RUNS), SYSTEM)
+    on_doomed = Execution.objects.filter(status="running", host="host-a")
+    campaign_step = on_doomed.filter(task_name=PROCESS_CAMPAIGN_RUN)
+    deadline = time.monotonic() + 120
+    while not (campaign_step.exists() and Downlink.objects.exclude(state="done").exists()):
+        assert time.monotonic() < deadline, f"host-a never held a campaign step mid-downlink: {states()}"
+        time.sleep(0.02)
+    kill_hard(doomed)
+    lost = sorted(on_doomed.values_list("pk", flat=True))  # what the dead host was running
+    print(f"host-a killed while running {sorted(on_doomed.values_list('task_name', flat=True))}")
+    assert lost
+    deadline = time.monotonic() + 180
+    while not downlinks_and_campaign_done():
+        feed(to_come)
+        assert time.monotonic() < deadline, f"host-b did not finish: {states()}"
+        call_command("recover", stdout=io.StringIO())
+        time.sleep(1)
+    assert survivor.poll() is None
+    assert set(Execution.objects.filter(pk__in=lost).values_list("status", flat=True)) == {"lost"}
+    for execution in Execution.objects.filter(pk__in=lost):  # the lost steps' work taken up by host-b
+        later = Execution.objects.filter(task_name=execution.task_name, started_at__gt=execution.started_at)
+        assert later.filter(host="host-b", status="succeeded").exists()
+
+    products = Product.objects.filter(status="present")
+    assert not products.values("path").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    data_root = Path(settings.DATA_ROOT)
+    assert sorted(data_root.rglob("*.part")) == []
+    clean, clean_root = clean_run
+    clean = {path: entry for path, entry in clean.items() if not path.startswith("restores/")}
     assert_same_files(product_files(), data_root, clean, clean_root)
