@@ -29,7 +29,11 @@ def prepare(request: RestoreRequest, actor: Actor) -> None:
     connection = open_archive()
     try:
         plan = load_plan(
-            connection, request.mous_uid, read_folder(layout.products), force_ppr=request.force_ppr
+            connection,
+            request.mous_uid,
+            read_folder(layout.products),
+            force_ppr=request.force_ppr,
+            parameters=request.restore_parameters,
         )
         name, content = _script(plan, request) if plan.route == SCRIPT_ROUTE else _ppr(plan, request)
     except STEP_ERRORS as error:
