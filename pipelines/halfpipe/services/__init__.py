@@ -1,10 +1,12 @@
-"""HalfPipe operations, one module per use case: register a downlink folder (ingest), decode its
-chunks, plan and merge the run versions they bring, take each through Level 1, tell online
-monitoring, purge the staging files; register a run's magic7 telemetry. The only place in HalfPipe
-where states change, roles are checked and tasks are enqueued."""
+"""HalfPipe operations, one module per use case: register a downlink folder (ingest, by hand or by
+the scan of the incoming root as folders arrive), decode its chunks, plan and merge the run versions
+they bring, take each through Level 1, tell online monitoring, purge the staging files; register a
+run's magic7 telemetry. The only place in HalfPipe where states change, roles are checked and tasks
+are enqueued."""
 
 from .chunks import decode_chunk
 from .downlinks import advance_downlink
+from .incoming import scan_incoming
 from .ingest import DownlinkRefused, ingest_downlink
 from .level1 import level1_run
 from .magic7 import Magic7Refused, latest_magic7, magic7_collection, register_magic7
@@ -26,4 +28,5 @@ __all__ = [
     "notify_online",
     "purge_staging",
     "register_magic7",
+    "scan_incoming",
 ]
