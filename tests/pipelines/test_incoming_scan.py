@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from l2portal.ledger.models import LedgerEvent, TaskIntent
 from pipelines import conf, services
@@ -147,3 +149,20 @@ def test_missing_parts_names_what_has_not_arrived(sources):
     assert "a RetDef does not read yet: RetDef-230401001-00002.xml" in missing_parts(sizes, half)
     empty = {**sizes, "230401001-00003.chunk": 0}
     assert missing_parts(empty, retdefs) == "230401001-00003.chunk is empty"
+
+
+@pytest.mark.django_db
+def test_a_scan_of_unchanged_folders_makes_as_many_queries_for_few_as_for_many(sources, arriving):
+    retdef = (sources / "RetDef-230401001-00001.xml").read_bytes()
+
+    def queries_of_a_quiet_scan(count: int) -> int:
+        for n in range(count):
+            folder = conf.incoming_root() / f"{240000000 + n:09d}"
+            folder.mkdir(exist_ok=True)
+            (folder / "RetDef-230401001-00001.xml").write_bytes(retdef)
+        scan(0)  # sees them all
+        with CaptureQueriesContext(connection) as queries:
+            scan(5)  # nothing changed, nothing due
+        return len(queries)
+
+    assert queries_of_a_quiet_scan(2) == queries_of_a_quiet_scan(6)

@@ -2,7 +2,8 @@
 not yet registered, remembers its files and sizes, and registers it through ingest_downlink once it
 is whole (pipelines.science.downlinkfolder) and nothing in it has changed for the settle time
 (PIPELINES_INCOMING_SETTLE_SECONDS). A folder is looked at again only when its files change, so a
-refusal is recorded once; a registered folder is not listed again."""
+refusal is recorded once; a registered folder is not listed again. A scan reads every row once and
+writes only the folders that changed or came due: queries grow with the changes, not the folders."""
 
 from __future__ import annotations
 
@@ -33,13 +34,16 @@ def _settling_reason(settle) -> str:
     return f"complete; registered once nothing in it changes for {settle.total_seconds():g} s"
 
 
-def _look_at(folder: Path, actor: Actor, now: datetime) -> str:
-    """One folder's step; returns its status after this scan."""
+def _look_at(folder: Path, seen: IncomingFolder | None, actor: Actor, now: datetime) -> str:
+    """One folder's step (``seen``: its row as the scan read it); returns its status after it."""
     try:
         files = _listing(folder)
     except OSError:  # removed or renamed while listed: looked at again at the next scan
         return Status.INCOMPLETE
     settle = conf.incoming_settle()
+    due = seen is not None and seen.status == Status.SETTLING and now - seen.changed_at >= settle
+    if seen is not None and files == seen.files and not due:
+        return seen.status  # nothing changed and nothing due: no query
     with transaction.atomic():
         row, created = IncomingFolder.objects.select_for_update().get_or_create(
             name=folder.name, defaults={"first_seen_at": now, "changed_at": now, "checked_at": now}
@@ -76,14 +80,14 @@ def scan_incoming(actor: Actor, *, now: datetime | None = None) -> dict[str, int
     with os.scandir(root) as entries:
         names = sorted(entry.name for entry in entries if entry.is_dir() and not entry.name.startswith("."))
     IncomingFolder.objects.exclude(name__in=names).delete()
-    done = set(IncomingFolder.objects.filter(status=Status.REGISTERED).values_list("name", flat=True))
+    rows = {row.name: row for row in IncomingFolder.objects.all()}
+    done = {name for name, row in rows.items() if row.status == Status.REGISTERED}
     # Folders registered by `manage.py ingest_downlink` (or before scans) are not looked at.
-    done |= set(Downlink.objects.filter(folder__in=names).values_list("folder", flat=True))
-    IncomingFolder.objects.filter(name__in=done).exclude(status=Status.REGISTERED).update(
-        status=Status.REGISTERED, reason=""
-    )
+    by_hand = set(Downlink.objects.filter(folder__in=names).values_list("folder", flat=True)) - done
+    IncomingFolder.objects.filter(name__in=by_hand).update(status=Status.REGISTERED, reason="")
+    done |= by_hand
     counts: dict[str, int] = {}
     for name in names:
-        status = Status.REGISTERED if name in done else _look_at(root / name, actor, now)
+        status = Status.REGISTERED if name in done else _look_at(root / name, rows.get(name), actor, now)
         counts[status] = counts.get(status, 0) + 1
     return counts
