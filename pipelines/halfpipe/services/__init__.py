@@ -1,8 +1,7 @@
-"""HalfPipe operations, one module per use case: register a downlink folder (ingest, by hand or by
-the scan of the incoming root as folders arrive), decode its chunks, plan and merge the run versions
-they bring, take each through Level 1, tell online monitoring, purge the staging files; register a
-run's magic7 telemetry. The only place in HalfPipe where states change, roles are checked and tasks
-are enqueued."""
+"""HalfPipe operations, one module per use case: register a downlink folder (ingest; scan_incoming
+registers those that arrive), decode its chunks, plan and merge the run versions they bring, take
+each through Level 1, tell online monitoring, purge the staging files; register a run's magic7
+telemetry. The only place in HalfPipe where states change, roles are checked and tasks are enqueued."""
 
 from .chunks import decode_chunk
 from .downlinks import advance_downlink
