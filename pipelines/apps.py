@@ -28,7 +28,12 @@ class PipelinesConfig(PortalApp):
     api = "pipelines.api.urls"
     # FT2 generation and chunk decoding on "fits", event merging on "merge": each can have its own
     # workers and hosts.
-    queues = {"fits": ("pipelines.tasks.*",), "merge": ("pipelines.tasks.merge_*",)}
+    # The scan of the incoming root does not wait behind FT2 work.
+    queues = {
+        "fits": ("pipelines.tasks.*",),
+        "merge": ("pipelines.tasks.merge_*",),
+        "default": ("pipelines.tasks.scan_incoming",),
+    }
     roles = (OPERATOR, FSSC)
     permissions = {OPERATOR: ("pipelines",)}
     dashboard = (
@@ -45,8 +50,16 @@ class PipelinesConfig(PortalApp):
         "pipelines.CampaignRun": "pipelines:run",
         "pipelines.Downlink": "pipelines:downlink",
     }
-    periodic = (Periodic("purge-halfpipe-staging", "pipelines.tasks.purge_staging", timedelta(hours=1)),)
     demo = "pipelines.demo.load_demo"
+
+    @property
+    def periodic(self):
+        from . import conf, task_names
+
+        return (
+            Periodic("purge-halfpipe-staging", task_names.PURGE_STAGING, timedelta(hours=1)),
+            Periodic("scan-incoming-downlinks", task_names.SCAN_INCOMING, conf.incoming_scan_interval()),
+        )
 
     def ready(self):
         super().ready()

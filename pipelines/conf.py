@@ -29,6 +29,11 @@ PIPELINES_LIVETIME_COMMAND   command writing a run's livetime table: ``{output}`
 Downlink processing (HalfPipe). Every folder is a setting, checked by `manage.py check --deploy`:
 PIPELINES_INCOMING_ROOT      where downlink folders arrive (read only; default DATA_ROOT/incoming).
                              A downlink is ``<root>/<downlink %09d>/`` with its chunks and RetDefs.
+PIPELINES_INCOMING_SCAN_SECONDS   how often the incoming root is scanned for downlink folders
+                             (default 10).
+PIPELINES_INCOMING_SETTLE_SECONDS how long a complete folder's files and sizes must stay unchanged
+                             before it is registered (default 30): RetDefs and chunks may still be
+                             being written.
 PIPELINES_STAGING_ROOT       decoded chunk event files, purged once their run has its Level 1
                              (default DATA_ROOT/halfpipe-stage). A folder directly under DATA_ROOT:
                              products are registered relative to it, the folder is their collection.
@@ -50,6 +55,7 @@ PIPELINES_MERGE_BUFFER_ROWS  event rows a merge holds in memory at once (default
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -104,6 +110,14 @@ def proc_ver(campaign_name: str) -> int:
 
 def incoming_root() -> Path:
     return Path(setting("PIPELINES_INCOMING_ROOT", "") or Path(settings.DATA_ROOT) / "incoming")
+
+
+def incoming_scan_interval() -> timedelta:
+    return timedelta(seconds=float(setting("PIPELINES_INCOMING_SCAN_SECONDS", 10)))
+
+
+def incoming_settle() -> timedelta:
+    return timedelta(seconds=float(setting("PIPELINES_INCOMING_SETTLE_SECONDS", 30)))
 
 
 def staging_root() -> Path:

@@ -23,6 +23,7 @@ from .halfpipe.models import (
     DataRunTransition,
     Downlink,
     DownlinkTransition,
+    IncomingFolder,
     Magic7Input,
     MergeVersion,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "FsscDelivery",
     "FsscDeliveryTransition",
     "FsscHeldFile",
+    "IncomingFolder",
     "Magic7Input",
     "MergeVersion",
     "ReprocessingCampaign",

@@ -51,3 +51,9 @@ def notify_online(self, run_id: int, version: int) -> str:
 def purge_staging(self) -> list[str]:
     """The staging files purged (their runs are through Level 1)."""
     return services.purge_staging(Actor.of_task(self))
+
+
+@shared_task(bind=True, name=task_names.SCAN_INCOMING, ignore_result=True)
+def scan_incoming(self) -> dict[str, int]:
+    """Register the downlink folders that arrived whole (beat, every PIPELINES_INCOMING_SCAN_SECONDS)."""
+    return services.scan_incoming(Actor.of_task(self))

@@ -59,6 +59,11 @@ class RestoreRequest(Tracked):
         default=False,
         help_text="an operator asked for the PPR route whatever the script needs",
     )
+    restore_parameters = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="parameters of the restore tasks set by the request: {task: {parameter: value}}",
+    )
     software = models.JSONField(
         default=dict, blank=True, help_text="pipeline commands and pipeline task list the restore runs with"
     )

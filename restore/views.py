@@ -24,6 +24,7 @@ from l2portal.registry.downloads import product_response
 from . import selectors, services
 from .filtersets import RestoreListFilter
 from .models import RestoreRequest
+from .science.restore_parameters import known_parameters, parameter_lines, parse_parameter_lines
 from .tables import RestoreTable
 
 LOG_LINES = 200
@@ -41,6 +42,19 @@ class RestoreForm(forms.Form):
         help_text="operators: only pipeline tasks run; the restore script's other calls are left out",
         required=False,
     )
+    restore_parameters = forms.CharField(
+        label="Restore task parameters",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "hifa_restoredata.bdfflags = False"}),
+        help_text="one per line, task.parameter = value; the MOUS restored with other parameters is "
+        "another restore",
+    )
+
+    def clean_restore_parameters(self):
+        try:
+            return parse_parameter_lines(self.cleaned_data["restore_parameters"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 def restore_list(request):
@@ -52,7 +66,11 @@ def restore_list(request):
         data = form.cleaned_data
         try:
             created = services.request_restore(
-                data["mous_uid"], actor, again=data["again"], force_ppr=data["force_ppr"]
+                data["mous_uid"],
+                actor,
+                again=data["again"],
+                force_ppr=data["force_ppr"],
+                parameters=data["restore_parameters"],
             )
         except Refused as error:
             form.add_error(None, error.message)
@@ -76,6 +94,7 @@ def restore_list(request):
         "table": table,
         "may_request": actor.has_role(*services.REQUESTER_ROLES),
         "may_force": actor.has_role(OPERATOR),
+        "known_parameters": known_parameters(),
     }
     return render(request, "restore/list.html", context, status=status)
 
@@ -101,7 +120,8 @@ def restore_detail(request, pk):
     restore = _restore(pk)
     run_file = selectors.file_bytes(restore.run_file)
     context = _live_context(request, restore) | {
-        "run_file_text": run_file.decode("utf-8") if run_file else ""
+        "run_file_text": run_file.decode("utf-8") if run_file else "",
+        "parameter_lines": parameter_lines(restore.restore_parameters),
     }
     return render(request, "restore/detail.html", context)
 

@@ -81,6 +81,34 @@ class Downlink(Tracked):
         return f"downlink {self.downlink_id:09d}"
 
 
+class IncomingFolder(models.Model):
+    """A folder the scan of the incoming root has seen and not yet registered as a downlink (or
+    has, until the folder goes): what it held at the last change and why it is not registered."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", "Incomplete"
+        SETTLING = "settling", "Complete, settling"
+        REFUSED = "refused", "Refused"
+        REGISTERED = "registered", "Registered"
+
+    name = models.CharField(max_length=255, unique=True, help_text="relative to the incoming root")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INCOMPLETE)
+    reason = models.TextField(blank=True, help_text="why it is not registered")
+    files = models.JSONField(default=dict, blank=True, help_text="file name -> size at the last change")
+    file_count = models.PositiveIntegerField(default=0)
+    size = models.BigIntegerField(default=0, help_text="bytes, all files")
+    first_seen_at = models.DateTimeField()
+    changed_at = models.DateTimeField(help_text="when its files or sizes last changed")
+    checked_at = models.DateTimeField()
+    downlink = models.ForeignKey(Downlink, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"incoming folder {self.name}"
+
+
 class Chunk(Tracked):
     machine = CHUNK_MACHINE
     step_tasks = dict.fromkeys(("queued", "running"), task_names.DECODE_CHUNK)

@@ -1,6 +1,7 @@
-"""Read models of HalfPipe: downlinks with their chunks counted, the downlink page (the grid of
-chunk, merge and Level-1 steps, what failed and why), data runs with their merge versions; and
-what ran for tracked objects, read for many at once (their latest Execution and number of tries)."""
+"""Read models of HalfPipe: downlinks with their chunks counted, the folders arriving, the downlink
+page (the grid of chunk, merge and Level-1 steps, what failed and why), data runs with their merge
+versions; and what ran for tracked objects, read for many at once (their latest Execution and
+number of tries)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from l2portal.ledger.models import Execution
 from l2portal.ledger.selectors import with_failure_reasons
 
-from .models import Chunk, DataRun, DataRunTransition, Downlink, MergeVersion
+from .models import Chunk, DataRun, DataRunTransition, Downlink, IncomingFolder, MergeVersion
 
 DOWNLINK_LIVE_STATES = ("received", "chunking", "chunks_done", "merging")
 RUN_WORKING = ("merging", "merged", "level1_running")
@@ -26,6 +27,12 @@ def annotated_downlinks():
         chunks_failed=Count("chunks", filter=Q(chunks__state="error"), distinct=True),
         runs_count=Count("merge_versions", distinct=True),
     )
+
+
+def arriving_folders():
+    """Folders the scan of the incoming root has seen and not registered (incomplete, settling or
+    refused), oldest first."""
+    return IncomingFolder.objects.exclude(status=IncomingFolder.Status.REGISTERED).order_by("first_seen_at")
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,27 @@ class DataRunTable(PortalTable):
             return ""
         url = reverse("pipelines:data-run-retry", args=[record.pk])
         return retry_button(self, url, self.request.get_full_path())
+
+
+class IncomingFolderTable(PortalTable):
+    """Folders under the incoming root seen by the scan and not registered yet, and why."""
+
+    caption = "Downlink folders arriving"
+    name = tables.Column(verbose_name="Folder")
+    status = tables.Column(verbose_name="Status")
+    reason = tables.Column(verbose_name="Why not registered")
+    file_count = tables.Column(verbose_name="Files")
+    size = tables.Column(verbose_name="Bytes")
+    changed_at = TimeColumn(verbose_name="Unchanged since")
+    first_seen_at = TimeColumn(verbose_name="First seen")
+
+    exempt_columns = ("name",)
+
+    class Meta(PortalTable.Meta):
+        empty_text = "No folder waiting: every folder under the incoming root is registered."
+
+    def render_name(self, value):
+        return format_html("<code>{}</code>", value)
+
+    def render_status(self, value, record):
+        return format_html('<span class="badge incoming-{}">{}</span>', value, record.get_status_display())

@@ -16,17 +16,22 @@ from ..pages import shows_operator_controls
 from . import selectors, services
 from .filtersets import DataRunFilter, DownlinkFilter
 from .models import Chunk, DataRun, Downlink
-from .tables import DataRunTable, DownlinkTable
+from .tables import DataRunTable, DownlinkTable, IncomingFolderTable
 
 
 def downlink_list(request):
+    """The downlinks, and the folders under the incoming root not registered yet with why."""
     downlinks = selectors.annotated_downlinks().order_by("-downlink_id")
     filterset = DownlinkFilter(request.GET or None, queryset=downlinks)
     rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else downlinks.none()
     table = portal_table(request, DownlinkTable, rows)
     if table.wants_csv:
         return table.csv_response()
-    return render(request, "pipelines/downlink_list.html", {"filterset": filterset, "table": table})
+    arriving = portal_table(request, IncomingFolderTable, selectors.arriving_folders(), prefix="incoming-")
+    if arriving.wants_csv:
+        return arriving.csv_response()
+    context = {"filterset": filterset, "table": table, "arriving": arriving}
+    return render(request, "pipelines/downlink_list.html", context)
 
 
 def _live(request, downlink) -> dict:

@@ -11,6 +11,7 @@ from l2portal.registry.models import Product
 
 from .. import selectors
 from ..models import RestoreRequest, StagedFile
+from ..science.restore_parameters import known_parameters
 
 
 class SessionRowSerializer(serializers.Serializer):
@@ -69,10 +70,21 @@ class StagedFileSerializer(serializers.ModelSerializer):
         ]
 
 
+RESTORE_PARAMETERS_HELP = (
+    "parameters of the restore tasks, {task: {parameter: value}}, e.g. "
+    '{"hifa_restoredata": {"bdfflags": false, "ocorr_mode": "ao"}}; the tasks and their parameters: '
+    + "; ".join(f"{task}: {', '.join(names)}" for task, names in known_parameters().items())
+    + " (vis and session are the portal's, from the DataSet). Written into the PPR or the script"
+)
+
+
 class RestoreRequestSerializer(TrackedSerializer):
     """A restore request as listed."""
 
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    restore_parameters = serializers.DictField(
+        child=serializers.DictField(), read_only=True, help_text=RESTORE_PARAMETERS_HELP
+    )
 
     class Meta(TrackedSerializer.Meta):
         model = RestoreRequest
@@ -91,6 +103,7 @@ class RestoreRequestSerializer(TrackedSerializer):
             "progress_note",
             "cancel_requested",
             "force_ppr",
+            "restore_parameters",
         ]
 
 
@@ -158,6 +171,9 @@ class RestoreCreateSerializer(serializers.Serializer):
     force_ppr = TrueOrFalseField(
         default=False,
         help_text="operators: the PPR route even where the restore script calls more than pipeline tasks",
+    )
+    restore_parameters = serializers.DictField(
+        child=serializers.DictField(), default=dict, help_text=RESTORE_PARAMETERS_HELP
     )
 
 

@@ -19,7 +19,7 @@ from l2portal.registry.downloads import product_response
 from .. import selectors, services
 from ..filtersets import RestoreRequestFilter
 from ..models import RestoreRequest
-from .examples import DUPLICATE, NOT_A_MOUS_UID, REQUEST_EXAMPLE, RESPONSE_EXAMPLE
+from .examples import BAD_REQUEST, DUPLICATE, PARAMETERS_EXAMPLE, REQUEST_EXAMPLE, RESPONSE_EXAMPLE
 from .serializers import (
     LogQuerySerializer,
     LogTailSerializer,
@@ -63,20 +63,26 @@ class RestoreRequestViewSet(mixins.CreateModelMixin, TrackedViewSet):
         request=RestoreCreateSerializer,
         responses={
             201: RestoreRequestDetailSerializer,
-            400: NOT_A_MOUS_UID,
+            400: BAD_REQUEST,
             403: NOT_PERMITTED,
             409: DUPLICATE,
         },
-        examples=[REQUEST_EXAMPLE, RESPONSE_EXAMPLE],
+        examples=[REQUEST_EXAMPLE, PARAMETERS_EXAMPLE, RESPONSE_EXAMPLE],
         summary="Request a restore of an MOUS (operators, scientists); the archive check starts at once. "
-        "An MOUS being restored, or restored the same way, answers 409 with the existing restore",
+        "An MOUS being restored, or restored the same way (route, software, restore parameters), answers "
+        "409 with the existing restore; a parameter the restore tasks do not take answers 400 with "
+        "their lists",
     )
     def create(self, request, *args, **kwargs):
         payload = RestoreCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         created = services.request_restore(
-            data["mous_uid"], Actor.of_user(request.user), again=data["again"], force_ppr=data["force_ppr"]
+            data["mous_uid"],
+            Actor.of_user(request.user),
+            again=data["again"],
+            force_ppr=data["force_ppr"],
+            parameters=data["restore_parameters"],
         )
         body = RestoreRequestDetailSerializer(self.get_queryset().get(pk=created.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)

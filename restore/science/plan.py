@@ -8,6 +8,9 @@ Rules (NRAO's notes on MOUS-level ALMA restores, and how the pipeline reads a PP
   the first missing number and silently puts unnamed EBs in session_1.
 * The pipeline manifest decides what restoredata can restore: an EB it omits (a QA0 SemiPass EB, say)
   stays out of the DataSet with a warning, and its session names win over the OUSStatus numbering.
+* A request may set parameters of the restore task (restore.science.restore_parameters): they
+  replace what the delivered script passes, in the PPR and in the generated script alike; a task the
+  restore does not run cannot take them.
 * Two routes. The PPR route: executeppr runs the procedure, which may hold pipeline tasks only. The
   restore-script route: taken when the delivered restore script calls anything else (fixsyscaltimes
   and friends), it runs a script generated from the delivered one (restore.science.scriptgen). An operator
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -80,6 +83,7 @@ class RestorePlan:
     script_calls: tuple[TaskCall, ...] = ()  # what the generated script calls (script route)
     left_out: tuple[TaskCall, ...] = ()  # delivered calls a forced PPR route does not run
     forced_ppr: bool = False
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # set by the request
 
     @property
     def ppr_session_of(self) -> dict[str, str]:
@@ -193,6 +197,37 @@ def _route(
     return _Route(SCRIPT_ROUTE, reason, commands, script_calls, [], [])
 
 
+def _with_parameters(route: _Route, parameters: dict[str, dict[str, Any]]) -> _Route:
+    """The route with the request's parameters in every call of their task (PPR commands and the
+    generated script's calls); a parameter the delivered script sets otherwise is a warning."""
+    runs = {call.name for call in (*route.procedure, *route.script_calls)}
+    missing = sorted(set(parameters) - runs)
+    if missing:
+        raise PlanError(
+            f"the request sets parameters of {', '.join(missing)}, which this restore does not run "
+            f"(it runs {', '.join(sorted(runs))}): request it again with parameters of those tasks"
+        )
+    warnings = []
+
+    def updated(calls: list[TaskCall], warn: bool) -> list[TaskCall]:
+        result = []
+        for call in calls:
+            chosen = parameters.get(call.name, {})
+            for name, value in chosen.items():
+                delivered = call.arguments.get(name)
+                if warn and delivered is not None and delivered != value:
+                    warnings.append(
+                        f"{call.name} {name}: the request sets {value!r}, the delivered restore script "
+                        f"(line {call.line}) {delivered!r}"
+                    )
+            result.append(TaskCall(call.name, {**call.arguments, **chosen}, call.line))
+        return result
+
+    procedure = updated(route.procedure, warn=True)
+    script_calls = updated(route.script_calls, warn=not route.procedure)
+    return replace(route, procedure=procedure, script_calls=script_calls, warnings=route.warnings + warnings)
+
+
 def _follow_manifest(
     sessions: list[list[str]], manifest: PipelineManifest, archive_ebs: list[str]
 ) -> tuple[dict[str, str], list[str]]:
@@ -232,6 +267,7 @@ def build_plan(
     *,
     script_name: str | None = None,
     force_ppr: bool = False,
+    parameters: dict[str, dict[str, Any]] | None = None,
 ) -> RestorePlan:
     if manifest.ous_name != disk_name(metadata.mous_uid):
         raise PlanError(
@@ -272,7 +308,7 @@ def build_plan(
     )
 
     script = None if script_source is None else parse_restore_script(script_source)
-    route = _route(manifest, script, dataset, ppr_session_of, force_ppr)
+    route = _with_parameters(_route(manifest, script, dataset, ppr_session_of, force_ppr), parameters or {})
     differences = (
         session_differences(script.calls, {disk_name(eb): ppr_session_of[eb] for eb in dataset})
         if script
@@ -295,11 +331,17 @@ def build_plan(
         script_calls=tuple(route.script_calls),
         left_out=tuple(route.left_out),
         forced_ppr=force_ppr and bool(route.left_out),
+        parameters=dict(parameters or {}),
     )
 
 
 def load_plan(
-    connection: Any, mous_uid: str, read: Callable[[str], bytes], *, force_ppr: bool = False
+    connection: Any,
+    mous_uid: str,
+    read: Callable[[str], bytes],
+    *,
+    force_ppr: bool = False,
+    parameters: dict[str, dict[str, Any]] | None = None,
 ) -> RestorePlan:
     """Query the archive, read the manifest and restore script with ``read`` (file id -> bytes,
     from the product store or the staged products), plan."""
@@ -316,7 +358,9 @@ def load_plan(
         metadata.product_files, "casa_piperestorescript.py"
     )
     script = None if script_id is None else read(script_id).decode("utf-8")
-    return build_plan(metadata, manifest, script, script_name=script_id, force_ppr=force_ppr)
+    return build_plan(
+        metadata, manifest, script, script_name=script_id, force_ppr=force_ppr, parameters=parameters
+    )
 
 
 def read_folder(folder: str | Path) -> Callable[[str], bytes]:
@@ -380,6 +424,7 @@ def plan_summary(plan: RestorePlan) -> dict[str, Any]:
         "route": plan.route,
         "route_reason": plan.route_reason,
         "forced_ppr": plan.forced_ppr,
+        "parameters": plan.parameters,
         "procedure_title": plan.procedure_title,
         "procedure": _calls_json(plan.procedure),
         "script_calls": _calls_json(plan.script_calls),

@@ -9,7 +9,7 @@ imports but the helpers' own, no other statements). Run in working/ with ``casa 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -124,7 +124,11 @@ def _render_call(call: TaskCall) -> str:
 def generate_script(
     script: DeliveredScript, dataset: Iterable[str], session_of: dict[str, str], *, source_name: str
 ) -> GeneratedScript:
-    calls = carried_calls(script, dataset, session_of)
+    return render_script(carried_calls(script, dataset, session_of), source_name=source_name)
+
+
+def render_script(calls: Sequence[TaskCall], *, source_name: str) -> GeneratedScript:
+    """The script of ``calls`` (carried_calls, with the request's restore parameters in a plan)."""
     if not calls:
         raise ScriptGenerationError("the delivered restore script calls nothing")
     helpers = sorted({call.name for call in calls if call.name in HELPERS and HELPERS[call.name][0]})

@@ -13,6 +13,7 @@ from .prepare import prepare
 from .request import (
     REQUESTER_ROLES,
     RestoreDuplicate,
+    RestoreParametersRefused,
     RestoreRefused,
     cancel,
     may_cancel,
@@ -28,6 +29,7 @@ __all__ = [
     "REQUESTER_ROLES",
     "STEP_ERRORS",
     "RestoreDuplicate",
+    "RestoreParametersRefused",
     "RestoreRefused",
     "cancel",
     "check",

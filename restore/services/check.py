@@ -28,7 +28,13 @@ def check(request: RestoreRequest, actor: Actor) -> None:
         if verdict.restorable:
             store = store_of(request)
             try:
-                plan = load_plan(connection, request.mous_uid, store.read, force_ppr=request.force_ppr)
+                plan = load_plan(
+                    connection,
+                    request.mous_uid,
+                    store.read,
+                    force_ppr=request.force_ppr,
+                    parameters=request.restore_parameters,
+                )
             except PlanError as error:
                 verdict = archive.RestoreVerdict(False, str(error))
     except StoreUnreachable as error:

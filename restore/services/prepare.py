@@ -15,7 +15,7 @@ from l2portal.registry import services as registry
 from restore import conf
 from restore.science.plan import SCRIPT_ROUTE, RestorePlan, load_plan, read_folder
 from restore.science.ppr import build_ppr, check_ppr
-from restore.science.scriptgen import generate_script
+from restore.science.scriptgen import render_script
 
 from ..models import RestoreRequest
 from .steps import STEP_ERRORS, open_archive
@@ -29,7 +29,11 @@ def prepare(request: RestoreRequest, actor: Actor) -> None:
     connection = open_archive()
     try:
         plan = load_plan(
-            connection, request.mous_uid, read_folder(layout.products), force_ppr=request.force_ppr
+            connection,
+            request.mous_uid,
+            read_folder(layout.products),
+            force_ppr=request.force_ppr,
+            parameters=request.restore_parameters,
         )
         name, content = _script(plan, request) if plan.route == SCRIPT_ROUTE else _ppr(plan, request)
     except STEP_ERRORS as error:
@@ -76,5 +80,5 @@ def _ppr(plan: RestorePlan, request: RestoreRequest) -> tuple[str, bytes]:
 
 
 def _script(plan: RestorePlan, request: RestoreRequest) -> tuple[str, bytes]:
-    script = generate_script(plan.script, plan.dataset, plan.ppr_session_of, source_name=plan.script_name)
+    script = render_script(plan.script_calls, source_name=plan.script_name)
     return f"casa_restore_{conf.COLLECTION}_request-{request.pk}.py", script.text.encode()

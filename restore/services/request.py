@@ -1,4 +1,5 @@
-"""Asking for a restore of an MOUS (duplicates caught), and cancelling one."""
+"""Asking for a restore of an MOUS (its restore-task parameters checked, duplicates caught), and
+cancelling one."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from l2portal.ledger.services import Actor
 from l2portal.ledger.services.refusing import atomic_refusing
 from restore import conf
 from restore.science.pipeline_tasks import PIPELINE_VERSION
+from restore.science.restore_parameters import ParameterError, check_parameters
 
 from .. import events, task_names
 from ..models import RESTORE_MACHINE, RestoreRequest
@@ -31,8 +33,16 @@ class RestoreRefused(InvalidRequest):
     code = "restore_refused"
 
 
+class RestoreParametersRefused(InvalidRequest):
+    """Raised when a request sets a parameter the restore tasks do not take (or a value they cannot
+    read); ``details["known"]`` lists each task's parameters. Nothing was created."""
+
+    code = "restore_parameters_refused"
+
+
 class RestoreDuplicate(Refused):
-    """Raised when the MOUS is being restored, or was restored with the same route and software.
+    """Raised when the MOUS is being restored with the same parameters, or was restored with the
+    same route, software and parameters.
 
     Nothing was created; ``details`` carry the existing request's id, API URL and page."""
 
@@ -55,24 +65,33 @@ def _lock_mous(uid: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"restore:{uid}"])
 
 
-def _duplicate_of(uid: str, force_ppr: bool, running_with: dict) -> RestoreDuplicate | None:
-    same = RestoreRequest.objects.filter(mous_uid=uid).order_by("-created_at", "-id")
-    existing = same.exclude(state__in=RESTORE_MACHINE.final).first()
+def _duplicate_of(uid: str, force_ppr: bool, running_with: dict, parameters: dict) -> RestoreDuplicate | None:
+    # The same MOUS with other restore parameters is another restore (JSON compared in Python: the
+    # databases compare JSON documents differently).
+    same = [
+        r
+        for r in RestoreRequest.objects.filter(mous_uid=uid).order_by("-created_at", "-id")
+        if r.restore_parameters == parameters
+    ]
+    existing = next((r for r in same if r.state not in RESTORE_MACHINE.final), None)
+    with_parameters = " with the same restore parameters" if parameters else ""
     if existing is not None:
         message = (
-            f"{uid} is already being restored as #{existing.pk} ({existing.state_label}, requested "
-            f"{timesince(existing.created_at)} ago): open it, or restore again"
+            f"{uid} is already being restored{with_parameters} as #{existing.pk} ({existing.state_label}, "
+            f"requested {timesince(existing.created_at)} ago): open it, or restore again"
         )
     else:
         restored = [
-            r for r in same.filter(state="restored", force_ppr=force_ppr) if r.software == running_with
+            r
+            for r in same
+            if r.state == "restored" and r.force_ppr == force_ppr and r.software == running_with
         ]
         if not restored:
             return None
         existing = restored[0]
         message = (
             f"{uid} was already restored as #{existing.pk}, {timesince(existing.state_changed_at)} ago, with "
-            "the same route and software: open it, or restore again"
+            "the same route, software and restore parameters: open it, or restore again"
         )
     return RestoreDuplicate(
         message,
@@ -92,12 +111,15 @@ def request_restore(
     again: bool = False,
     force_ppr: bool = False,
     product_store: str | None = None,
+    parameters: dict | None = None,
 ) -> RestoreRequest:
     """Accept a restore of ``mous_uid`` for ``actor`` (operators and scientists) and start its
     archive check. An MOUS being restored, or restored with the same route and software, is
     refused with the existing request unless ``again`` is asked for. ``force_ppr`` (operators):
     take the PPR route even where the delivered restore script calls more than pipeline tasks.
-    ``product_store``: where to stage from (default RESTORE_PRODUCT_STORE)."""
+    ``product_store``: where to stage from (default RESTORE_PRODUCT_STORE). ``parameters``:
+    {task: {parameter: value}} for the restore tasks (restore.science.restore_parameters), refused
+    with each task's parameters when a name or value is not one they take."""
     ledger.require_role(actor, *REQUESTER_ROLES, to="request restores")
     if force_ppr:
         ledger.require_role(actor, OPERATOR, to="force the PPR route of a restore")
@@ -105,16 +127,22 @@ def request_restore(
     if not MOUS_UID.fullmatch(uid):
         message = f"{uid!r} is not a member OUS uid; expected the form uid://A001/X12a3/X80e"
         ledger.refuse(RestoreRefused(message, details={"mous_uid": uid[:100]}), actor)
+    try:
+        parameters = check_parameters(parameters)
+    except ParameterError as error:
+        message = f"restore parameters refused for {uid}: {error}"
+        ledger.refuse(RestoreParametersRefused(message, details={"known": error.known}), actor)
     running_with = software()
     with atomic_refusing(actor):
         _lock_mous(uid)
-        duplicate = _duplicate_of(uid, force_ppr, running_with)
+        duplicate = _duplicate_of(uid, force_ppr, running_with, parameters)
         if duplicate is not None and not again:
             ledger.refuse(duplicate, actor)
         request = RestoreRequest.objects.create(
             mous_uid=uid,
             requested_by=actor.user,
             force_ppr=force_ppr,
+            restore_parameters=parameters,
             software=running_with,
             product_store=product_store or conf.product_store(),
         )

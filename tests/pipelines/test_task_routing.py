@@ -1,5 +1,6 @@
 """Every pipelines task lands on the queue apps.py declares for it: FT2 work and chunk decoding on
-"fits", event merging on "merge" ("pipelines.tasks.merge_*" is more specific than "pipelines.tasks.*")."""
+"fits", event merging on "merge" ("pipelines.tasks.merge_*" is more specific than "pipelines.tasks.*"),
+the scan of the incoming root on "default" (not behind FT2 work)."""
 
 import pytest
 
@@ -15,6 +16,7 @@ QUEUES = {
     "pipelines.tasks.level1_run": "fits",
     "pipelines.tasks.notify_online": "fits",
     "pipelines.tasks.purge_staging": "fits",
+    "pipelines.tasks.scan_incoming": "default",
 }
 
 

@@ -1,12 +1,13 @@
-"""HalfPipe operations, one module per use case: register a downlink folder (ingest), decode its
-chunks, plan and merge the run versions they bring, take each through Level 1 (level1: its step,
-run by pipelines.ft2.services.level1_ft2, which makes its FT2 files), resume a Level 1 held for a
-livetime source, tell online monitoring, purge the staging files; register a run's magic7
-telemetry. The only place in HalfPipe where states change, roles are checked and tasks are
-enqueued."""
+"""HalfPipe operations, one module per use case: register a downlink folder (ingest; scan_incoming
+registers those that arrive), decode its chunks, plan and merge the run versions they bring, take
+each through Level 1 (level1: its step, run by pipelines.ft2.services.level1_ft2, which makes its
+FT2 files), resume a Level 1 held for a livetime source, tell online monitoring, purge the staging
+files; register a run's magic7 telemetry. The only place in HalfPipe where states change, roles are
+checked and tasks are enqueued."""
 
 from .chunks import decode_chunk
 from .downlinks import advance_downlink
+from .incoming import scan_incoming
 from .ingest import DownlinkRefused, ingest_downlink
 from .level1_resume import RunNotHeld, resume_level1
 from .magic7 import Magic7Refused, latest_magic7, magic7_collection, register_magic7
@@ -29,4 +30,5 @@ __all__ = [
     "purge_staging",
     "register_magic7",
     "resume_level1",
+    "scan_incoming",
 ]
