@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from l2portal import web
+from l2portal.portal.metrics.views import metrics
 from l2portal.portal.site import page_urls, register_api
 
 router = DefaultRouter()
@@ -16,6 +17,7 @@ register_api(router)
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

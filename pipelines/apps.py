@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from l2portal.ledger.roles import FSSC, OPERATOR
-from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
+from l2portal.portal.site import Card, InstrumentSpec, Measure, Nav, Periodic, PortalApp
 
 
 class PipelinesConfig(PortalApp):
@@ -45,6 +45,14 @@ class PipelinesConfig(PortalApp):
         "pipelines.CampaignRun": "pipelines:run",
         "pipelines.Downlink": "pipelines:downlink",
     }
+    metrics = (
+        Measure(
+            "fssc_deliveries",
+            "Products offered to the FSSC by outcome (ready, transferred, ingested, failed, error)",
+            "pipelines.FsscDelivery",
+            by=("state",),
+        ),
+    )
     periodic = (Periodic("purge-halfpipe-staging", "pipelines.tasks.purge_staging", timedelta(hours=1)),)
     demo = "pipelines.demo.load_demo"
 
