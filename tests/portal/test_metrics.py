@@ -18,6 +18,7 @@ from l2portal.registry import services as registry
 from l2portal.registry.models import Product
 from pipelines.models import CampaignRun, DataRun, FsscDelivery, ReprocessingCampaign
 from tests.factories import program
+from tests.portal.alert_rules import PROMETHEUS_OWN, metrics_named, rules
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +207,13 @@ def test_a_wrong_network_setting_says_so(client, settings):
     assert response.status_code == 403
     assert "L2PORTAL_METRICS_NETWORKS is wrong" in response.content.decode()
     assert "intranet" in response.content.decode()
+
+
+def test_every_metric_the_alert_rules_name_is_in_a_scrape(client, open_with_token):
+    workload(2, "P904")
+    client.get("/healthz")  # a response for Django's request figures
+    scraped = set(scrape(client))
+    for rule in rules():
+        named = metrics_named(rule["expr"])
+        assert named, rule["alert"]
+        assert named - PROMETHEUS_OWN <= scraped, (rule["alert"], sorted(named - scraped))
