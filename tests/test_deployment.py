@@ -44,7 +44,9 @@ def test_the_image_runs_as_a_user_with_a_fixed_uid_that_owns_the_data():
     assert "useradd --system --uid 1000 --gid 1000" in build
     assert "chown -R 1000:1000 /data /var/lib/l2portal" in build
     # Nothing runs as root after the switch: the last USER comes before CMD.
-    assert lines.index(f"USER {users[-1]}") < next(i for i, line in enumerate(lines) if line.startswith("CMD"))
+    assert lines.index(f"USER {users[-1]}") < next(
+        i for i, line in enumerate(lines) if line.startswith("CMD")
+    )
     environment = yaml.safe_load((DOCKER / "compose.yaml").read_text())["x-app"]["environment"]
     assert environment["L2PORTAL_DATA_ROOT"] == "/data"
     for name, service in yaml.safe_load((DOCKER / "compose.yaml").read_text())["services"].items():
@@ -81,7 +83,9 @@ def test_the_monitoring_profile_scrapes_the_web_service_with_the_example_alerts(
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (Debian: prometheus)")
 def test_promtool_accepts_the_alert_rules_and_the_scrape_config():
     rules = subprocess.run(
-        ["promtool", "check", "rules", str(DOCKER / "prometheus" / "alerts.yml")], capture_output=True, text=True
+        ["promtool", "check", "rules", str(DOCKER / "prometheus" / "alerts.yml")],
+        capture_output=True,
+        text=True,
     )
     assert rules.returncode == 0, rules.stdout + rules.stderr
     # --syntax-only: the token file exists only inside the Prometheus container.

@@ -30,7 +30,9 @@ class ProgramsConfig(PortalApp):
     dashboard = (Card("programs.ObservingProgram", "programs:list"),)
     object_pages = {"programs.ObservingProgram": "programs:detail"}
     metrics = (
-        Measure("transfers", "Transfers by purpose and status", "programs.Transfer", by=("purpose", "status")),
+        Measure(
+            "transfers", "Transfers by purpose and status", "programs.Transfer", by=("purpose", "status")
+        ),
         Measure(
             "transfer_bytes",
             "Bytes moved by transfers, by purpose",

@@ -72,7 +72,9 @@ def workload(size: int, tag: str) -> None:
     TaskIntent.objects.create(task_name=QUALIFY, not_before=now + timedelta(hours=1))  # a countdown
     campaign = ReprocessingCampaign.objects.create(name=tag, collection=registry.get_run_collection(tag))
     for n in range(size):
-        run = CampaignRun.objects.create(campaign=campaign, data_run=DataRun.objects.create(run_id=int(tag[1:]) * 1000 + n))
+        run = CampaignRun.objects.create(
+            campaign=campaign, data_run=DataRun.objects.create(run_id=int(tag[1:]) * 1000 + n)
+        )
         product = Product.objects.create(
             collection=campaign.collection,
             path=f"{tag}/{tag}_ft2_{n}.fit",
@@ -127,7 +129,9 @@ def test_each_figure_is_what_the_database_holds(client, open_with_token):
         bound = float(dict(key)["le"])
         assert count == sum(duration <= bound for duration in durations), key
     assert samples["l2portal_step_duration_seconds_count"][(("task", QUALIFY),)] == len(durations)
-    assert samples["l2portal_step_duration_seconds_sum"][(("task", QUALIFY),)] == pytest.approx(sum(durations))
+    assert samples["l2portal_step_duration_seconds_sum"][(("task", QUALIFY),)] == pytest.approx(
+        sum(durations)
+    )
 
     seen = samples["l2portal_worker_last_seen_timestamp_seconds"]
     assert set(seen) == {(("worker", "worker0@P901"),), (("worker", "worker1@P901"),)}
@@ -197,7 +201,10 @@ def test_either_the_token_or_the_network_lets_a_scrape_in(client, settings):
     settings.L2PORTAL_METRICS_NETWORKS = "10.1.0.0/16"
     settings.L2PORTAL_METRICS_TOKEN = TOKEN
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
-    assert client.get("/metrics", REMOTE_ADDR="10.9.9.9", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+    assert (
+        client.get("/metrics", REMOTE_ADDR="10.9.9.9", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code
+        == 200
+    )
     assert client.get("/metrics", REMOTE_ADDR="10.9.9.9").status_code == 401
 
 

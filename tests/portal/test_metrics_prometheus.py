@@ -102,7 +102,9 @@ def test_prometheus_scrapes_the_portal_and_evaluates_the_example_alerts(promethe
     assert {rule["name"] for rule in wait_for(evaluated, timeout=30)} == {rule["alert"] for rule in rules()}
 
     def alert(name, state):
-        return [a for a in api("alerts")["alerts"] if a["labels"]["alertname"] == name and a["state"] == state]
+        return [
+            a for a in api("alerts")["alerts"] if a["labels"]["alertname"] == name and a["state"] == state
+        ]
 
     # No worker has run anything for two hours: the heartbeat alert waits out its `for`.
     wait_for(lambda: alert("L2portalNoWorkerHeartbeat", "pending"), timeout=30)

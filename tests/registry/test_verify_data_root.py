@@ -95,7 +95,7 @@ def test_a_sample_reads_n_checksums_and_every_size(data_root):
 
 
 def test_a_sample_of_nothing_is_refused(data_root):
-    out, failure = verify("--sample", "0")
+    _, failure = verify("--sample", "0")
     assert failure == "--sample 0: give a number of files, 1 or more"
 
 

@@ -38,7 +38,9 @@ def refusal(request) -> Refusal | None:
             networks = [ipaddress.ip_network(entry, strict=False) for entry in listed]
         except ValueError as error:
             log.warning("L2PORTAL_METRICS_NETWORKS: %s", error)
-            return Refusal(403, f"L2PORTAL_METRICS_NETWORKS is wrong ({error}): list CIDRs such as 10.0.0.0/8.")
+            return Refusal(
+                403, f"L2PORTAL_METRICS_NETWORKS is wrong ({error}): list CIDRs such as 10.0.0.0/8."
+            )
         if address is not None and any(address in network for network in networks):
             return None
     if offered is not None:

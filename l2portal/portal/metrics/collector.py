@@ -61,7 +61,9 @@ def items(now):
 
 def intents(now):
     by_status = dict(TaskIntent.objects.values_list("status").annotate(n=Count("pk")).order_by())
-    statuses = GaugeMetricFamily(PREFIX + "task_intents", "Task intents (the outbox) by status", labels=["status"])
+    statuses = GaugeMetricFamily(
+        PREFIX + "task_intents", "Task intents (the outbox) by status", labels=["status"]
+    )
     for status in TaskIntent.Status.values:
         statuses.add_metric([status], by_status.get(status, 0))
     # Due: pending and not waiting for a countdown or a retry's delay, so the relay should have sent it.
