@@ -145,6 +145,10 @@ def main():
         magic7 = data_root / "bench.magic7"
         orbitgen.write_magic7(magic7, start, stop, seed=1)
         services.register_magic7(int(timeline.start), magic7, start, stop, actor)
+        table = data_root / "bench_livetime.csv"  # Level 1 holds a run without its livetime
+        orbitgen.write_livetime_table(table, start, stop)
+        for run_id in timeline.run_starts().astype(int).tolist():
+            services.register_input("livetime_table", run_id, table, actor)
         work = _decoding_work(folder)
 
         app.control.purge()

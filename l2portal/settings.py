@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "l2portal.programs",
     "pipelines",
     "restore",
+    "l2portal.accounts",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Local accounts always; single sign-on (OpenID Connect) when L2PORTAL_OIDC_ISSUER is set
+# (l2portal/accounts/conf.py): the second backend does nothing until the provider sends someone back.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "l2portal.accounts.oidc.PortalOIDCBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -144,7 +151,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "l2portal@local
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token keys with the portal's expiry and last use (l2portal/accounts).
+        "l2portal.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed-in reads; every write's role is checked by the service it calls.
@@ -203,10 +211,24 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("L2PORTAL_TASK_TIME_LIMIT", 6 * 3600
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Redis redelivers an unacknowledged task after visibility_timeout: keep it above the longest task
 # or a running task is handed to a second worker.
+# A Redis restarted under a worker can leave it blocked forever on a read of a socket whose peer is
+# gone (celery/celery#8030, #9054, #10205: "Trying again in 2.00 seconds", then silence): bounded
+# socket reads, TCP keepalive and a health check turn that into an error the consumer recovers from.
+# Kombu's BRPOP blocks for one second, well inside the read timeout.
+REDIS_SOCKET_OPTIONS = {
+    "socket_timeout": 30,
+    "socket_connect_timeout": 10,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+    "retry_on_timeout": True,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 3600,
+    **(REDIS_SOCKET_OPTIONS if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else {}),
     **BROKER_FOLDERS,
 }
+# Keep reconnecting for as long as the broker is away: a worker that gives up stops every queue.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Each app declares its queues and the task names routed to them (PortalApp.queues); so does the
 # beat schedule (PortalApp.periodic, installed when the ledger app is ready).

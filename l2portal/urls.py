@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from l2portal import web
+from l2portal.accounts.views import SignOut
 from l2portal.portal.metrics.views import metrics
 from l2portal.portal.site import page_urls, register_api
 
@@ -19,7 +20,8 @@ urlpatterns = [
     path("healthz", web.healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends a single sign-on session at the identity provider too (RP-initiated logout).
+    path("accounts/logout/", SignOut.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     *page_urls(),
     path("api/", include(router.urls)),

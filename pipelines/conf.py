@@ -11,15 +11,18 @@ PIPELINES_LAT_CONFIG         LAT_CONFIG written in every bin (default 1, nominal
 PIPELINES_PROC_VER           PROC_VER for a campaign whose name does not carry one (P310 -> 310;
                              default 310).
 PIPELINES_VELOCITY_TOLERANCE largest allowed velocity-check deviation, m/s (default 5).
-PIPELINES_FT2_DEFINITIONS    definition set a new campaign computes FT2 columns with (default
-                             "fermi-2019"; ``manage.py make_ft2 --definitions list`` names them).
+PIPELINES_FT2_DEFINITIONS    definition set a new campaign and a data run's Level 1 compute FT2
+                             columns with (default "fermi-2019"; ``manage.py make_ft2 --definitions
+                             list`` names them).
 PIPELINES_FT2_CHAIN          CHAINED collection through which a run's current (previous) FT2 files
                              are found (default "FT2/current"); register_ft2_inputs adds the
                              production collections it registers to it, a completed switchover
                              puts its campaign first.
 PIPELINES_LIVETIME_SOURCE    LIVETIME source of a new campaign's generated files when the request
-                             names none: "previous-ft2", "table", "command" or "none" (default:
-                             "command" when PIPELINES_LIVETIME_COMMAND is set, else "table").
+                             names none, and of every Level-1 FT2: "previous-ft2", "table",
+                             "command" or "none" (default: "command" when PIPELINES_LIVETIME_COMMAND
+                             is set, else "table"). A run whose source has nothing for it (or
+                             "none") is held in Level 1 as no_livetime_source.
 PIPELINES_LIVETIME_COMMAND   command writing a run's livetime table: ``{output}`` (required),
                              ``{run}``, ``{start}``, ``{stop}`` are replaced (pipelines.science.livetime).
 
@@ -37,9 +40,10 @@ PIPELINES_DECODER_COMMAND    decodes one chunk: ``{chunk}``, ``{retdef}`` and ``
                              the built-in decoder of the portal's raw format (pipelines.science.rawchunk).
 PIPELINES_DECODER_TIMEOUT    seconds a decoder command may run (default 3600).
 PIPELINES_MAGIC7_MARGIN      seconds of magic7 around a run for its FT2 files (default 6000).
-PIPELINES_ONLINE_HOOK        told when a run's Level 1 is done: "" (nobody), ``task:<name>`` (a
-                             Celery task, called with run_id, version and the file paths) or an
-                             http(s) URL (a JSON POST); the answer is recorded as an event.
+PIPELINES_ONLINE_HOOK        told when a run's Level 1 is done, its three files written: "" (nobody),
+                             ``task:<name>`` (a Celery task, called with run_id, version and the
+                             file paths) or an http(s) URL (a JSON POST); the answer is recorded as
+                             an event.
 PIPELINES_MERGE_BUFFER_ROWS  event rows a merge holds in memory at once (default 1048576).
 """
 

@@ -48,7 +48,8 @@ def _bti_sets(actor) -> None:
 
 
 def _downlinks(actor, stdout) -> None:
-    """Simulated downlinks in the incoming root, with magic7 over their span, ingested."""
+    """Simulated downlinks in the incoming root, with magic7 and each run's livetime table over
+    their span, ingested."""
     incoming = conf.incoming_root()
     for root in (incoming, conf.staging_root(), conf.output_root()):
         root.mkdir(parents=True, exist_ok=True)
@@ -58,6 +59,10 @@ def _downlinks(actor, stdout) -> None:
         magic7 = incoming / "demo-timeline.magic7"
         orbitgen.write_magic7(magic7, start, stop, seed=7)
         services.register_magic7(int(timeline.start), magic7, start, stop, actor)
+        table = incoming / "demo-timeline-livetime.csv"
+        orbitgen.write_livetime_table(table, start, stop)
+        for run_id in timeline.run_starts().astype(int).tolist():
+            services.register_input("livetime_table", run_id, table, actor)
     for folder in write_downlinks(incoming, timeline, corrupt=CORRUPT_CHUNK):
         downlink, created = services.ingest_downlink(folder, actor)
         if created:

@@ -8,6 +8,7 @@ CAMPAIGN_CREATED = EventKind("campaign_created", "Campaign defined")
 CAMPAIGN_PASS_STARTED = EventKind("campaign_pass_started", "Campaign pass started")
 FSSC_FILE_LIST = EventKind("fssc_file_list", "FSSC file list sent")
 ONLINE_NOTIFIED = EventKind("online_notified", "Online monitoring told of a Level 1")
+ONLINE_NOT_TOLD = EventKind("online_not_told", "Online monitoring not told: Level-1 files incomplete")
 ONLINE_REFUSED = EventKind("online_refused", "Online monitoring refused a Level 1")
 RUN_WITHOUT_LIVETIME = EventKind("run_without_livetime", "Run ready without livetime, not offered")
 STAGING_PURGED = EventKind("staging_purged", "Decoded chunk files purged")
@@ -20,6 +21,7 @@ declare(
     CAMPAIGN_PASS_STARTED,
     FSSC_FILE_LIST,
     ONLINE_NOTIFIED,
+    ONLINE_NOT_TOLD,
     ONLINE_REFUSED,
     RUN_WITHOUT_LIVETIME,
     STAGING_PURGED,

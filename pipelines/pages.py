@@ -17,8 +17,8 @@ def hidden_header(text: str):
     return format_html('<span class="visually-hidden">{}</span>', text)
 
 
-def retry_button(table, url: str, next_url: str) -> str:
-    """The form that sends the row's failed object back to its step, then to ``next_url``."""
+def retry_button(table, url: str, next_url: str, label: str = "Retry") -> str:
+    """The form that sends the row's failed (or held) object back to its step, then to ``next_url``."""
     return render_to_string(
-        "pipelines/_retry_button.html", {"url": url, "next": next_url}, request=table.request
+        "pipelines/_retry_button.html", {"url": url, "next": next_url, "label": label}, request=table.request
     )

@@ -11,9 +11,13 @@ L2PORTAL_SITE_ID                  this site's id, recorded on every collection, 
                                   tag change and event it creates, so two sites' registries merge
                                   without renumbering (lower-case letters, digits and '-'; default
                                   "local": give every real site its own)
+L2PORTAL_HOST_NAME                this machine's name on the Executions, collections and restores it
+                                  runs (default the host name; set it where containers or test
+                                  workers share one)
 """
 
 import re
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +52,10 @@ def site_id() -> str:
             f"L2PORTAL_SITE_ID {site!r} is not a site id: use 1-32 lower-case letters, digits or '-'"
         )
     return site
+
+
+def host_name() -> str:
+    return str(setting("L2PORTAL_HOST_NAME", "") or socket.gethostname())
 
 
 def data_root() -> Path:

@@ -11,7 +11,6 @@ import contextvars
 import logging
 import os
 import queue
-import socket
 import sys
 import threading
 import traceback
@@ -106,7 +105,7 @@ def recording(
             task_id=task_id,
             parameters=parameters or {},
             software=software_versions(),
-            host=socket.gethostname(),
+            host=conf.host_name(),
             pid=os.getpid(),
             worker=worker,
             heartbeat_at=timezone.now() if worker else None,
@@ -277,7 +276,7 @@ def _heartbeat_of_this_process() -> _Heartbeat:
 def process_label() -> str:
     """This process as the ``worker`` of an Execution run outside Celery (a command, a request)
     that heartbeats, so a recovery can tell when it was killed and clean what it left."""
-    return f"{Path(sys.argv[0]).name or 'python'}@{socket.gethostname()}"
+    return f"{Path(sys.argv[0]).name or 'python'}@{conf.host_name()}"
 
 
 def partial_tag(execution: Execution | None) -> str:
@@ -356,7 +355,7 @@ class ExecutionTask(DjangoTask):
     max_retries = 5
 
     def __call__(self, *args, **kwargs):
-        worker = "" if self.request.is_eager else (self.request.hostname or socket.gethostname())
+        worker = "" if self.request.is_eager else (self.request.hostname or conf.host_name())
         try:
             with recording(
                 self.name,

@@ -4,17 +4,17 @@ page."""
 import django_filters
 from django.db import connection
 
-from l2portal.portal.filtering import PortalFilterSet
+from l2portal.portal.filtering import BooleanFilter, PortalFilterSet
 
 from .models import Dataset, ObservingProgram, Scan
 
 
-class ObservingProgramFilter(django_filters.FilterSet):
+class ObservingProgramFilter(PortalFilterSet):
     proposal = django_filters.CharFilter(field_name="proposal_id")
     instrument = django_filters.CharFilter(method="filter_listed", field_name="instruments")
     spectral_line = django_filters.CharFilter(method="filter_listed", field_name="spectral_lines")
     owner = django_filters.CharFilter(field_name="owner__username")
-    invertible = django_filters.BooleanFilter()
+    invertible = BooleanFilter()
 
     class Meta:
         model = ObservingProgram
@@ -30,7 +30,7 @@ class ObservingProgramFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{name}__icontains": f'"{value}"'})
 
 
-class DatasetFilter(django_filters.FilterSet):
+class DatasetFilter(PortalFilterSet):
     program = django_filters.CharFilter(field_name="program__execution_id")
     proposal = django_filters.CharFilter(field_name="primary_proposal_id")
     instrument = django_filters.CharFilter(field_name="instrument_name", lookup_expr="iexact")

@@ -46,6 +46,7 @@ DATA_RUN_MACHINE = StateMachine(
         ("merged", "Merged"),
         ("level1_running", "Level 1 running"),
         ("level1_done", "Level 1 done"),
+        ("no_livetime_source", "Held: no livetime source"),
         ("error", "Error"),
     ),
     initial="open",
@@ -54,7 +55,10 @@ DATA_RUN_MACHINE = StateMachine(
         "merging": ("merged",),
         # A run crossing downlinks is merged again into a new version when a later one brings more.
         "merged": ("level1_running", "merging"),
-        "level1_running": ("level1_done",),
+        # A run whose livetime source has nothing for it waits, files unwritten, for an operator to
+        # resume its Level 1 once the source has it (or for a new downlink's version).
+        "level1_running": ("level1_done", "no_livetime_source"),
+        "no_livetime_source": ("level1_running", "merging"),
         "level1_done": ("merging",),
     },
 )

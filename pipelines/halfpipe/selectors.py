@@ -7,15 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 
 from l2portal.ledger.models import Execution
 from l2portal.ledger.selectors import with_failure_reasons
 
-from .models import Chunk, DataRun, Downlink, MergeVersion
+from .models import Chunk, DataRun, DataRunTransition, Downlink, MergeVersion
 
 DOWNLINK_LIVE_STATES = ("received", "chunking", "chunks_done", "merging")
 RUN_WORKING = ("merging", "merged", "level1_running")
+HELD = "no_livetime_source"  # a run whose Level 1 waits for a livetime source
 
 
 def annotated_downlinks():
@@ -71,12 +72,15 @@ def downlink_live_context(downlink: Downlink) -> dict:
         merged = version.status != "planned"
         merge_state = "done" if merged else ("error" if run.state == "error" else "running")
         level1_state = "done" if version.status == "level1_done" else (
-            "error" if run.state == "error" and merged else ("running" if merged else "queued")
+            "error" if run.state == "error" and merged else (
+                "held" if run.state == HELD and merged else ("running" if merged else "queued")
+            )
         )  # fmt: skip
         merge.append(
             cell(f"{run} v{version.version:03d}", merge_state, f"merge {run} v{version.version:03d}", found)
         )
-        level1.append(cell(str(run), level1_state, f"Level 1 of {run}", found))
+        held = ": held, no livetime source" if level1_state == "held" else ""
+        level1.append(cell(str(run), level1_state, f"Level 1 of {run}{held}", found))
     failed_runs = with_failure_reasons(DataRun.objects.filter(pk__in=[r.pk for r in runs], state="error"))
     failures = [(f"chunk {c.number}", c.failure_reason, c) for c in chunks if c.state == "error"]
     failures += [(str(r), r.failure_reason, r) for r in failed_runs.order_by("run_id")]
@@ -100,8 +104,15 @@ def runs_with_versions():
 
 
 def data_runs_with_versions():
-    """The runs downlinks added to, newest first."""
-    return runs_with_versions().exclude(versions=None).order_by("-run_id")
+    """The runs downlinks added to, newest first, with ``hold_reason``: why the run was last held
+    (what to provide), for the held ones to show."""
+    held = DataRunTransition.objects.filter(subject=OuterRef("pk"), to_state=HELD).order_by("-at", "-id")
+    return (
+        runs_with_versions()
+        .exclude(versions=None)
+        .annotate(hold_reason=Subquery(held.values("reason")[:1]))
+        .order_by("-run_id")
+    )
 
 
 def executions_of(model, pks) -> dict[str, dict]:

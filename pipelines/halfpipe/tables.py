@@ -11,13 +11,18 @@ from django.utils.html import format_html
 from l2portal.portal.tables import PortalTable, StateColumn, TimeColumn
 
 from ..pages import hidden_header, retry_button
+from .selectors import HELD
 
 
 class ReasonBelowStateColumn(StateColumn):
-    """A state; in Error, the reason it failed on a line below it, cut to 140 characters."""
+    """A state; in Error, the reason it failed on a line below it, cut to 140 characters; a held
+    run, the reason it waits (what to provide), whole."""
 
     def render(self, value, record):
         badge = format_html('<span class="badge state-{}">{}</span>', value, record.state_label)
+        held = getattr(record, "hold_reason", "") if value == HELD else ""
+        if held:
+            return format_html('{}<br><small class="held-reason">{}</small>', badge, held)
         reason = getattr(record, "failure_reason", "")
         if not reason:
             return badge
@@ -97,6 +102,9 @@ class DataRunTable(PortalTable):
         )
 
     def render_actions(self, record):
+        if record.state == HELD:
+            url = reverse("pipelines:data-run-resume", args=[record.pk])
+            return retry_button(self, url, self.request.get_full_path(), label="Resume Level 1")
         if record.state != "error":
             return ""
         url = reverse("pipelines:data-run-retry", args=[record.pk])

@@ -11,4 +11,5 @@ urlpatterns = [
     path("chunks/<int:pk>/retry/", views.chunk_retry, name="chunk-retry"),
     path("data-runs/", views.data_run_list, name="data-runs"),
     path("data-runs/<int:pk>/retry/", views.data_run_retry, name="data-run-retry"),
+    path("data-runs/<int:pk>/resume/", views.data_run_resume, name="data-run-resume"),
 ]

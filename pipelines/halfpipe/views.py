@@ -1,7 +1,7 @@
 """Downlink pages: the list, one downlink with its live grid of steps (decode per chunk, merge and
 Level 1 per run; each square opens the registry's page of its Execution), the data runs with their
 merge versions; re-running a failed chunk or run goes through the ledger's retry (which checks the
-role)."""
+role), resuming a run held for a livetime source through its service."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +13,7 @@ from l2portal.portal.pages import back_url
 from l2portal.portal.tables import portal_table
 
 from ..pages import shows_operator_controls
-from . import selectors
+from . import selectors, services
 from .filtersets import DataRunFilter, DownlinkFilter
 from .models import Chunk, DataRun, Downlink
 from .tables import DataRunTable, DownlinkTable
@@ -70,4 +70,11 @@ def data_run_retry(request, pk):
     messages.success(
         request, f"Run {run} sent back to {run.state_label}; that step runs again on the workers."
     )
+    return redirect(back_url(request, "pipelines:data-runs"))
+
+
+@require_POST
+def data_run_resume(request, pk):
+    run = services.resume_level1(pk, Actor.of_user(request.user))
+    messages.success(request, f"Level 1 of {run} resumed; it runs again on the workers.")
     return redirect(back_url(request, "pipelines:data-runs"))

@@ -52,6 +52,11 @@ class LivetimeError(ValueError):
     """A livetime source cannot be read or does not fit the bins; the message names the rows."""
 
 
+class SourceUnavailable(LivetimeError):
+    """The configured source has nothing for a run (no table registered, no command set, no
+    previous FT2); the message says what to provide."""
+
+
 @dataclass(frozen=True)
 class LivetimeTable:
     start: np.ndarray

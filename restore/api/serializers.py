@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from l2portal.portal.api.fields import TrueOrFalseField
 from l2portal.portal.api.tracked import TrackedSerializer
 from l2portal.registry.api.serializers import ProductRefSerializer
 from l2portal.registry.models import Product
@@ -151,13 +152,17 @@ class RestoreRequestDetailSerializer(RestoreRequestSerializer):
 
 class RestoreCreateSerializer(serializers.Serializer):
     mous_uid = serializers.CharField(max_length=64, help_text="member OUS uid, e.g. uid://A001/X12a3/X80e")
-    again = serializers.BooleanField(
+    again = TrueOrFalseField(
         default=False, help_text="restore even if it is being or was restored the same way (409 otherwise)"
     )
-    force_ppr = serializers.BooleanField(
+    force_ppr = TrueOrFalseField(
         default=False,
         help_text="operators: the PPR route even where the restore script calls more than pipeline tasks",
     )
+
+
+class LogQuerySerializer(serializers.Serializer):
+    lines = serializers.IntegerField(min_value=1, max_value=5000, default=200, help_text="how many lines")
 
 
 class LogTailSerializer(serializers.Serializer):

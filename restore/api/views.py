@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -21,6 +21,7 @@ from ..filtersets import RestoreRequestFilter
 from ..models import RestoreRequest
 from .examples import DUPLICATE, NOT_A_MOUS_UID, REQUEST_EXAMPLE, RESPONSE_EXAMPLE
 from .serializers import (
+    LogQuerySerializer,
     LogTailSerializer,
     RestoreCreateSerializer,
     RestoreRequestDetailSerializer,
@@ -145,17 +146,16 @@ class RestoreRequestViewSet(mixins.CreateModelMixin, TrackedViewSet):
         return product_response(request, product)
 
     @extend_schema(
-        parameters=[OpenApiParameter("lines", OpenApiTypes.INT, description="how many lines (default 200)")],
+        parameters=[LogQuerySerializer],
         responses=LogTailSerializer,
         summary="The tail of the pipeline log (poll it while the restore runs)",
     )
     @action(detail=True, methods=["get"])
     def log(self, request, pk=None):
         restore = self.get_object()
-        try:
-            lines = min(max(int(request.query_params.get("lines", 200)), 1), 5000)
-        except ValueError:
-            raise ValidationError({"lines": ["must be a whole number"]}) from None
+        query = LogQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lines = query.validated_data["lines"]
         tail = {
             "path": restore.log_path,
             "exit_code": restore.exit_code,

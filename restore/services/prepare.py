@@ -4,11 +4,11 @@ restore-script route."""
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 
 from django.db import transaction
 
+from l2portal.ledger import conf as ledger_conf
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor, StepFailed
 from l2portal.registry import services as registry
@@ -69,7 +69,7 @@ def _ppr(plan: RestorePlan, request: RestoreRequest) -> tuple[str, bytes]:
         root_directory=request.layout_root,
         creation_time=datetime.now(UTC),
         operator=request.requested_by.get_username() if request.requested_by else "Undefined",
-        processing_site=socket.gethostname(),
+        processing_site=ledger_conf.host_name(),
     )
     check_ppr(ppr, plan.manifest)
     return f"PPR_{conf.COLLECTION}_request-{request.pk}.xml", ppr

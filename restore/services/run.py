@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from l2portal.ledger import conf as ledger_conf
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
 from l2portal.registry import services as registry
@@ -80,7 +80,7 @@ def _watching(request: RestoreRequest, **fields) -> None:
     """This process watches the request's pipeline from now on."""
     fields = {
         "heartbeat_at": timezone.now(),
-        "host": socket.gethostname(),
+        "host": ledger_conf.host_name(),
         "watcher_pid": os.getpid(),
         **fields,
     }
@@ -140,7 +140,7 @@ def _adopt(request: RestoreRequest, actor: Actor) -> None:
         outcome, detail = _launch_and_watch(request)
         _finish(request, actor, outcome, detail)
         return
-    here = request.host == socket.gethostname()
+    here = request.host == ledger_conf.host_name()
     exit_code = runner.read_exit_code(_log_path(request))
     if not here and exit_code is None:
         RestoreRequest.objects.filter(pk=request.pk).update(
@@ -149,8 +149,8 @@ def _adopt(request: RestoreRequest, actor: Actor) -> None:
         return  # the next watcher sent (every minute) looks again
     ledger.record_event(
         events.RESTORE_WATCHER_ADOPTED,
-        f"the watcher ({previous}) is gone; {socket.gethostname()} pid {os.getpid()} takes over the pipeline "
-        f"(process group {request.pid})",
+        f"the watcher ({previous}) is gone; {ledger_conf.host_name()} pid {os.getpid()} takes over the "
+        f"pipeline (process group {request.pid})",
         actor,
         subject=request,
     )

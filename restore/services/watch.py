@@ -4,11 +4,11 @@ it or records how it ended."""
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
 from django.utils import timezone
 
+from l2portal.ledger import conf as ledger_conf
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
 from restore.science import runner
@@ -24,7 +24,7 @@ def watcher_lost(request: RestoreRequest) -> bool:
     """No beat for HEARTBEAT_STALE, or the watching process is known dead (same host)."""
     if request.heartbeat_at is None or timezone.now() - request.heartbeat_at > HEARTBEAT_STALE:
         return True
-    same_host = request.host == socket.gethostname()
+    same_host = request.host == ledger_conf.host_name()
     return same_host and bool(request.watcher_pid) and not runner.process_alive(request.watcher_pid)
 
 

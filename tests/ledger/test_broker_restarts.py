@@ -43,12 +43,6 @@ def test_a_retry_waiting_in_backoff_survives_a_broker_restart(worker_on_own_redi
     assert worker_on_own_redis.poll() is None
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue 19): once in three full runs the worker, reconnecting after the fourth quick "
-    "restart, logged 'Connection reset by peer ... Trying again in 2.00 seconds' and then nothing more "
-    "until it was stopped: it hung (alive, not consuming) instead of exiting as before",
-)
 def test_a_worker_holding_work_outlives_five_broker_restarts(worker_on_own_redis, own_redis, tmp_path):
     marker = tmp_path / "done"
     with transaction.atomic():

@@ -2,6 +2,10 @@
 them, and API clients acting as the shared role users."""
 
 import datetime
+import http.server
+import json
+import threading
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -93,3 +97,29 @@ def client_as(request, db):
 def fssc_client(fssc) -> APIClient:
     """The FSSC's API client, with its token."""
     return api_client(fssc)
+
+
+class _OnlineMonitoring(http.server.BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append(json.loads(body))
+        self.send_response(202)
+        self.end_headers()
+        self.wfile.write(b"queued for online monitoring")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def online_server():
+    """A local HTTP server standing in for online monitoring: ``url`` to configure as
+    PIPELINES_ONLINE_HOOK, ``received`` the JSON messages posted to it."""
+    received = []
+    handler = type("Recorder", (_OnlineMonitoring,), {"received": received})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}/runs", received=received)
+    server.shutdown()

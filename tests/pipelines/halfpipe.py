@@ -1,5 +1,5 @@
-"""Builders for the downlink-processing tests: simulated downlinks in the incoming root, magic7
-covering their span, and a run of the whole chain in place."""
+"""Builders for the downlink-processing tests: simulated downlinks in the incoming root, magic7 and
+livetime tables covering their span, and a run of the whole chain in place."""
 
 from pathlib import Path
 
@@ -11,19 +11,34 @@ from tests.factories import SYSTEM
 # Two downlinks of three chunks; runs of 500 s, so runs cross the downlink boundary.
 TIMELINE = Timeline(downlinks=2, downlink_seconds=600.0, chunks=3, run_seconds=500.0, retransmit_seconds=10.0)
 MAGIC7_MARGIN = 100.0
+LIVE_FRACTION = 0.9  # of every second, in the livetime tables registered
 
 
 def simulate(timeline=TIMELINE, **options) -> list[Path]:
     return write_downlinks(conf.incoming_root(), timeline, **options)
 
 
-def register_magic7_for(timeline=TIMELINE, tmp_path=None) -> None:
-    """One magic7 file over the whole timeline (with a margin), registered to its first run."""
+def register_magic7_for(timeline=TIMELINE, tmp_path=None, livetime_runs=None) -> None:
+    """One magic7 file over the whole timeline (with a margin), registered to its first run, and a
+    livetime table over the same span registered to each run (or to ``livetime_runs``)."""
     start = timeline.start - MAGIC7_MARGIN
     stop = timeline.start + timeline.downlinks * timeline.downlink_seconds + MAGIC7_MARGIN
-    path = Path(tmp_path or conf.incoming_root()) / "timeline.magic7"
+    folder = Path(tmp_path or conf.incoming_root())
+    path = folder / "timeline.magic7"
     orbitgen.write_magic7(path, start, stop, seed=3)
     services.register_magic7(int(timeline.start), path, start, stop, SYSTEM)
+    runs = timeline.run_starts().astype(int).tolist() if livetime_runs is None else livetime_runs
+    register_livetime_for(runs, timeline, folder)
+
+
+def register_livetime_for(runs, timeline=TIMELINE, folder=None) -> None:
+    """A livetime table over the timeline (with the magic7's margin), registered to each run."""
+    start = timeline.start - MAGIC7_MARGIN
+    stop = timeline.start + timeline.downlinks * timeline.downlink_seconds + MAGIC7_MARGIN
+    table = Path(folder or conf.incoming_root()) / "timeline_livetime.csv"
+    orbitgen.write_livetime_table(table, start, stop, fraction=LIVE_FRACTION)
+    for run_id in runs:
+        services.register_input("livetime_table", run_id, table, SYSTEM)
 
 
 def ingest(folder: Path, capture=None):

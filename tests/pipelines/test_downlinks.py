@@ -2,8 +2,11 @@
 with every problem named and nothing registered."""
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 
 from l2portal.ledger.models import LedgerEvent, TaskIntent
 from l2portal.ledger.refusals import NotPermitted
@@ -61,3 +64,36 @@ def test_a_retdef_with_a_dtd_is_refused():
 def test_only_operators_register_downlinks(scientist):
     with pytest.raises(NotPermitted):
         services.ingest_downlink(simulate()[0], Actor.of_user(scientist))
+
+
+def test_a_chunk_linked_from_outside_the_incoming_root_is_refused(tmp_path):
+    folder = simulate()[0]
+    chunk = folder / "230401001-00002.chunk"
+    outside = tmp_path / "secret.chunk"
+    shutil.move(chunk, outside)
+    chunk.symlink_to(outside)
+    with pytest.raises(services.DownlinkRefused, match="outside the incoming root") as refused:
+        services.ingest_downlink(folder, SYSTEM)
+    assert "230401001-00002.chunk resolves to" in refused.value.message
+    assert "copy the file in" in refused.value.message
+    assert Downlink.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_registrations_of_one_folder_register_it_once():
+    folder = simulate()[0]
+    start = threading.Barrier(4)
+
+    def register():
+        start.wait()
+        try:
+            return services.ingest_downlink(folder, SYSTEM)[1]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        created = list(pool.map(lambda _: register(), range(4)))
+    assert sorted(created) == [False, False, False, True]
+    assert Downlink.objects.count() == 1 and Chunk.objects.count() == 3
+    assert TaskIntent.objects.filter(task_name="pipelines.tasks.decode_chunk").count() == 3

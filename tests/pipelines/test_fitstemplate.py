@@ -113,7 +113,7 @@ def test_every_template_card_fits_without_truncation(template):
             assert len(card.image) == 80
     assert hdu.header["TLMIN4"] == -90.0
     assert hdu.header["TLMAX4"] == 90.0
-    assert (hdu.header["TLMIN5"], hdu.header["TLMAX5"]) == (-180.0, 180.0)  # LON_GEO as production writes it
+    assert (hdu.header["TLMIN5"], hdu.header["TLMAX5"]) == (0.0, 360.0)  # LON_GEO's limits as production's
     assert hdu.header["TUNIT31"] == "m/s"
 
 

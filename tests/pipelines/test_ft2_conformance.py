@@ -1,15 +1,18 @@
-"""The fermi-2014 definition set against a production FT2 file (mission week 323, P202, 30-s bins).
+"""The FT2 template and the fermi-2014 definition set against a production FT2 file (mission week 323,
+P202, 30-s bins).
 
-Every derived column is recomputed from the file's own START, SC_POSITION and QSJ_1..4 and compared
-with what production wrote, at the precision the (mostly float32) columns carry. The orbital pole
-needs the position one second after START: it is estimated from the neighbouring rows.
+The template's columns are production's, name, format, unit and limits, in production's order, with
+SC_VELOCITY (added for P310) the only addition. Every derived column is recomputed from the file's
+own START, SC_POSITION and QSJ_1..4 and compared with what production wrote, at the precision the
+(mostly float32) columns carry. The orbital pole needs the position one second after START: it is
+estimated from the neighbouring rows.
 """
 
 import numpy as np
 import pytest
 from astropy.io import fits
 
-from pipelines.science import ft2science
+from pipelines.science import ft2, ft2science
 from pipelines.science.ft2science import definitions
 
 pytestmark = pytest.mark.conformance
@@ -18,13 +21,57 @@ FILE = ("fermi", "lat_spacecraft_weekly_w323_p202_v001.fits")
 
 
 @pytest.fixture(scope="module")
-def production(reference_dir):
+def production_path(reference_dir):
     path = reference_dir.joinpath(*FILE)
     if not path.is_file():
         pytest.skip(f"{path} not found")
-    with fits.open(path) as hdul:
+    return path
+
+
+@pytest.fixture(scope="module")
+def production(production_path):
+    with fits.open(production_path) as hdul:
         table = hdul["SC_DATA"].data
         return {name: np.array(table[name]) for name in table.columns.names}
+
+
+def column_cards(header) -> list[tuple]:
+    """(name, form, unit, TLMIN, TLMAX) of every column of a table header, in order."""
+    return [
+        tuple(header.get(f"{key}{n}") for key in ("TTYPE", "TFORM", "TUNIT", "TLMIN", "TLMAX"))
+        for n in range(1, header["TFIELDS"] + 1)
+    ]
+
+
+def test_the_template_has_the_production_columns_plus_sc_velocity(production_path):
+    template = ft2.load_ft2_template().table("SC_DATA")
+    ours = [(c.name, c.tform, c.unit, c.tlmin, c.tlmax) for c in template.columns]
+    theirs = column_cards(fits.getheader(production_path, "SC_DATA"))
+    assert ours[:-1] == theirs
+    assert ours[-1] == ("SC_VELOCITY", "3E", "m/s", None, None)
+
+
+def test_a_written_file_carries_the_production_limits(production_path, tmp_path):
+    """What the writer puts in the header (not only what the template says) equals production's."""
+    rows = 3
+    columns = {c.name: c.empty(rows) for c in ft2.load_ft2_template().table("SC_DATA").columns}
+    columns["START"], columns["STOP"] = np.arange(rows) + 5e8, np.arange(rows) + 5e8 + 1.0
+    provenance = {"livetime_source": "none", "livetime_input": "", "telemetry_gaps": []}
+    product = ft2.Ft2Product(columns, metadata={**ft2science.versions("fermi-2019"), **provenance})
+    path = tmp_path / "limits.fits"
+    ft2.write_ft2(product, path, ft2.Ft2Config(), path.name)
+    theirs = column_cards(fits.getheader(production_path, "SC_DATA"))
+    assert column_cards(fits.getheader(path, "SC_DATA"))[:-1] == theirs
+
+
+def test_production_values_lie_outside_its_own_limits(production, production_path):
+    """Production declares LON_GEO 0..360 and RAD_GEO up to 1e4 m, but writes longitudes in
+    -180..180 and altitudes of ~550 km in metres: the limits are copied, the values follow the data."""
+    header = fits.getheader(production_path, "SC_DATA")
+    assert (header["TLMIN5"], header["TLMAX5"], header["TLMAX6"]) == (0.0, 360.0, 1e4)
+    assert production["LON_GEO"].min() < -179.0 and production["LON_GEO"].max() <= 180.0
+    assert production["RAD_GEO"].min() > 5e5
+    assert production["GEOMAG_LAT"].min() >= 0.0
 
 
 @pytest.fixture(scope="module")

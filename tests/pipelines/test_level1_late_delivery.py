@@ -20,9 +20,9 @@ def test_a_late_copy_of_a_level1_task_leaves_the_run_to_the_newer_version(
 ):
     register_magic7_for(tmp_path=tmp_path)
     first, second = simulate()
-    compute_ft2, late = ft2.compute_ft2, []
+    compute_ft2_pair, late = ft2.compute_ft2_pair, []
 
-    def meanwhile(data, tstart, tstop, config):
+    def meanwhile(data, tstart, tstop, config, livetime):
         """While the late copy of the shared run's v001 Level 1 computes: the second downlink plans
         v002, the first copy ends (moving the run on to merge v002), and v002 is merged."""
         if not late and config.version == 1 and SHARED_RUN <= tstart < SHARED_RUN + TIMELINE.run_seconds:
@@ -34,9 +34,9 @@ def test_a_late_copy_of_a_level1_task_leaves_the_run_to_the_newer_version(
             run = DataRun.objects.get(run_id=SHARED_RUN)
             assert services.level1_run(run.pk, SYSTEM) == "merging"
             assert services.merge_run(run.pk, SYSTEM) == "level1_running"
-        return compute_ft2(data, tstart, tstop, config)
+        return compute_ft2_pair(data, tstart, tstop, config, livetime)
 
-    monkeypatch.setattr("pipelines.halfpipe.services.level1.compute_ft2", meanwhile)
+    monkeypatch.setattr("pipelines.ft2.services.level1_ft2.compute_ft2_pair", meanwhile)
     ingest(first, django_capture_on_commit_callbacks)
 
     assert late, "the shared run's Level 1 was not reached"

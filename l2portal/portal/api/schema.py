@@ -104,6 +104,13 @@ class PortalAutoSchema(AutoSchema):
     (refused before any view); 403 and 409 refusals of writes (the refusal body); 403 where reads
     are limited to some roles."""
 
+    def get_filter_backends(self):
+        """A detail action's list (a program's history, its datasets) is not filtered by the
+        resource's filters: only the resource's own list documents them."""
+        if getattr(self.view, "detail", False):
+            return []
+        return super().get_filter_backends()
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from l2portal.ledger.models import Execution, LedgerEvent
+from l2portal.portal.api.fields import TrueOrFalseField
 from l2portal.registry.models import Collection, Instrument, Product, TagChange
 
 
@@ -213,7 +214,7 @@ class ExportRequestSerializer(serializers.Serializer):
         default=None,
         help_text="collection names; leave out for every collection",
     )
-    with_files = serializers.BooleanField(default=False, help_text="a tarball of the document and the files")
+    with_files = TrueOrFalseField(default=False, help_text="a tarball of the document and the files")
 
 
 class ImportRequestSerializer(serializers.Serializer):

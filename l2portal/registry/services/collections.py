@@ -6,7 +6,6 @@ a product of that type and data id."""
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Sequence
 
 from django.db import connection
@@ -21,6 +20,7 @@ from l2portal.registry.models import (
     search_order,
 )
 
+from ...ledger import conf as ledger_conf
 from ...ledger.execution import software_versions
 from ...ledger.refusals import InvalidRequest
 from ...ledger.roles import OPERATOR
@@ -84,7 +84,7 @@ def get_run_collection(name: str, description: str = "") -> Collection:
         Collection.Kind.RUN,
         description,
         _writer(),
-        host=socket.gethostname(),
+        host=ledger_conf.host_name(),
         began_at=timezone.now(),
         software=software_versions(),
     )

@@ -93,7 +93,7 @@ class SwitchoverViewSet(mixins.CreateModelMixin, TrackedViewSet):
         summary="What completing the switchover waits for, each condition met or not",
         examples=[example("Conditions", ex.SWITCHOVER_CONDITIONS)],
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a handful of conditions: one list
     def conditions(self, request, pk=None):
         return Response(
             ConditionSerializer(selectors.switchover_conditions(self.get_object()), many=True).data

@@ -1,9 +1,9 @@
-"""FT2 campaign operations, one module per use case: FT2 inputs (previous FT2 files, livetime
-tables), BTI sets, campaigns (define, start a pass, backfill, finish a pass, release, retry the
-selected failed runs), the work on one campaign run, FSSC offers, deliveries and file lists, the
-switchover. The only place in the FT2 campaigns where states change, roles are checked and tasks
-are enqueued; the science is in pipelines.science (magic7, ft2, ft2qa, bti, ...), the read models in
-pipelines.ft2.selectors."""
+"""FT2 campaign operations, one module per use case: FT2 inputs (previous FT2 files, livetime tables), a
+run's livetime from its source, the FT2 files of a data run's Level 1, BTI sets, campaigns (define,
+start a pass, backfill, finish a pass, release, retry the selected failed runs), the work on one
+campaign run, FSSC offers, deliveries and file lists, the switchover. The only place in the FT2
+campaigns where states change, roles are checked and tasks are enqueued; the science is in
+pipelines.science (magic7, ft2, ft2qa, bti, ...), the read models in pipelines.ft2.selectors."""
 
 from .backfill import BackfillRefused, backfill_campaign
 from .bti_sets import BtiRefused, submit_bti_set
@@ -22,6 +22,7 @@ from .fssc import ChecksumMismatch, report_delivery
 from .fssc_files import FileListRefused, record_fssc_files
 from .fssc_offers import NoLivetime, offer_run_to_fssc
 from .ft2_inputs import InputRefused, Registration, register_input, register_tree
+from .level1_ft2 import level1_run
 from .switchover import (
     SwitchoverNotReady,
     SwitchoverRefused,
@@ -54,6 +55,7 @@ __all__ = [
     "finish_campaign_pass",
     "generate_demo_livetime",
     "generate_demo_magic7",
+    "level1_run",
     "offer_run_to_fssc",
     "pass_key",
     "process_campaign_run",

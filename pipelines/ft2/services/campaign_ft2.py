@@ -24,13 +24,13 @@ from ...science import carryforward, ft2science, livetime
 from ...science.ft2 import EXTNAME, Ft2Config, Ft2Error, compute_ft2_pair, product_filename, write_ft2
 from ...science.magic7 import Magic7Data, Magic7Error, read_magic7
 from ..models import CampaignRun, ReprocessingCampaign
-from ..selectors.ft2_inputs import PreviousFt2, livetime_table, previous_ft2
+from ..selectors.ft2_inputs import PreviousFt2, previous_ft2
 from .run_files import BIN_SECONDS, LABELS, PlannedFile, write_pair
+from .run_livetime import run_livetime
 
 PARSE_PROBLEMS_KEPT = 50
 LIBRARIES = ("numpy", "numba", "astropy", "pyerfa", "erfa", "iers")
 Mode = ReprocessingCampaign.Mode
-Source = ReprocessingCampaign.LivetimeSource
 
 
 def make_run_ft2(run: CampaignRun) -> str:
@@ -177,34 +177,12 @@ def _generate(run: CampaignRun, data: Magic7Data, magic7_input, previous: Previo
 def _livetime(run, previous, start, stop, folder, inputs) -> livetime.LivetimeTable | None:
     """The campaign's livetime source for this run; a source that cannot serve it fails the run
     with what to provide."""
-    wanted, run_id = run.campaign.livetime_source, run.data_run.run_id
     try:
-        if wanted == Source.PREVIOUS_FT2:
-            if previous is None:
-                raise StepFailed(
-                    f"run {run.data_run} has no previous FT2 along {conf.ft2_chain()} to take LIVETIME from; "
-                    "register it (manage.py register_ft2_inputs) and retry the run"
-                )
-            inputs.append(previous.one_second)
-            return livetime.from_previous_ft2(registry.absolute_path(previous.one_second))
-        if wanted == Source.TABLE:
-            table = livetime_table(run_id)
-            if table is None or table.status != "present":
-                raise StepFailed(
-                    f"no livetime table registered for run {run.data_run}; register "
-                    f"livetime_r{run_id:010d}.csv (manage.py register_ft2_inputs) and retry the run"
-                )
-            inputs.append(table)
-            # Named without its collection prefix: the header card holds 35 characters with its comment.
-            reference = table.filename.split("_", 1)[-1]
-            return livetime.read_table(registry.absolute_path(table), reference=reference)
-        if wanted == Source.COMMAND:
-            if not conf.livetime_command():
-                raise StepFailed("PIPELINES_LIVETIME_COMMAND is not set; set it and retry the run")
-            return livetime.run_command(conf.livetime_command(), folder, start, stop, run=run_id)
+        return run_livetime(run.data_run, run.campaign.livetime_source, previous, start, stop, folder, inputs)
+    except livetime.SourceUnavailable as error:
+        raise StepFailed(f"{error} and retry the run") from error
     except livetime.LivetimeError as error:
         raise StepFailed(f"run {run.data_run}: {error}") from error
-    return None
 
 
 def _libraries(definitions: str) -> dict:

@@ -13,7 +13,7 @@ from ... import task_names
 from ..models import ChunkEvents, DataRun, Downlink, MergeVersion
 
 # States in which a run's merge task is not running: a new version needs one started.
-IDLE = ("open", "level1_done")
+IDLE = ("open", "level1_done", "no_livetime_source")
 
 
 def plan_run_versions(downlink: Downlink, actor: Actor) -> list[DataRun]:

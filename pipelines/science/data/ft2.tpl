@@ -3,7 +3,8 @@
 # A keyword with an empty value is filled in by the writer; every other value is written as is.
 # HDUs are separated by END. SC_VELOCITY (S/C velocity at START of interval) was added for P310.
 # FT2DEFS..TELGAPS (not in fitsGen's template) name what decided the numbers and where LIVETIME
-# came from. LON_GEO is written in -180..180 as production has done since the astro change of 2018.
+# came from. Column limits (TLMIN/TLMAX) are production's (ft2Util's template): LON_GEO 0..360 and
+# RAD_GEO up to 1e4 although the values written, as production's own, are in -180..180 and metres.
 SIMPLE       = T                            / file does conform to FITS standard
 BITPIX       = 8                            / number of bits per data pixel
 NAXIS        = 0                            / number of data axes
@@ -107,13 +108,13 @@ TLMAX4       = 90.0                         / maximum value
 TTYPE5       = 'LON_GEO'                    / ground point longitude
 TFORM5       = 'E'                          / data format of field: 4-byte REAL
 TUNIT5       = 'deg'                        / physical unit of field
-TLMIN5       = -180.0                       / minimum value
-TLMAX5       = 180.0                        / maximum value
+TLMIN5       = 0.0                          / minimum value
+TLMAX5       = 360.0                        / maximum value
 TTYPE6       = 'RAD_GEO'                    / S/C altitude above the WGS84 ellipsoid
 TFORM6       = 'D'                          / data format of field: 8-byte DOUBLE
 TUNIT6       = 'm'                          / physical unit of field
 TLMIN6       = 0.0                          / minimum value
-TLMAX6       = 1.0D+7                       / maximum value
+TLMAX6       = 10000.0                      / maximum value
 TTYPE7       = 'RA_ZENITH'                  / RA of zenith direction at START
 TFORM7       = 'E'                          / data format of field: 4-byte REAL
 TUNIT7       = 'deg'                        / physical unit of field
@@ -137,7 +138,7 @@ TLMAX10      = 100.0                        / maximum value
 TTYPE11      = 'GEOMAG_LAT'                 / geomagnetic latitude
 TFORM11      = 'E'                          / data format of field: 4-byte REAL
 TUNIT11      = 'deg'                        / physical unit of field
-TLMIN11      = -90.0                        / minimum value
+TLMIN11      = 0.0                          / minimum value
 TLMAX11      = 90.0                         / maximum value
 TTYPE12      = 'LAMBDA'                     / magnetic latitude in (R, lambda) coordinates
 TFORM12      = 'E'                          / data format of field: 4-byte REAL
@@ -190,8 +191,6 @@ TFORM23      = 'I'                          / data format of field: 2-byte signe
 TTYPE24      = 'LIVETIME'                   / livetime
 TFORM24      = 'D'                          / data format of field: 8-byte DOUBLE
 TUNIT24      = 's'                          / physical unit of field
-TLMIN24      = 0.0                          / minimum value
-TLMAX24      = 1.0D+10                      / maximum value
 TTYPE25      = 'QSJ_1'                      / First component of SC attitude quaternion
 TFORM25      = 'D'                          / data format of field: 8-byte DOUBLE
 TTYPE26      = 'QSJ_2'                      / Second component of SC attitude quaternion
