@@ -36,8 +36,8 @@ if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 365 * 24 * 3600))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
-# Health checks come over plain HTTP from the proxy or the orchestrator.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Health checks and Prometheus's scrapes come over plain HTTP from inside the site's network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics: the first and the last middleware (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "l2portal.web.RefuseNulMiddleware",
     # Serves /static/ from the web process in production (no separate file server needed).
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "l2portal.web.LoginRequiredMiddleware",
     "l2portal.portal.pages.RefusalMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "l2portal.urls"

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from l2portal import web
 from l2portal.accounts.views import SignOut
+from l2portal.portal.metrics.views import metrics
 from l2portal.portal.site import page_urls, register_api
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ register_api(router)
 urlpatterns = [
     path("", web.home, name="home"),
     path("healthz", web.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     # Ends a single sign-on session at the identity provider too (RP-initiated logout).
     path("accounts/logout/", SignOut.as_view(), name="logout"),

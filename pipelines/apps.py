@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from l2portal.ledger.roles import FSSC, OPERATOR
-from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
+from l2portal.portal.site import Card, InstrumentSpec, Measure, Nav, Periodic, PortalApp
 
 
 class PipelinesConfig(PortalApp):
@@ -50,6 +50,14 @@ class PipelinesConfig(PortalApp):
         "pipelines.CampaignRun": "pipelines:run",
         "pipelines.Downlink": "pipelines:downlink",
     }
+    metrics = (
+        Measure(
+            "fssc_deliveries",
+            "Products offered to the FSSC by outcome (ready, transferred, ingested, failed, error)",
+            "pipelines.FsscDelivery",
+            by=("state",),
+        ),
+    )
     demo = "pipelines.demo.load_demo"
 
     @property

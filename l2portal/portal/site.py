@@ -1,6 +1,6 @@
 """How an app joins the portal: its AppConfig subclasses PortalApp and declares, in one place, its
-navigation, pages, API routes, queues, roles, dashboard cards, periodic tasks, instruments and demo
-loader.
+navigation, pages, API routes, queues, roles, dashboard cards, periodic tasks, instruments, metrics
+and demo loader.
 
 The site reads those declarations (urls.py, the dashboard, the navigation, role setup, Celery's
 routes and beat schedule, `manage.py queues` for the Makefile and compose), so adding an app
@@ -81,6 +81,21 @@ class Periodic:
     every: timedelta
 
 
+@dataclass(frozen=True)
+class Measure:
+    """A figure of the app's own at /metrics, read at every scrape: the rows of ``model`` counted
+    (or ``total``, a field, summed), one series per value of the fields ``by``, exported as
+    ``l2portal_<name>`` with those fields as labels. ``counter``: it only grows (bytes moved), so
+    Prometheus may take its rate."""
+
+    name: str
+    help: str
+    model: str  # "app_label.ModelName"
+    by: tuple[str, ...] = ()
+    total: str | None = None
+    counter: bool = False
+
+
 class PortalApp(AppConfig):
     """Base of every app of the portal. Leave out what the app does not have."""
 
@@ -106,6 +121,7 @@ class PortalApp(AppConfig):
     object_pages: dict[str, str] = {}
     periodic: tuple[Periodic, ...] = ()
     instruments: tuple[InstrumentSpec, ...] = ()
+    metrics: tuple[Measure, ...] = ()  # figures of its own at /metrics (its tracked models' states come free)
     demo: str | None = None  # "module.function", called by `manage.py load_demo` as f(actor, stdout)
 
     def ready(self):
@@ -201,6 +217,19 @@ def dashboard_cards() -> Iterator[tuple[type, Card]]:
     for config in portal_apps():
         for card in config.dashboard:
             yield apps.get_model(card.model), card
+
+
+def tracked_models() -> list[type]:
+    """Every tracked model (a state machine) of the portal's apps."""
+    from ..ledger.models import Tracked
+
+    return [model for config in portal_apps() for model in config.get_models() if issubclass(model, Tracked)]
+
+
+def measures() -> Iterator[tuple[type, Measure]]:
+    for config in portal_apps():
+        for measure in config.metrics:
+            yield apps.get_model(measure.model), measure
 
 
 def object_url(model_label: str, pk) -> str | None:

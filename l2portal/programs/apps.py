@@ -1,5 +1,5 @@
 from l2portal.ledger.roles import OPERATOR, SCIENTIST
-from l2portal.portal.site import Card, InstrumentSpec, Nav, Periodic, PortalApp
+from l2portal.portal.site import Card, InstrumentSpec, Measure, Nav, Periodic, PortalApp
 
 from . import task_names
 
@@ -29,6 +29,19 @@ class ProgramsConfig(PortalApp):
     permissions = {OPERATOR: ("programs",)}
     dashboard = (Card("programs.ObservingProgram", "programs:list"),)
     object_pages = {"programs.ObservingProgram": "programs:detail"}
+    metrics = (
+        Measure(
+            "transfers", "Transfers by purpose and status", "programs.Transfer", by=("purpose", "status")
+        ),
+        Measure(
+            "transfer_bytes",
+            "Bytes moved by transfers, by purpose",
+            "programs.Transfer",
+            by=("purpose",),
+            total="bytes_done",
+            counter=True,
+        ),
+    )
     demo = "l2portal.programs.demo.load_demo"
 
     @property

@@ -32,12 +32,14 @@ from .products import (
 from .retention import PurgePlan, purge_collection, purge_expired, purge_plan
 from .retention_rules import RetentionRuleRefused, ensure_retention_rule, save_retention_rule
 from .tags import TagConflict, tag_products, untag_products
+from .verification import DataRootCheck, verify_data_root
 from .writing import ProductConflict, write_product
 
 __all__ = [
     "CollectionCycle",
     "CollectionRefused",
     "DataIdRefused",
+    "DataRootCheck",
     "ImportRefused",
     "ImportResult",
     "InstrumentRefused",
@@ -75,6 +77,7 @@ __all__ = [
     "set_chain",
     "tag_products",
     "untag_products",
+    "verify_data_root",
     "versioned_path",
     "write_product",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from l2portal.files import sha256_file
 from l2portal.ledger.models import Execution
 from l2portal.registry.models import Collection, Product
 
@@ -13,6 +14,7 @@ from ...ledger.refusals import InvalidRequest
 from ..registry_format import product_path_problem
 
 EXPORT_TYPE = "export"  # the ledger's own export documents: not part of the processing a RUN records
+MISSING = "its file is missing"
 
 
 class ProductPathError(InvalidRequest):
@@ -23,6 +25,20 @@ class ProductPathError(InvalidRequest):
 
 def absolute_path(product: Product) -> Path:
     return data_root() / product.path
+
+
+def file_problem(product: Product, *, checksum: bool = True) -> str | None:
+    """None if the product's file has its registered size and sha256 (read only with ``checksum``),
+    else what is wrong."""
+    path = absolute_path(product)
+    if not path.is_file():
+        return MISSING
+    size = path.stat().st_size
+    if size != product.size:
+        return f"size {size}, registered {product.size}"
+    if checksum and sha256_file(path) != product.sha256:
+        return "sha256 differs"
+    return None
 
 
 def product_path(collection: Collection, *parts: str) -> str:
