@@ -27,6 +27,11 @@ def annotated_downlinks():
     )
 
 
+def chunk_rows():
+    """Chunks of every downlink, the latest downlink first, in their order."""
+    return Chunk.objects.select_related("downlink").order_by("-downlink__downlink_id", "number")
+
+
 @dataclass(frozen=True)
 class GridCell:
     """One square of the downlink's grid (Airflow's grid view): a chunk, a merge or a Level 1."""
