@@ -35,7 +35,9 @@ def test_page_size_is_honoured_and_bounded(api, many_programs):
     bounded = api.get("/api/programs/", {"page_size": 10_000}).json()
     assert len(bounded["results"]) == MAX and "page=2" in bounded["next"]
     # Not a size: the default, never an error or an unbounded page.
-    assert len(api.get("/api/programs/", {"page_size": "many"}).json()["results"]) == PortalPagination.page_size
+    assert (
+        len(api.get("/api/programs/", {"page_size": "many"}).json()["results"]) == PortalPagination.page_size
+    )
 
 
 @pytest.mark.parametrize("path", ["/api/programs/", "/api/campaign-runs/", "/api/chunks/", "/api/restores/"])
@@ -74,9 +76,7 @@ def test_every_error_has_a_code_a_message_and_details(api, fssc, scientist):
     bad_token = APIClient()
     bad_token.credentials(HTTP_AUTHORIZATION="Token nope")
     _is_error(bad_token.get("/api/programs/"), 401, "authentication_failed")
-    _is_error(
-        api.post("/api/campaigns/", "{not json", content_type="application/json"), 400, "parse_error"
-    )
+    _is_error(api.post("/api/campaigns/", "{not json", content_type="application/json"), 400, "parse_error")
     _is_error(api.get("/api/programs/999999/"), 404, "not_found")
     _is_error(api.get("/api/no-such-thing/"), 404, "not_found")
     reader = APIClient()
