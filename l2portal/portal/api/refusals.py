@@ -56,7 +56,7 @@ def _drf_error_body(exc: exceptions.APIException) -> dict:
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         fields = "; ".join(_first_messages(details))
         return error_body(
-            "invalid", f"The request is invalid: {fields}. Correct it and send it again.", details
+            "invalid", f"The request is invalid: {fields.rstrip('.')}. Correct it and send it again.", details
         )
     codes = exc.get_codes()
     return error_body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
