@@ -164,13 +164,14 @@ REST_FRAMEWORK = {
         "l2portal.portal.api.filters.PortalFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    # ?page_size= on every list, bounded (PortalPagination.max_page_size)
+    "DEFAULT_PAGINATION_CLASS": "l2portal.portal.api.pagination.PortalPagination",
     "DEFAULT_SCHEMA_CLASS": "l2portal.portal.api.schema.PortalAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "l2portal API",
-    "DESCRIPTION": "Observing programs, pipelines, restores, products and provenance.",
+    # What the API holds, its errors and pages, and the FSSC's quickstart.
+    "DESCRIPTION": (BASE_DIR / "l2portal" / "portal" / "api" / "QUICKSTART.md").read_text(),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from l2portal.ledger.models import Change
+from l2portal.portal.api.refusals import error_body
 from l2portal.portal.dashboard import boards
 from l2portal.portal.site import navigation as portal_navigation
 from l2portal.portal.tables import portal_table
@@ -124,10 +125,13 @@ ERRORS = {
 }
 
 
+API_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 500: "server_error"}
+
+
 def _error(request, status: int, explanation: str = ""):
     title, explanation = ERRORS[status][0], explanation or ERRORS[status][1]
     if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": f"{title}: {explanation}"}, status=status)
+        return JsonResponse(error_body(API_CODES[status], f"{title}: {explanation}"), status=status)
     try:
         return render(
             request,

@@ -20,7 +20,11 @@ class PipelinesConfig(PortalApp):
     )
     sections = (
         Nav("Campaigns", "pipelines:campaigns"),
+        Nav("Campaign runs", "pipelines:runs"),
+        Nav("BTI sets", "pipelines:bti-sets"),
+        Nav("FSSC deliveries", "pipelines:fssc-deliveries"),
         Nav("Downlinks", "pipelines:downlinks"),
+        Nav("Chunks", "pipelines:chunks"),
         Nav("Data runs", "pipelines:data-runs"),
         Nav("Switchover", "pipelines:switchovers"),
         Nav("FSSC API", "api-docs"),
@@ -37,13 +41,12 @@ class PipelinesConfig(PortalApp):
     roles = (OPERATOR, FSSC)
     permissions = {OPERATOR: ("pipelines",)}
     dashboard = (
-        # These lists do not filter by state (yet): their counts open the admin's filtered lists.
-        Card("pipelines.ReprocessingCampaign", "pipelines:campaigns", state_param=None),
-        Card("pipelines.CampaignRun", "pipelines:campaigns", state_param=None),
-        Card("pipelines.FsscDelivery"),
-        Card("pipelines.Downlink", "pipelines:downlinks", state_param=None),
-        Card("pipelines.Chunk", "pipelines:downlinks", state_param=None),
-        Card("pipelines.DataRun", "pipelines:data-runs", state_param=None),
+        Card("pipelines.ReprocessingCampaign", "pipelines:campaigns"),
+        Card("pipelines.CampaignRun", "pipelines:runs"),
+        Card("pipelines.FsscDelivery", "pipelines:fssc-deliveries"),
+        Card("pipelines.Downlink", "pipelines:downlinks"),
+        Card("pipelines.Chunk", "pipelines:chunks"),
+        Card("pipelines.DataRun", "pipelines:data-runs"),
     )
     object_pages = {
         "pipelines.ReprocessingCampaign": "pipelines:campaign",

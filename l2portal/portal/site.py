@@ -42,22 +42,16 @@ class Nav:
 
 @dataclass(frozen=True)
 class Card:
-    """A dashboard board: a tracked model's objects counted by state. The title links to the list
-    ``url_name`` (the admin's list when None), each count to that list filtered by its state with
-    the query parameter ``state_param`` (``?state=error``); a list that does not filter by state
-    says ``state_param=None`` and its counts open the admin's list filtered by state."""
+    """A dashboard board: a tracked model's objects counted by state. The title links to the
+    portal's list ``url_name``, each count to that list filtered by its state (``?state=error``):
+    every role follows a count into a page of the portal, never into the admin."""
 
     model: str  # "app_label.ModelName"
-    url_name: str | None = None
-    state_param: str | None = "state"
+    url_name: str
 
     def list_url(self, state: str = "") -> str:
-        if self.url_name is None or (state and self.state_param is None):
-            app_label, _, model = self.model.lower().partition(".")
-            url, param = reverse(f"admin:{app_label}_{model}_changelist"), "state__exact"
-        else:
-            url, param = reverse(self.url_name), self.state_param
-        return f"{url}?{urlencode({param: state})}" if state else url
+        url = reverse(self.url_name)
+        return f"{url}?{urlencode({'state': state})}" if state else url
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ class ProgramsConfig(PortalApp):
     sections = (
         Nav("Observing programs", "programs:list"),
         Nav("Queue: next up", "programs:queue"),
+        Nav("Transfers", "programs:transfer-list"),
         Nav("Scans", "programs:scans"),
     )
     api = "l2portal.programs.api.urls"

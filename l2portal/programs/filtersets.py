@@ -6,7 +6,7 @@ from django.db import connection
 
 from l2portal.portal.filtering import BooleanFilter, PortalFilterSet
 
-from .models import Dataset, ObservingProgram, Scan
+from .models import Dataset, ObservingProgram, Scan, Transfer
 
 
 class ObservingProgramFilter(PortalFilterSet):
@@ -49,3 +49,15 @@ class ScanFilter(PortalFilterSet):
     class Meta:
         model = Scan
         fields = ["status", "proposal_id"]
+
+
+class TransferFilter(PortalFilterSet):
+    """The transfers page's filters: what moved, how it ended, for which program."""
+
+    status = django_filters.ChoiceFilter(choices=Transfer.Status.choices, empty_label="any")
+    purpose = django_filters.ChoiceFilter(choices=Transfer.Purpose.choices, empty_label="any")
+    program = django_filters.CharFilter(field_name="program__execution_id", label="Program")
+
+    class Meta:
+        model = Transfer
+        fields = ["status", "purpose", "program"]

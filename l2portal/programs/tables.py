@@ -1,11 +1,13 @@
 """The programs app's lists as PortalTables: observing programs, the scientists' queue (their own
-programs and those waiting), a transfer's files and the metadata-store scans. Programs show their
-state with why they failed (portal_table adds the reason to every tracked model's list)."""
+programs and those waiting), transfers and a transfer's files, and the metadata-store scans.
+Programs show their state with why they failed (portal_table adds the reason to every tracked
+model's list), transfers theirs with the error that ended them."""
 
 from __future__ import annotations
 
 import django_tables2 as tables
 from django.template.defaultfilters import date, filesizeformat
+from django.urls import reverse
 from django.utils.html import format_html
 
 from l2portal.portal.tables import LongTextColumn, ObjectColumn, PortalTable, StateColumn, TimeColumn
@@ -111,6 +113,79 @@ class WaitingProgramTable(PortalTable):
     class Meta(PortalTable.Meta):
         empty_text = "Nothing is waiting: programs appear here once preprocessed."
         per_page = 25
+
+
+class TransferTable(PortalTable):
+    """Transfers of every program, the latest first: what moved, how far, how it ended and why."""
+
+    caption = "Transfers"
+    number = tables.Column(verbose_name="#", accessor="pk")
+    program = tables.Column(verbose_name="Program", accessor="program__execution_id")
+    purpose = tables.Column(verbose_name="What")
+    status = tables.Column(verbose_name="Status")
+    error = LongTextColumn(verbose_name="Why it failed", empty_values=())
+    files_done = tables.Column(verbose_name="Files", attrs=NUMBER)
+    bytes_done = tables.Column(verbose_name="Moved", attrs=NUMBER)
+    faults = tables.Column(verbose_name="Faults", attrs=NUMBER)
+    backend = tables.Column(verbose_name="Backend")
+    requested_by = tables.Column(verbose_name="By", accessor="requested_by__username", default="system")
+    created_at = TimeColumn(verbose_name="Started")
+    finished_at = TimeColumn(verbose_name="Finished")
+
+    default_columns = (
+        "program",
+        "purpose",
+        "status",
+        "error",
+        "files_done",
+        "bytes_done",
+        "faults",
+        "created_at",
+    )
+    exempt_columns = ("number",)
+
+    class Meta(PortalTable.Meta):
+        row_attrs = {"class": lambda record: f"status-{record.status}"}
+        empty_text = "No transfer yet."
+
+    def render_number(self, record):
+        url = reverse("programs:transfer", args=[record.program_id, record.pk])
+        return format_html('<a href="{}">{}</a>', url, record.pk)
+
+    def render_program(self, value, record):
+        return format_html('<a href="{}">{}</a>', reverse("programs:detail", args=[record.program_id]), value)
+
+    def value_program(self, value):
+        return value
+
+    def render_purpose(self, record):
+        return record.get_purpose_display()
+
+    value_purpose = render_purpose
+
+    def render_status(self, record):
+        return format_html(
+            '<span class="badge status-{}">{}</span>', record.status, record.get_status_display()
+        )
+
+    def value_status(self, record):
+        return record.get_status_display()
+
+    def render_error(self, value):
+        return format_html('<span class="reason">{}</span>', value) if value else "—"
+
+    def value_error(self, value):
+        return value
+
+    def render_files_done(self, value, record):
+        total = f" / {record.files_total}" if record.files_total else ""
+        return f"{value}{total}"
+
+    def render_bytes_done(self, value):
+        return filesizeformat(value)
+
+    def value_bytes_done(self, value):
+        return value
 
 
 def _file_row(record) -> str:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", programs.list_programs, name="list"),
     path("queue/", queue.queue, name="queue"),
     path("scans/", scans.scans, name="scans"),
+    path("transfers/", transfers.transfer_list, name="transfer-list"),
     path("scans/run/", scans.run_scan, name="run-scan"),
     path("<int:pk>/", programs.detail, name="detail"),
     path("<int:pk>/transfers/", transfers.transfers, name="transfers"),

@@ -15,8 +15,8 @@ class ReprocessingCampaignFilter(PortalFilterSet):
 
 
 class CampaignRunFilter(PortalFilterSet):
-    campaign = django_filters.CharFilter(field_name="campaign__name")
-    run_id = IntegerFilter(field_name="data_run__run_id")
+    campaign = django_filters.CharFilter(field_name="campaign__name", label="Campaign")
+    run_id = IntegerFilter(field_name="data_run__run_id", label="Run")
     mode = django_filters.ChoiceFilter(choices=ReprocessingCampaign.Mode.choices)
     livetime_source = django_filters.ChoiceFilter(
         choices=ReprocessingCampaign.LivetimeSource.choices, help_text="none: files not releasable"

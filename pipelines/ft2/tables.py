@@ -1,16 +1,24 @@
 """The FT2 campaigns' lists as PortalTables: campaigns with their progress, the runs of one campaign
-with their grid of steps."""
+(or of all) with their grid of steps, BTI sets, the files offered to the FSSC."""
 
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from l2portal.portal.tables import ObjectColumn, PortalTable, StateColumn, TimeColumn, row_state
+from l2portal.portal.tables import (
+    LongTextColumn,
+    ObjectColumn,
+    PortalTable,
+    StateColumn,
+    TimeColumn,
+    row_state,
+)
 
 from ..pages import hidden_header, retry_button
 from .selectors import progress_of
@@ -206,3 +214,94 @@ class CampaignRunTable(PortalTable):
             reverse("pipelines:run-retry", args=[record.pk]),
             reverse("pipelines:campaign", args=[record.campaign_id]),
         )
+
+
+class AllCampaignRunTable(CampaignRunTable):
+    """The runs of every campaign (the list the dashboard's counts open), with their campaign."""
+
+    caption = "Campaign runs"
+    campaign = tables.Column(verbose_name="Campaign", accessor="campaign__name")
+
+    exempt_columns = ("run", "actions")
+
+    class Meta(CampaignRunTable.Meta):
+        sequence = ("run", "campaign", "...")
+
+    def render_campaign(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("pipelines:campaign", args=[record.campaign_id]), value
+        )
+
+    def value_campaign(self, value):
+        return value
+
+
+class BtiSetTable(PortalTable):
+    """BTI sets, the latest written first (rows of selectors.bti_set_rows): a run's active set is
+    its latest submitted one."""
+
+    caption = "BTI sets"
+    run = tables.Column(verbose_name="Run", accessor="data_run__run_id")
+    version = tables.Column(verbose_name="Version")
+    interval_count = tables.Column(verbose_name="Intervals", attrs={"td": {"class": "num"}})
+    reason = LongTextColumn(verbose_name="Reason")
+    creator = tables.Column(verbose_name="By", accessor="creator_label", empty_values=())
+    created_at = TimeColumn(verbose_name="Written")
+    submitted_at = TimeColumn(verbose_name="Submitted")
+
+    exempt_columns = ("run",)
+
+    class Meta(PortalTable.Meta):
+        empty_text = "No BTI set yet: submit one with manage.py submit_bti or POST /api/bti-sets/."
+
+    def render_run(self, record):
+        return format_html("<code>{}</code>", record.data_run)
+
+    def value_run(self, record):
+        return str(record.data_run)
+
+    def render_version(self, value):
+        return f"v{value}"
+
+    def render_creator(self, record):
+        return record.creator.username if record.creator else record.creator_label or "—"
+
+    def value_creator(self, record):
+        return record.creator.username if record.creator else record.creator_label
+
+
+class FsscDeliveryTable(PortalTable):
+    """Files offered to the FSSC (rows of selectors.fssc_delivery_rows): where each one is, with the
+    FSSC's own message when it failed there."""
+
+    caption = "FSSC deliveries"
+    filename = tables.Column(verbose_name="File", accessor="product__path")
+    state = StateColumn()
+    campaign = tables.Column(verbose_name="Campaign", accessor="campaign_run__campaign__name")
+    run = tables.Column(verbose_name="Run", accessor="campaign_run__data_run__run_id")
+    product_type = tables.Column(verbose_name="Type", accessor="product__product_type")
+    size = tables.Column(verbose_name="Size", accessor="product__size", attrs={"td": {"class": "num"}})
+    state_changed_at = TimeColumn(verbose_name="Since")
+    created_at = TimeColumn(verbose_name="Offered")
+
+    default_columns = ("state", "campaign", "run", "product_type", "state_changed_at")
+    exempt_columns = ("filename",)
+
+    class Meta(PortalTable.Meta):
+        empty_text = "Nothing offered to the FSSC yet: a validated run's files are offered from its page."
+
+    def render_filename(self, record):
+        return render_to_string("components/product.html", {"product": record.product})
+
+    def value_filename(self, record):
+        return record.product.path
+
+    def render_run(self, record):
+        url = reverse("pipelines:run", args=[record.campaign_run_id])
+        return format_html('<a href="{}"><code>{}</code></a>', url, record.campaign_run.data_run)
+
+    def value_run(self, record):
+        return str(record.campaign_run.data_run)
+
+    def render_size(self, value):
+        return filesizeformat(value)

@@ -35,6 +35,11 @@ def arriving_folders():
     return IncomingFolder.objects.exclude(status=IncomingFolder.Status.REGISTERED).order_by("first_seen_at")
 
 
+def chunk_rows():
+    """Chunks of every downlink, the latest downlink first, in their order."""
+    return Chunk.objects.select_related("downlink").order_by("-downlink__downlink_id", "number")
+
+
 @dataclass(frozen=True)
 class GridCell:
     """One square of the downlink's grid (Airflow's grid view): a chunk, a merge or a Level 1."""

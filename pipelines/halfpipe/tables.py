@@ -1,9 +1,10 @@
-"""HalfPipe's lists as PortalTables: downlinks with their chunks counted, data runs with their merge
-versions."""
+"""HalfPipe's lists as PortalTables: downlinks with their chunks counted, chunks, data runs with their
+merge versions."""
 
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -133,3 +134,48 @@ class IncomingFolderTable(PortalTable):
 
     def render_status(self, value, record):
         return format_html('<span class="badge incoming-{}">{}</span>', value, record.get_status_display())
+
+
+class ChunkTable(PortalTable):
+    """Chunks of every downlink (rows of selectors.chunk_rows), each linked to its downlink's page
+    where its square opens its log; operators send a failed one back to decoding."""
+
+    caption = "Chunks"
+    chunk = tables.Column(verbose_name="Chunk", accessor="number")
+    downlink = tables.Column(verbose_name="Downlink", accessor="downlink__downlink_id")
+    state = ReasonBelowStateColumn()
+    records = tables.Column(verbose_name="Records", attrs={"td": {"class": "num"}})
+    size = tables.Column(verbose_name="Size", attrs={"td": {"class": "num"}})
+    span_start = tables.Column(verbose_name="Span (MET, s)")
+    filename = tables.Column(verbose_name="File")
+    retdef = tables.Column(verbose_name="RetDef")
+    created = TimeColumn(verbose_name="RetDef written")
+    state_changed_at = TimeColumn(verbose_name="Since")
+    actions = tables.Column(
+        verbose_name=hidden_header("Actions"), accessor="pk", orderable=False, exclude_from_export=True
+    )
+
+    default_columns = ("downlink", "state", "records", "size", "span_start", "state_changed_at")
+    exempt_columns = ("chunk", "actions")
+
+    class Meta(PortalTable.Meta):
+        empty_text = "No chunk yet."
+
+    def render_downlink(self, value, record):
+        url = reverse("pipelines:downlink", args=[record.downlink_id])
+        return format_html('<a href="{}"><code>{}</code></a>', url, f"{value:09d}")
+
+    def render_size(self, value):
+        return filesizeformat(value)
+
+    def render_span_start(self, record):
+        return f"{record.span_start:.3f} to {record.span_stop:.3f}"
+
+    def value_span_start(self, record):
+        return f"{record.span_start}-{record.span_stop}"
+
+    def render_actions(self, record):
+        if record.state != "error":
+            return ""
+        url = reverse("pipelines:chunk-retry", args=[record.pk])
+        return retry_button(self, url, self.request.get_full_path())

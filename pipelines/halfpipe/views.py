@@ -5,6 +5,7 @@ role), resuming a run held for a livetime source through its service."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
@@ -14,9 +15,9 @@ from l2portal.portal.tables import portal_table
 
 from ..pages import shows_operator_controls
 from . import selectors, services
-from .filtersets import DataRunFilter, DownlinkFilter
+from .filtersets import ChunkFilter, DataRunFilter, DownlinkFilter
 from .models import Chunk, DataRun, Downlink
-from .tables import DataRunTable, DownlinkTable, IncomingFolderTable
+from .tables import ChunkTable, DataRunTable, DownlinkTable, IncomingFolderTable
 
 
 def downlink_list(request):
@@ -48,12 +49,25 @@ def downlink_live(request, pk):
     return render(request, "pipelines/_downlink_live.html", _live(request, downlink))
 
 
+def chunk_list(request):
+    filterset = ChunkFilter(request.GET or None, queryset=selectors.chunk_rows())
+    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    hidden = () if shows_operator_controls(request) else ("actions",)
+    table = portal_table(request, ChunkTable, rows, exclude=hidden)
+    if table.wants_csv:
+        return table.csv_response()
+    intro = "The chunks of every downlink: each is decoded on the workers; its downlink's page shows its log."
+    return render(
+        request, "pipelines/table_list.html", {"filterset": filterset, "table": table, "intro": intro}
+    )
+
+
 @require_POST
 def chunk_retry(request, pk):
     chunk = get_object_or_404(Chunk.objects.select_related("downlink"), pk=pk)
     ledger.retry(chunk, Actor.of_user(request.user))
     messages.success(request, f"Chunk {chunk.number} of {chunk.downlink} queued for decoding again.")
-    return redirect("pipelines:downlink", pk=chunk.downlink_id)
+    return redirect(back_url(request, reverse("pipelines:downlink", args=[chunk.downlink_id])))
 
 
 def data_run_list(request):

@@ -24,7 +24,7 @@ def test_switchover_is_proposed_by_an_operator_and_agreed_by_both_sides(
     proposal = {"campaign": "P310", "proposed_date": "2026-12-01", "note": "P310 goes public", **L1_SWITCH}
     assert fssc.post("/api/switchovers/", proposal, format="json").status_code == 403
     without_l1 = operator.post("/api/switchovers/", {**proposal, "l1_software": ""}, format="json")
-    assert without_l1.status_code == 400 and "l1_software" in without_l1.json()
+    assert without_l1.status_code == 400 and "l1_software" in without_l1.json()["details"]
     created = operator.post("/api/switchovers/", proposal, format="json")
     assert created.status_code == 201 and created.json()["state"] == "proposed"
     assert created.json()["l1_software"] == "GlastRelease 20-10-04"

@@ -2,9 +2,7 @@
 and the refusal answers every write may give."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers
 
 from .filters import BIGINT
 from .refusals import RefusalSerializer
@@ -51,13 +49,10 @@ def documented_reads(list_summary: str, one_summary: str, name: str, value: dict
 
 
 def refusal_response(status: int, description: str, value: dict) -> OpenApiResponse:
-    """A documented refusal answer with one example body. A 400 may also be the serializer's
-    field errors (``{"field": ["message"]}``), so its body is documented as any object."""
+    """A documented refusal answer with one example body."""
     body = {**value, "detail": value["message"]}
     return OpenApiResponse(
-        OpenApiTypes.OBJECT if status == 400 else RefusalSerializer,
-        description=description,
-        examples=[example(description, body, status_code=status)],
+        RefusalSerializer, description=description, examples=[example(description, body, status_code=status)]
     )
 
 
@@ -82,19 +77,41 @@ CONFLICT = refusal_response(
 )
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="what is wrong")
+# Every error has the refusals' shape: the name other apps' schemas use for it.
+ErrorSerializer = RefusalSerializer
 
-
-# What any operation may answer besides its own result, documented once for all of them.
-SIGNED_OUT = OpenApiResponse(ErrorSerializer, description="Not signed in: send a session cookie or a token")
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such object (or no such page of a list)")
-INVALID = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description="Invalid request: the fields in error with their messages, `detail` (a NUL in the path "
-    "or query, malformed JSON), or a refusal body",
+# What any operation may answer besides its own result, documented once for all of them; every
+# error has the refusals' shape (portal.api.refusals).
+SIGNED_OUT = refusal_response(
+    401,
+    "Not signed in: send a session cookie or a token",
+    {"code": "not_authenticated", "message": "Authentication credentials were not provided.", "details": {}},
 )
-NOT_READABLE = OpenApiResponse(ErrorSerializer, description="The caller's role may not read this")
+NOT_FOUND = refusal_response(
+    404,
+    "No such object (or no such page of a list)",
+    {"code": "not_found", "message": "No FsscDelivery matches the given query.", "details": {}},
+)
+INVALID = refusal_response(
+    400,
+    "Invalid request: a body that does not parse, a NUL in the path or query, or invalid fields "
+    "(each field's messages in `details`); nothing changed",
+    {
+        "code": "invalid",
+        "message": 'The request is invalid: stage: "pull" is not a valid choice. '
+        "Correct it and send it again.",
+        "details": {"stage": ['"pull" is not a valid choice.']},
+    },
+)
+NOT_READABLE = refusal_response(
+    403,
+    "The caller's role may not read this",
+    {
+        "code": "permission_denied",
+        "message": "Your role does not allow reading this; ask an operator.",
+        "details": {},
+    },
+)
 
 
 class PortalAutoSchema(AutoSchema):

@@ -12,6 +12,7 @@ from .csv_export import csv_response
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
+PAGE_SIZES = (25, 50, 100, 200, MAX_PER_PAGE)  # what the "Rows" menu above every table offers
 
 
 def row_state(record) -> str:
@@ -92,6 +93,19 @@ class PortalTable(tables.Table):
             query.pop(name, None)
         query[self.prefixed_export_field] = "csv"
         return f"?{query.urlencode()}"
+
+    @property
+    def page_sizes(self) -> list[tuple[int, str, bool]]:
+        """(rows, this list's URL with that many a page from its first page, whether shown now)."""
+        shown = self.page.paginator.per_page if self.page else None
+        sizes = sorted({*PAGE_SIZES, self._meta.per_page})
+        query = self.request.GET.copy()
+        query.pop(self.prefixed_page_field, None)
+        choices = []
+        for size in sizes:
+            query[self.prefixed_per_page_field] = str(size)
+            choices.append((size, f"?{query.urlencode()}", size == shown))
+        return choices
 
     def csv_response(self):
         """Every row of the list (not just this page) as CSV, streamed."""

@@ -1,5 +1,5 @@
-"""A program's transfers: the live part of its page (polled while one runs) and one transfer's
-page with every file it moved."""
+"""Transfers: the list of every program's, a program's (the live part of its page, polled while one
+runs) and one transfer's page with every file it moved."""
 
 from __future__ import annotations
 
@@ -8,8 +8,20 @@ from django.shortcuts import get_object_or_404, render
 from l2portal.portal.tables import portal_table
 
 from .. import selectors
+from ..filtersets import TransferFilter
 from ..models import ObservingProgram, Transfer
-from ..tables import TransferredFileTable
+from ..tables import TransferredFileTable, TransferTable
+
+
+def transfer_list(request):
+    """Every program's transfers, the latest first, filtered by status, purpose and program."""
+    transfers = Transfer.objects.select_related("program", "requested_by")
+    filterset = TransferFilter(request.GET or None, queryset=transfers)
+    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else transfers.none()
+    table = portal_table(request, TransferTable, rows)
+    if table.wants_csv:
+        return table.csv_response()
+    return render(request, "programs/transfers.html", {"filterset": filterset, "table": table})
 
 
 def transfers(request, pk):

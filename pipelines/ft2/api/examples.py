@@ -213,6 +213,14 @@ FSSC_PRODUCT_EXAMPLE = {
     "created_at": "2026-11-21T12:00:04Z",
 }
 TRANSFERRED_REPORT = {"stage": "transfer", "result": "ok", "sha256": SHA}
+RECEIPT = {
+    "stage": "transfer",
+    "result": "ok",
+    "sha256": SHA,
+    "message": "FSSC transfer ok",
+    "state": "transferred",
+    "recorded_at": "2026-11-21T12:10:00Z",
+}
 INGEST_FAILED_REPORT = {"stage": "ingest", "result": "failed", "message": "FITS header rejected"}
 CHECKSUM_MISMATCH = {
     "code": "fssc_checksum_mismatch",

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from l2portal.ledger.roles import FSSC, OPERATOR
 from l2portal.ledger.services import Actor
-from l2portal.portal.api.schema import documented_reads, example, refusal_response
+from l2portal.portal.api.schema import ErrorSerializer, documented_reads, example, refusal_response
 from l2portal.portal.api.tracked import TrackedViewSet
 from l2portal.portal.downloads import AnyMediaRenderer
 from l2portal.registry.downloads import product_response
@@ -18,7 +18,7 @@ from .. import services
 from ..filtersets import FsscProductFilter
 from ..models import FsscDelivery
 from . import examples as ex
-from .serializers import FsscProductSerializer, MissingSerializer, ReportSerializer
+from .serializers import FsscProductSerializer, ReportAnswerSerializer, ReportSerializer
 
 
 @documented_reads(
@@ -54,7 +54,7 @@ class FsscProductViewSet(TrackedViewSet):
             (206, "application/fits"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="the requested range"
             ),
-            404: OpenApiResponse(MissingSerializer, description="no such product, or its file is missing"),
+            404: OpenApiResponse(ErrorSerializer, description="no such product, or its file is missing"),
             416: OpenApiResponse(description="range beyond the end; Content-Range: bytes */size"),
         },
         summary="Download the file (authenticated; HTTP range requests supported)",
@@ -66,19 +66,25 @@ class FsscProductViewSet(TrackedViewSet):
     @extend_schema(
         request=ReportSerializer,
         responses={
-            200: FsscProductSerializer,
+            200: ReportAnswerSerializer,
             409: refusal_response(
                 409,
-                "Refused: the sha256 is not the registered one, or the file's state does not allow "
-                "the report; nothing changed",
+                "Refused: the sha256 is not the registered one, a different receipt for this stage is "
+                "recorded already, or the file's state does not allow the report; nothing changed",
                 ex.CHECKSUM_MISMATCH,
             ),
         },
         summary="Report the transfer or ingest result of one file, with its sha256 (FSSC, operators)",
+        description="A receipt is idempotent: sent again (a retry after a timeout) it is answered 200 "
+        "with the receipt recorded the first time and changes nothing; a different receipt for a stage "
+        "already recorded is refused (409, fssc_receipt_conflict). After a failed ingest the file may be "
+        "pulled again and its transfer reported anew.",
         examples=[
             example("Transferred", ex.TRANSFERRED_REPORT, request=True),
             example("Ingest failed", ex.INGEST_FAILED_REPORT, request=True),
-            example("After the report", ex.FSSC_PRODUCT_EXAMPLE | {"state": "transferred"}),
+            example(
+                "After the report", ex.FSSC_PRODUCT_EXAMPLE | {"state": "transferred", "receipt": ex.RECEIPT}
+            ),
         ],
     )
     @action(detail=True, methods=["post"])
@@ -86,5 +92,9 @@ class FsscProductViewSet(TrackedViewSet):
         delivery = self.get_object()
         form = ReportSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.report_delivery(delivery, Actor.of_user(request.user), **form.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=delivery.pk)).data)
+        receipt = services.report_delivery(delivery, Actor.of_user(request.user), **form.validated_data)
+        answer = ReportAnswerSerializer(
+            self.get_queryset().get(pk=delivery.pk),
+            context={**self.get_serializer_context(), "receipt": receipt},
+        )
+        return Response(answer.data)

@@ -2,6 +2,7 @@
 writes."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from l2portal.portal.api.tracked import TrackedSerializer
@@ -292,10 +293,6 @@ class FsscProductSerializer(TrackedSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class MissingSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="what is missing, e.g. the file on disk")
-
-
 class ReportSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=["transfer", "ingest"])
     result = serializers.ChoiceField(choices=["ok", "failed"])
@@ -341,3 +338,26 @@ class ConditionSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A receipt as recorded (its transition of the delivery): a repeat is answered with this one."""
+
+    stage = serializers.CharField(source="details.stage")
+    result = serializers.CharField(source="details.result")
+    sha256 = serializers.CharField(source="details.sha256", default="")
+    message = serializers.CharField(source="reason")
+    state = serializers.CharField(source="to_state", help_text="the file's state it moved to")
+    recorded_at = serializers.DateTimeField(source="at")
+
+
+class ReportAnswerSerializer(FsscProductSerializer):
+    receipt = serializers.SerializerMethodField()
+
+    class Meta(FsscProductSerializer.Meta):
+        fields = [*FsscProductSerializer.Meta.fields, "receipt"]
+        read_only_fields = fields
+
+    @extend_schema_field(ReceiptSerializer)
+    def get_receipt(self, delivery) -> dict:
+        return ReceiptSerializer(self.context["receipt"]).data

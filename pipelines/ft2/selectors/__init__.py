@@ -16,7 +16,7 @@ from django.utils import timezone
 from l2portal.registry import services as registry
 
 from ... import conf
-from ..models import CAMPAIGN_RUN_MACHINE, BtiSet, CampaignRun, ReprocessingCampaign
+from ..models import CAMPAIGN_RUN_MACHINE, BtiSet, CampaignRun, FsscDelivery, ReprocessingCampaign
 from .fssc_files import fssc_differences as fssc_differences
 from .ft2_inputs import previous_ft2 as previous_ft2
 from .run_page import campaign_run_context as campaign_run_context
@@ -187,11 +187,28 @@ def run_strip(runs: list[dict]) -> dict:
     return {"cells": cells, "width": STRIP_WIDTH, "height": STRIP_HEIGHT, "states": states}
 
 
-def campaign_run_rows(campaign: ReprocessingCampaign):
-    """The campaign's runs with what the campaign page's table of runs shows."""
-    return CampaignRun.objects.filter(campaign=campaign).select_related(
-        "data_run", "bti_set", "ft2_1s", "ft2_30s", "previous__campaign"
+def campaign_run_rows(campaign: ReprocessingCampaign | None = None):
+    """A campaign's runs (every campaign's, without one) with what the tables of runs show."""
+    runs = CampaignRun.objects.select_related(
+        "campaign", "data_run", "bti_set", "ft2_1s", "ft2_30s", "previous__campaign"
     )
+    return runs.filter(campaign=campaign) if campaign is not None else runs
+
+
+def bti_set_rows():
+    """BTI sets, the latest written first, with their intervals counted."""
+    return (
+        BtiSet.objects.select_related("data_run", "creator")
+        .annotate(interval_count=Count("intervals"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def fssc_delivery_rows():
+    """Files offered to the FSSC, the latest offered first, with their product, campaign and run."""
+    return FsscDelivery.objects.select_related(
+        "product", "campaign_run__campaign", "campaign_run__data_run"
+    ).order_by("-created_at", "-id")
 
 
 def campaign_live_context(campaign: ReprocessingCampaign) -> dict:

@@ -18,7 +18,7 @@ from .campaigns import (
     start_campaign,
 )
 from .demo_inputs import generate_demo_livetime, generate_demo_magic7
-from .fssc import ChecksumMismatch, report_delivery
+from .fssc import ChecksumMismatch, ReceiptConflict, report_delivery
 from .fssc_files import FileListRefused, record_fssc_files
 from .fssc_offers import NoLivetime, offer_run_to_fssc
 from .ft2_inputs import InputRefused, Registration, register_input, register_tree
@@ -42,6 +42,7 @@ __all__ = [
     "InputRefused",
     "NoLivetime",
     "NoRunsSelected",
+    "ReceiptConflict",
     "Registration",
     "RunsNotFailed",
     "SwitchoverNotReady",

@@ -1,4 +1,5 @@
-"""One campaign run's page (its files, provenance and comparison); offer it to the FSSC, retry it."""
+"""The runs of every campaign; one campaign run's page (its files, provenance and comparison); offer
+it to the FSSC, retry it."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -7,10 +8,29 @@ from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
+from l2portal.portal.tables import portal_table
 
 from ...pages import shows_operator_controls
 from .. import selectors, services
+from ..filtersets import CampaignRunFilter
 from ..models import CampaignRun
+from ..tables import AllCampaignRunTable
+
+INTRO = "The runs of every campaign, each with its grid of steps (a square opens that step's log)."
+
+
+def run_list(request):
+    filterset = CampaignRunFilter(request.GET or None, queryset=selectors.campaign_run_rows())
+    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    operator = shows_operator_controls(request)
+    # Ticking runs to retry them together is the campaign page's; a row's retry is operators'.
+    hidden = ("select",) if operator else ("select", "actions")
+    table = portal_table(request, AllCampaignRunTable, rows, exclude=hidden)
+    if table.wants_csv:
+        return table.csv_response()
+    return render(
+        request, "pipelines/table_list.html", {"filterset": filterset, "table": table, "intro": INTRO}
+    )
 
 
 def run_detail(request, pk):
