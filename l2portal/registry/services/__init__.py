@@ -32,6 +32,7 @@ from .products import (
 from .retention import PurgePlan, purge_collection, purge_expired, purge_plan
 from .retention_rules import RetentionRuleRefused, ensure_retention_rule, save_retention_rule
 from .tags import TagConflict, tag_products, untag_products
+from .verifying import InputChanged, copy_damaged, file_problem, verify_file, verify_inputs
 from .writing import ProductConflict, write_product
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "DataIdRefused",
     "ImportRefused",
     "ImportResult",
+    "InputChanged",
     "InstrumentRefused",
     "ProductConflict",
     "ProductPathError",
@@ -49,6 +51,7 @@ __all__ = [
     "absolute_path",
     "check_product_path",
     "collection_named",
+    "copy_damaged",
     "data_key",
     "data_root",
     "derived_from",
@@ -56,6 +59,7 @@ __all__ = [
     "export_collection",
     "export_document",
     "export_registry",
+    "file_problem",
     "find_product",
     "get_run_collection",
     "get_tagged_collection",
@@ -75,6 +79,8 @@ __all__ = [
     "set_chain",
     "tag_products",
     "untag_products",
+    "verify_file",
+    "verify_inputs",
     "versioned_path",
     "write_product",
 ]

@@ -26,8 +26,7 @@ from ..events import ORPHAN_REPLACED, PRODUCT_FILE_MISSING, PRODUCT_REWRITTEN, P
 from .collections import CollectionRefused
 from .instruments import DataIdRefused, identify
 from .products import EXPORT_TYPE, absolute_path, check_product_path, versioned_path
-
-MISSING = "its file is missing"
+from .verifying import MISSING, file_problem
 
 
 class ProductConflict(Refused):
@@ -161,7 +160,7 @@ def _plan(destination: _Destination, force: bool, actor: Actor) -> tuple[Product
     if current is None:
         return None, _Plan(destination.relative, 1, None)
     if not force and current.status == Product.Status.PRESENT:
-        problem = _verify(current)
+        problem = file_problem(current)
         if problem is None:
             return current, None
         if problem != MISSING:
@@ -258,19 +257,6 @@ def _current_of(destination: _Destination, force: bool, actor: Actor) -> tuple[P
             held,
         )
     return held, False
-
-
-def _verify(product: Product) -> str | None:
-    """None if the file still has its registered size and sha256, else what is wrong."""
-    path = absolute_path(product)
-    if not path.is_file():
-        return MISSING
-    size = path.stat().st_size
-    if size != product.size:
-        return f"size {size}, registered {product.size}"
-    if sha256_file(path) != product.sha256:
-        return "sha256 differs"
-    return None
 
 
 def _purge_missing(product: Product, actor: Actor) -> Product:
