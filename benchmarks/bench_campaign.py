@@ -21,8 +21,9 @@ for 1,000 runs), removed at the end.
    them (an Execution with its heartbeat), each phase timed (inputs verified, parse, derive or
    carry, write, flag, fitsverify, other checks, registering the products, database); what the
    workers spent per run beyond that is the task's overhead and waiting (broker, Celery, the
-   ledger's task class, other processes on the machine), printed against the no-op tasks. The CPU time the worker processes
-   used is read from /proc: it says what the run rate would be with two cores to themselves.
+   ledger's task class, other processes on the machine), printed against the no-op tasks. The CPU
+   time the worker processes used is read from /proc: it says what the run rate would be with two
+   cores to themselves.
 """
 
 import multiprocessing
@@ -49,7 +50,6 @@ from benchmarks.bench_halfpipe_orchestration import (  # noqa: E402
     noop,
     recorded_noop,
 )
-from l2portal.registry import services as registry  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", 1_000))
 RUN_SECONDS = 5700.0  # 95 minutes of data
@@ -235,6 +235,7 @@ def main():
     from django.db import connections
 
     from l2portal.ledger.services import Actor
+    from l2portal.registry import services as registry
     from pipelines import services
 
     workers = []
