@@ -47,7 +47,8 @@ class Coverage:
         if self.largest_gap is not None:
             start, stop = self.largest_gap
             text += (
-                f"; {self.gap_count} stretches uncovered, the largest {stop - start:,.1f} s "
+                f"; {self.gap_count} uncovered stretch{'es' if self.gap_count > 1 else ''}, the largest "
+                f"{stop - start:,.1f} s "
                 f"at MET {start:.1f}..{stop:.1f}"
             )
         return text + f"; {self.rejected_lines} magic7 lines rejected"
