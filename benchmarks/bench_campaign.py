@@ -100,6 +100,8 @@ def cpu_seconds(workers: list[subprocess.Popen]) -> float:
 def run_campaign(name: str, actor, workers, **options) -> tuple[float, float]:
     """Define and start a campaign over every run; seconds until it is validated, and the CPU
     seconds the workers used meanwhile."""
+    from django.db.models import Count
+
     from pipelines import services
     from pipelines.models import ReprocessingCampaign
 
@@ -110,11 +112,16 @@ def run_campaign(name: str, actor, workers, **options) -> tuple[float, float]:
     done = _wait(
         lambda: ReprocessingCampaign.objects.get(pk=campaign.pk).state in ("validated", "validating")
     )
-    campaign.refresh_from_db()
+    # The pass ends in validating and the campaign moves on to validated in the next transaction.
+    settled = time.monotonic() + 60
+    while campaign.state != "validated" and time.monotonic() < settled:
+        time.sleep(0.5)
+        campaign.refresh_from_db()
     if campaign.state != "validated":
         failed = campaign.campaign_runs.filter(state="error").first()
         reason = failed.transitions.last().reason if failed else "?"
-        sys.exit(f"{name} ended {campaign.state}: {reason}")
+        states = list(campaign.campaign_runs.values_list("state", "qa_passed").annotate(n=Count("pk")))
+        sys.exit(f"{name} ended {campaign.state} (runs: {states}): {reason}")
     modes = set(campaign.campaign_runs.values_list("mode", flat=True))
     assert modes == {options.get("mode", "carry-forward")}, modes
     return done - begin, cpu_seconds(workers) - cpu

@@ -13,12 +13,14 @@ from l2portal.ledger.models import LedgerEvent
 from l2portal.registry.models import Product
 from l2portal.registry.services import absolute_path
 from pipelines import services
+from pipelines.ft2 import selectors
 from pipelines.models import CampaignRun, DataRun, FsscDelivery, Magic7Input, ReprocessingCampaign
 from pipelines.science import orbitgen
 from tests.conftest import wait_for
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, SPAN, make_campaign, run_campaign
+from .production import register_production, write_previous_ft2
 
 RUN = RUNS[0]
 
@@ -113,3 +115,25 @@ def test_coverage_below_the_share_fails_validation_with_no_previous_version(
     run.refresh_from_db()
     assert run.state == "ready", run.transitions.last().reason
     assert run.coverage["share"] == 1.0 and run.coverage["excused_seconds"] > 0
+
+
+@pytest.mark.django_db
+def test_a_cut_production_ft2_is_refused_at_registration_and_a_damaged_one_fails_its_carry_forward(
+    magic7_runs, tmp_path, django_capture_on_commit_callbacks
+):
+    (tmp_path / "cut").mkdir()
+    cut = write_previous_ft2(tmp_path / "cut", RUNS[0])["1s"]
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size * 38 // 100])
+    registration = services.register_tree(tmp_path / "cut", SYSTEM)
+    assert registration.outcomes["refused"] == 1 and "cannot be read in full" in registration.refused[0]
+
+    register_production(tmp_path, RUNS[1:2])
+    previous = selectors.previous_ft2(RUNS[1]).thirty_second
+    path = absolute_path(previous)
+    path.write_bytes(path.read_bytes()[:-2880] + b"\0" * 2880)  # its last block lost
+    campaign = make_campaign(runs=RUNS[1:2])
+    assert campaign.mode == "carry-forward"
+    run_campaign(campaign, django_capture_on_commit_callbacks)
+    run = campaign.campaign_runs.get()
+    assert run.state == "error" and previous.path in run.transitions.last().reason
+    assert previous.sha256 in run.transitions.last().reason and run.ft2_1s_unflagged is None

@@ -180,9 +180,9 @@ def _read_whole_ft2(path: Path, actor: Actor) -> None:
             with fits.open(path, checksum=True) as hdus:
                 table = hdus[EXTNAME].data
                 table[-1:].tobytes()  # the last row is where a cut file ends
-    except KeyError as error:
+    except (OSError, KeyError) as error:
         _refuse(path, f"no {EXTNAME} table: it is not an FT2 file ({error})", actor)
-    except (OSError, TypeError, ValueError, Warning) as error:
+    except (TypeError, ValueError, Warning) as error:
         _refuse(path, f"its {EXTNAME} table cannot be read in full ({error}): fetch it again", actor)
 
 
