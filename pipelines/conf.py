@@ -25,6 +25,11 @@ PIPELINES_LIVETIME_SOURCE    LIVETIME source of a new campaign's generated files
                              "none") is held in Level 1 as no_livetime_source.
 PIPELINES_LIVETIME_COMMAND   command writing a run's livetime table: ``{output}`` (required),
                              ``{run}``, ``{start}``, ``{stop}`` are replaced (pipelines.science.livetime).
+PIPELINES_FT2_MIN_COVERAGE   share of its run's span (outside declared gaps) an FT2 file's rows must
+                             cover to pass validation (default 0.995), whatever the comparison says.
+PIPELINES_FT2_KNOWN_GAPS     telemetry gaps known and accepted, left out of every coverage: MET
+                             pairs, ``[[start, stop], ...]`` in settings or ``start-stop,start-stop``
+                             in the environment (default none).
 
 Downlink processing (HalfPipe). Every folder is a setting, checked by `manage.py check --deploy`:
 PIPELINES_INCOMING_ROOT      where downlink folders arrive (read only; default DATA_ROOT/incoming).
@@ -63,6 +68,7 @@ from django.conf import settings
 from l2portal.appsettings import setting
 
 from .science.ft2 import DEFAULT_DATA_QUAL, DEFAULT_DEFINITIONS, DEFAULT_LAT_CONFIG
+from .science.ft2coverage import DEFAULT_MINIMUM_SHARE
 from .science.ft2qa import DEFAULT_VELOCITY_TOLERANCE
 
 
@@ -100,6 +106,17 @@ def livetime_source() -> str:
 
 def velocity_tolerance() -> float:
     return float(setting("PIPELINES_VELOCITY_TOLERANCE", DEFAULT_VELOCITY_TOLERANCE))
+
+
+def ft2_min_coverage() -> float:
+    return float(setting("PIPELINES_FT2_MIN_COVERAGE", DEFAULT_MINIMUM_SHARE))
+
+
+def ft2_known_gaps() -> list[tuple[float, float]]:
+    gaps = setting("PIPELINES_FT2_KNOWN_GAPS", "") or []
+    if isinstance(gaps, str):
+        gaps = [pair.split("-") for pair in gaps.replace(" ", "").split(",") if pair]
+    return [(float(start), float(stop)) for start, stop in gaps]
 
 
 def proc_ver(campaign_name: str) -> int:

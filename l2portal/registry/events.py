@@ -4,6 +4,7 @@ from l2portal.ledger.events import EventKind, declare
 
 CHAIN_DEFINED = EventKind("chain_defined", "Chain defined")
 DATA_ROOT_DIFFERS = EventKind("data_root_differs", "Data root differs from the registry")
+INPUT_CHANGED = EventKind("input_changed", "Input differs from its registration")
 INSTRUMENT_REGISTERED = EventKind("instrument_registered", "Instrument registered")
 ORPHAN_REPLACED = EventKind("orphan_replaced", "Unregistered file replaced")
 PRODUCT_FILE_MISSING = EventKind("product_file_missing", "Product file missing")
@@ -16,6 +17,7 @@ RETENTION_RULE_SAVED = EventKind("retention_rule_saved", "Retention rule saved")
 declare(
     CHAIN_DEFINED,
     DATA_ROOT_DIFFERS,
+    INPUT_CHANGED,
     INSTRUMENT_REGISTERED,
     ORPHAN_REPLACED,
     PRODUCT_FILE_MISSING,

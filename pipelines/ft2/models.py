@@ -173,6 +173,9 @@ class CampaignRun(Tracked):
         "BtiSet", null=True, blank=True, on_delete=models.PROTECT, related_name="campaign_runs"
     )
     parse_report = models.JSONField(default=dict, blank=True)
+    coverage = models.JSONField(
+        default=dict, blank=True, help_text="its 1-s rows against the run's span (science.ft2coverage)"
+    )
     velocity_worst = models.FloatField(null=True, blank=True, help_text="worst velocity-check deviation, m/s")
     velocity_passed = models.BooleanField(null=True, blank=True)
     fitsverify = models.CharField(max_length=16, blank=True, help_text="ok, failed or not available")

@@ -25,6 +25,7 @@ import csv
 import gzip
 import io
 import os
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -54,7 +55,12 @@ NOT_UTF8 = "not UTF-8 text"
 
 
 class Magic7Error(ValueError):
-    """The file cannot be used: no usable ORB or ATT records."""
+    """The file cannot be used: a broken gzip stream, no usable ORB or ATT records, or over its
+    limits; ``report`` is its parse report where it was parsed."""
+
+    def __init__(self, message: str, report: ParseReport | None = None):
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class ParseReport:
     orb_records: int
     problems: tuple[Problem, ...]
     largest_gap: Gap | None = None  # the longest time between consecutive records of one type
+    cut_short: bool = False  # its last line is rejected and has no line end: the file was truncated
 
     @property
     def counts(self) -> dict[str, int]:
@@ -98,6 +105,8 @@ class ParseReport:
         if self.largest_gap is not None:
             gap = self.largest_gap
             text += f", largest gap {gap.seconds:.3f} s ({gap.kind} after MET {gap.after:.6f})"
+        if self.cut_short:
+            text += f", last line ({self.total_lines}) cut short"
         if not self.problems:
             return text + ", no malformed lines"
         details = ", ".join(f"{reason}: {count}" for reason, count in sorted(self.counts.items()))
@@ -124,7 +133,7 @@ class Magic7Limits:
         if self.max_gap_seconds is not None and gap is not None and gap.seconds > self.max_gap_seconds:
             failures.append(f"{gap.describe()} (limit {self.max_gap_seconds:g} s)")
         if failures:
-            raise Magic7Error(f"magic7 file unusable: {'; '.join(failures)}; {report.summary()}")
+            raise Magic7Error(f"magic7 file unusable: {'; '.join(failures)}; {report.summary()}", report)
 
 
 DEFAULT_LIMITS = Magic7Limits()
@@ -149,7 +158,10 @@ def read_magic7(path: str | os.PathLike, limits: Magic7Limits = DEFAULT_LIMITS) 
     with open(path, "rb") as handle:
         raw = handle.read()
     if raw.startswith(GZIP_MAGIC):
-        raw = gzip.decompress(raw)
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:  # a cut or damaged stream
+            raise Magic7Error(f"its gzip stream is broken ({error}): the file is cut or damaged") from None
     data = parse_magic7(raw)
     limits.check(data.report)
     return data
@@ -196,11 +208,16 @@ def parse_magic7(raw: bytes) -> Magic7Data:
         for line, reason in sorted((line, reason) for lines, reason in rejected for line in lines.tolist())
     )
     report = ParseReport(
-        total_lines, len(att_met), len(orb_met), problems, _largest_gap(("ATT", att_met), ("ORB", orb_met))
+        total_lines,
+        len(att_met),
+        len(orb_met),
+        problems,
+        _largest_gap(("ATT", att_met), ("ORB", orb_met)),
+        cut_short=not raw.endswith(b"\n") and bool(problems) and problems[-1].line == total_lines,
     )
     if len(orb_met) == 0 or len(att_met) == 0:
         missing = "ORB" if len(orb_met) == 0 else "ATT"
-        raise Magic7Error(f"magic7 file has no usable {missing} records; {report.summary()}")
+        raise Magic7Error(f"magic7 file has no usable {missing} records; {report.summary()}", report)
 
     quaternion = att_rows[:, 2:6]
     quaternion = quaternion / np.linalg.norm(quaternion, axis=1, keepdims=True)

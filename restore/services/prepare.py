@@ -18,13 +18,15 @@ from restore.science.ppr import build_ppr, check_ppr
 from restore.science.scriptgen import render_script
 
 from ..models import RestoreRequest
-from .steps import STEP_ERRORS, open_archive
+from .steps import STAGE_AGAIN, STEP_ERRORS, open_archive
 
 
 def prepare(request: RestoreRequest, actor: Actor) -> None:
     """Build the PPR or the restore script from the staged files and register it."""
     if request.state != "staged":
         return
+    inputs = [staged.product for staged in request.staged_files.select_related("product") if staged.product]
+    registry.verify_inputs(inputs, actor, subject=request, remedy=STAGE_AGAIN)
     layout = request.layout
     connection = open_archive()
     try:
@@ -45,7 +47,6 @@ def prepare(request: RestoreRequest, actor: Actor) -> None:
     collection = registry.get_run_collection(
         conf.COLLECTION, "MOUS restores: PPRs, scripts, inputs and outputs"
     )
-    inputs = [staged.product for staged in request.staged_files.select_related("product") if staged.product]
     relative = registry.product_path(
         collection, f"request-{request.pk}", *layout.relative_path.parts, "working", name
     )

@@ -26,7 +26,7 @@ from ..models import RestoreRequest
 from ..selectors import log_text
 from .notify import notify_requester
 from .outputs import register_outputs
-from .steps import STEP_ERRORS, fail
+from .steps import STAGE_AGAIN, STEP_ERRORS, fail
 from .watch import watcher_lost
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def run(request: RestoreRequest, actor: Actor) -> None:
         return  # otherwise a redelivered message: a live task watches this run
     if request.state != "prepared" or request.cancel_requested:
         return
+    _verify_inputs(request, actor)  # before a slot is taken
     if not _take_slot(request, actor):
         _wait_for_slot(request)
         return
@@ -109,6 +110,12 @@ def _command(request: RestoreRequest) -> list[str]:
     return runner.command_line(conf.pipeline_command(), [run_file], ppr=run_file)
 
 
+def _verify_inputs(request: RestoreRequest, actor: Actor) -> None:
+    """What the pipeline reads (the staged files, the PPR or script) against its registration."""
+    staged = [s.product for s in request.staged_files.select_related("product") if s.product]
+    registry.verify_inputs([request.run_file, *staged], actor, subject=request, remedy=STAGE_AGAIN)
+
+
 def _launch_and_watch(request: RestoreRequest) -> tuple[str, str]:
     """Launch the pipeline and watch it to its end; returns (outcome, detail)."""
     layout = request.layout
@@ -136,6 +143,7 @@ def _adopt(request: RestoreRequest, actor: Actor) -> None:
         ledger.record_event(
             events.RESTORE_WATCHER_ADOPTED, f"watcher ({previous}) gone before launch", actor, subject=request
         )
+        _verify_inputs(request, actor)
         _watching(request)
         outcome, detail = _launch_and_watch(request)
         _finish(request, actor, outcome, detail)

@@ -39,6 +39,9 @@ STEP_ERRORS = (
     OSError,
 )
 
+# What to do when a staged file no longer verifies (verify_inputs' remedy).
+STAGE_AGAIN = "cancel this restore and request it again: its files are staged afresh from the product store"
+
 
 def run_restore_step(request_id: int, step: Callable[[RestoreRequest, Actor], None], actor: Actor) -> None:
     """Run ``step`` for the request (a task calls this with its id)."""

@@ -11,7 +11,7 @@ from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.ft2 import selectors
 from pipelines.ft2.services import campaign_runs
-from pipelines.models import CampaignRun, FsscDelivery
+from pipelines.models import CampaignRun, DataRun, FsscDelivery
 from tests.factories import SYSTEM
 
 from .conftest import RUNS, SPAN, make_campaign, run_campaign
@@ -68,7 +68,7 @@ def test_a_ready_run_whose_file_vanished_is_validated_again_and_fails_clearly(
 def test_an_unexpected_error_fails_the_run_so_the_campaign_does_not_wait(
     magic7_runs, django_capture_on_commit_callbacks, monkeypatch
 ):
-    def broken(run):
+    def broken(run, actor):
         raise KeyError("bug")
 
     monkeypatch.setattr(campaign_runs, "validate_run_files", broken)
@@ -79,25 +79,28 @@ def test_an_unexpected_error_fails_the_run_so_the_campaign_does_not_wait(
     assert campaign.state == "validating"  # the pass finished: the campaign does not wait
 
 
-def test_corrupt_magic7_fails_its_run_alone_and_a_retry_after_the_fix_finishes_it(
-    magic7_runs, django_capture_on_commit_callbacks, tmp_path
+def test_a_damaged_magic7_fails_its_run_alone_and_registering_it_again_then_a_retry_finishes_it(
+    magic7_runs, django_capture_on_commit_callbacks
 ):
-    bad = tmp_path / "bad.magic7"
-    bad.write_text("2011-05-17 20:24:18.162893 ATT 1 0 0 0 0 1 0 0 0\nnot a record\n")
-    services.register_magic7(RUNS[1], bad, RUNS[1], RUNS[1] + SPAN, SYSTEM)
+    registered = services.latest_magic7(DataRun.objects.get(run_id=RUNS[1])).product
+    absolute_path(registered).write_text("2011-05-17 20:24:18.162893 ATT 1 0 0 0 0 1 0 0 0\nnot a record\n")
     campaign = make_campaign()
     run_campaign(campaign, django_capture_on_commit_callbacks)
     assert campaign.state == "validating"
     failed = CampaignRun.objects.get(state="error")
     assert failed.data_run.run_id == RUNS[1]
     error = failed.transitions.last()
-    assert "no usable ORB records" in error.reason and "rejected" in error.reason
+    assert registered.path in error.reason and registered.sha256 in error.reason
+    assert "register it again" in error.reason
     assert error.details["failed_in"] == "generating"
+    assert failed.ft2_1s_unflagged is None
     assert CampaignRun.objects.filter(state="ready").count() == 2
     progress = selectors.campaign_progress(campaign)
     assert (progress.done, progress.failed, progress.remaining) == (2, 1, 0)
 
-    services.generate_demo_magic7([RUNS[1]], SPAN, SYSTEM)  # the corrected file
+    services.generate_demo_magic7([RUNS[1]], SPAN, SYSTEM)  # the same file, fetched again
+    repaired = services.latest_magic7(DataRun.objects.get(run_id=RUNS[1])).product
+    assert repaired.pk != registered.pk and repaired.sha256 == registered.sha256
     ready_before = set(CampaignRun.objects.filter(state="ready").values_list("pk", "state_changed_at"))
     with django_capture_on_commit_callbacks(execute=True):
         ledger.retry(failed, SYSTEM)

@@ -30,7 +30,13 @@ from l2portal.ledger.services import (
     transition,
 )
 from l2portal.registry.models import Collection, Product
-from l2portal.registry.services import absolute_path, get_run_collection, product_path, write_product
+from l2portal.registry.services import (
+    absolute_path,
+    get_run_collection,
+    product_path,
+    verify_inputs,
+    write_product,
+)
 
 from .. import conf, task_names
 from ..models import Inversion, ObservingProgram, Transfer
@@ -46,6 +52,10 @@ from .transfers import open_transfer, run_transfer
 
 log = logging.getLogger(__name__)
 
+UPLOAD_CHANGED = (
+    "nothing was published; put back a copy with the registered sha256 (from its sender or a backup), "
+    "then retry the publish"
+)
 NO_STORE = (
     "no metadata store is configured to register it with: set METADATA_STORE_URL (a local one: "
     "python -m l2portal.programs.standins.metadata_server --port 8765 --demo)"
@@ -103,6 +113,8 @@ def _publish(program: ObservingProgram, actor: Actor, url: str | None) -> None:
     url = url or conf.metadata_store_url()
     if not url and not inversion.store_answer:
         raise StepFailed(f"publishing failed: {NO_STORE}")
+    uploaded = (inversion.quantities, inversion.fit_profiles, inversion.original_profiles)
+    verify_inputs(uploaded, actor, subject=program, remedy=UPLOAD_CHANGED)
     collection = get_run_collection(conf.l2_collection_name(), "published Level 2 inversion products")
     try:
         frames = _write_frames(program, inversion, collection)

@@ -25,6 +25,7 @@ from .products import (
     absolute_path,
     check_product_path,
     derived_from,
+    file_problem,
     produced,
     product_path,
     versioned_path,
@@ -33,6 +34,7 @@ from .retention import PurgePlan, purge_collection, purge_expired, purge_plan
 from .retention_rules import RetentionRuleRefused, ensure_retention_rule, save_retention_rule
 from .tags import TagConflict, tag_products, untag_products
 from .verification import DataRootCheck, verify_data_root
+from .verifying import InputChanged, copy_damaged, verify_file, verify_inputs
 from .writing import ProductConflict, write_product
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "DataRootCheck",
     "ImportRefused",
     "ImportResult",
+    "InputChanged",
     "InstrumentRefused",
     "ProductConflict",
     "ProductPathError",
@@ -51,6 +54,7 @@ __all__ = [
     "absolute_path",
     "check_product_path",
     "collection_named",
+    "copy_damaged",
     "data_key",
     "data_root",
     "derived_from",
@@ -58,6 +62,7 @@ __all__ = [
     "export_collection",
     "export_document",
     "export_registry",
+    "file_problem",
     "find_product",
     "get_run_collection",
     "get_tagged_collection",
@@ -78,6 +83,8 @@ __all__ = [
     "tag_products",
     "untag_products",
     "verify_data_root",
+    "verify_file",
+    "verify_inputs",
     "versioned_path",
     "write_product",
 ]

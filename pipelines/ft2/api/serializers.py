@@ -194,6 +194,7 @@ class CampaignRunSerializer(TrackedSerializer):
             "bti_set",
             "bti_version",
             "parse_report",
+            "coverage",
             "velocity_worst",
             "velocity_passed",
             "fitsverify",

@@ -1,7 +1,7 @@
 """The page of one campaign run: its files (inputs, previous version, outputs), what decided their
-numbers, the livetime warning, the comparison by column and row, its history and its executions
-(each one click from its log); why it failed is the ledger's failure component. A constant number
-of queries."""
+numbers, the livetime warning, the magic7 parse report and the coverage bar, the comparison by
+column and row, its history and its executions (each one click from its log); why it failed is the
+ledger's failure component. A constant number of queries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 
 from l2portal.ledger.models import Execution
 
+from ... import conf
 from ..models import CampaignRun
+from .coverage_bar import coverage_bar
 
 FILE_ROLES = (
     ("magic7", "input: magic7"),
@@ -37,6 +39,7 @@ def campaign_run_context(pk: int) -> dict:
         "files": files,
         "provenance": provenance,
         "gaps": run.provenance.get("telemetry_gaps", []),
+        "coverage": coverage_bar(run.coverage, conf.ft2_known_gaps()),
         "history": run.transitions.order_by("at", "id"),
         "deliveries": run.deliveries.select_related("product").order_by("product__path"),
         "executions": executions,

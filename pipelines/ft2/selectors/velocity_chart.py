@@ -11,7 +11,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 44
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
-def _nice_step(top: float, count: int = 4) -> float:
+def nice_step(top: float, count: int = 4) -> float:
     raw = top / count
     magnitude = 10 ** math.floor(math.log10(raw))
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
@@ -28,7 +28,7 @@ def velocity_chart(runs: list[dict], tolerance: float) -> dict | None:
     if not checked:
         return None
     worst = max(checked, key=lambda r: r["velocity_worst"])
-    step = _nice_step(max(worst["velocity_worst"], tolerance) * 1.1)
+    step = nice_step(max(worst["velocity_worst"], tolerance) * 1.1)
     top = step * math.ceil(max(worst["velocity_worst"], tolerance) * 1.1 / step)
 
     def y(value: float) -> float:

@@ -5,18 +5,19 @@ does not aggregate to its 30-s span fails the run with both. A new BTI set makes
 
 from __future__ import annotations
 
-from l2portal.ledger.services import StepFailed
+from l2portal.ledger.services import Actor, StepFailed
 from l2portal.registry import services as registry
 
 from ...science import bti
 from ...science.ft2 import product_filename
 from ..models import CampaignRun
 from ..selectors import active_bti_set
-from .run_files import BIN_SECONDS, LABELS, PlannedFile, write_pair
+from .run_files import BIN_SECONDS, LABELS, OUR_FILE_CHANGED, PlannedFile, write_pair
 
 
-def flag_run_files(run: CampaignRun) -> tuple[str, dict[str, int]]:
-    """Returns the reason of the move on and the bins changed per file."""
+def flag_run_files(run: CampaignRun, actor: Actor) -> tuple[str, dict[str, int]]:
+    """Returns the reason of the move on and the bins changed per file; the unflagged files are
+    verified against their registration before they are read."""
     campaign, run_id = run.campaign, run.data_run.run_id
     bti_set = active_bti_set(run.data_run_id)
     # flagFT2 applies the intervals in the order they were listed: the order they were stored in.
@@ -26,6 +27,7 @@ def flag_run_files(run: CampaignRun) -> tuple[str, dict[str, int]]:
     if run.ft2_1s is not None and run.bti_set_id != (bti_set.pk if bti_set else None):
         version = run.ft2_1s.metadata["version"] + 1  # a new BTI set makes a new file version
     unflagged = {"1s": run.ft2_1s_unflagged, "30s": run.ft2_30s_unflagged}
+    registry.verify_inputs(unflagged.values(), actor, subject=run, remedy=OUR_FILE_CHANGED)
     planned = {
         label: PlannedFile(
             registry.product_path(

@@ -8,13 +8,14 @@ task's Execution record."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tempfile
 
 from astropy.io import fits
 
 from l2portal.ledger.execution import current_execution
 from l2portal.ledger.models import Execution
-from l2portal.ledger.services import StepFailed
+from l2portal.ledger.services import Actor, StepFailed
 from l2portal.registry import services as registry
 
 from ... import conf
@@ -25,22 +26,29 @@ from ...science.ft2 import EXTNAME, Ft2Config, Ft2Error, compute_ft2_pair, produ
 from ...science.magic7 import Magic7Data, Magic7Error, read_magic7
 from ..models import CampaignRun, ReprocessingCampaign
 from ..selectors.ft2_inputs import PreviousFt2, previous_ft2
+from .campaign_coverage import record_coverage
 from .run_files import BIN_SECONDS, LABELS, PlannedFile, write_pair
 from .run_livetime import run_livetime
 
 PARSE_PROBLEMS_KEPT = 50
+REMEDY = (
+    "fetch a complete copy, register it again (manage.py register_ft2_inputs, or register_magic7) "
+    "and retry the run"
+)
 LIBRARIES = ("numpy", "numba", "astropy", "pyerfa", "erfa", "iers")
 Mode = ReprocessingCampaign.Mode
 
 
-def make_run_ft2(run: CampaignRun) -> str:
-    """Write the run's unflagged files; returns what was done, for the run's history."""
+def make_run_ft2(run: CampaignRun, actor: Actor) -> str:
+    """Write the run's unflagged files; returns what was done, for the run's history. Each
+    registered input is verified against its registration before it is read."""
     magic7_input = latest_magic7(run.data_run)
     if magic7_input is None:
         raise StepFailed(
             f"no magic7 file registered for run {run.data_run}; register it (manage.py register_ft2_inputs "
             "or register_magic7) and retry the run"
         )
+    registry.verify_inputs([magic7_input.product], actor, subject=run, remedy=REMEDY)
     data = _read_magic7(magic7_input)
     run.magic7 = magic7_input.product
     run.parse_report = {
@@ -56,14 +64,17 @@ def make_run_ft2(run: CampaignRun) -> str:
         )
     run.previous_1s, run.previous_30s = previous.files if previous else (None, None)
     if run.campaign.mode == Mode.CARRY_FORWARD and previous is not None:
+        registry.verify_inputs(previous.files, actor, subject=run, remedy=REMEDY)
         run.mode, done = Mode.CARRY_FORWARD, _carry_forward(run, data, previous, magic7_input)
     else:
-        run.mode, done = Mode.GENERATE, _generate(run, data, magic7_input, previous)
+        run.mode, done = Mode.GENERATE, _generate(run, data, magic7_input, previous, actor)
     run.livetime_source = run.provenance["livetime_source"]
+    record_coverage(run)
     run.save(
         update_fields=[
             "magic7",
             "parse_report",
+            "coverage",
             "previous_1s",
             "previous_30s",
             "mode",
@@ -140,12 +151,14 @@ def _carry_forward(run: CampaignRun, data: Magic7Data, previous: PreviousFt2, ma
     return f"carried forward from {previous.one_second.filename} and {previous.thirty_second.filename}"
 
 
-def _generate(run: CampaignRun, data: Magic7Data, magic7_input, previous: PreviousFt2 | None) -> str:
+def _generate(
+    run: CampaignRun, data: Magic7Data, magic7_input, previous: PreviousFt2 | None, actor: Actor
+) -> str:
     campaign = run.campaign
     start, stop = magic7_input.met_start, magic7_input.met_stop
     inputs = [magic7_input.product]
     with tempfile.TemporaryDirectory(prefix="livetime-") as folder:
-        source = _livetime(run, previous, start, stop, folder, inputs)
+        source = _livetime(run, previous, start, stop, folder, inputs, actor)
     config = Ft2Config(
         data_qual=campaign.data_qual,
         lat_config=campaign.lat_config,
@@ -174,11 +187,13 @@ def _generate(run: CampaignRun, data: Magic7Data, magic7_input, previous: Previo
     )
 
 
-def _livetime(run, previous, start, stop, folder, inputs) -> livetime.LivetimeTable | None:
+def _livetime(run, previous, start, stop, folder, inputs, actor) -> livetime.LivetimeTable | None:
     """The campaign's livetime source for this run; a source that cannot serve it fails the run
     with what to provide."""
     try:
-        return run_livetime(run.data_run, run.campaign.livetime_source, previous, start, stop, folder, inputs)
+        verify = functools.partial(registry.verify_inputs, actor=actor, subject=run, remedy=REMEDY)
+        source = run.campaign.livetime_source
+        return run_livetime(run.data_run, source, previous, start, stop, folder, inputs, verify)
     except livetime.SourceUnavailable as error:
         raise StepFailed(f"{error} and retry the run") from error
     except livetime.LivetimeError as error:

@@ -46,13 +46,13 @@ def _carry_on(run: CampaignRun, actor: Actor) -> None:
         CampaignRun.objects.filter(pk=run.pk).update(started_at=timezone.now())
         ledger.transition(run, "generating", actor, "FT2 files being made")
     if run.state == "generating":
-        done = make_run_ft2(run)
+        done = make_run_ft2(run, actor)
         ledger.transition(run, "flagging", actor, done, mode=run.mode, livetime_source=run.livetime_source)
     if run.state == "flagging":
-        reason, changed_bins = flag_run_files(run)
+        reason, changed_bins = flag_run_files(run, actor)
         ledger.transition(run, "validating", actor, reason, changed_bins=changed_bins)
     if run.state == "validating":
-        validate_run_files(run)
+        validate_run_files(run, actor)
         ledger.transition(run, "ready", actor, "validation passed")
         offer_if_releasable(run, actor)
 

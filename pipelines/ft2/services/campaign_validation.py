@@ -11,15 +11,15 @@ What the run is compared with:
 
 from __future__ import annotations
 
-from l2portal.files import sha256_file
-from l2portal.ledger.services import StepFailed
+from l2portal.ledger.services import Actor, StepFailed
 from l2portal.registry import services as registry
 
 from ... import conf
 from ...science.ft2qa import Comparison, check_velocity_file, compare_with_previous, run_fitsverify
 from ..models import CampaignRun, ReprocessingCampaign
 from ..selectors import previous_version
-from .run_files import LABELS
+from .campaign_coverage import coverage_failures
+from .run_files import LABELS, OUR_FILE_CHANGED
 
 SET_AGAIN = ("SC_VELOCITY", "DATA_QUAL")
 VALIDATION_FIELDS = [
@@ -32,20 +32,16 @@ VALIDATION_FIELDS = [
     "comparison_summary",
     "comparison_details",
     "qa_passed",
+    "coverage",
 ]
+PREVIOUS_CHANGED = "fetch it again and register it again (manage.py register_ft2_inputs), then retry the run"
 
 
-def validate_run_files(run: CampaignRun) -> None:
-    """Results are stored on the run; any failure fails it with all the reasons."""
-    failures = []
-    for product in run.products:
-        path = registry.absolute_path(product)
-        if not path.is_file():
-            raise StepFailed(
-                f"{product.path} is missing on disk; it was registered with sha256 {product.sha256}"
-            )
-        if sha256_file(path) != product.sha256:
-            failures.append(f"{product.path} changed on disk since it was registered")
+def validate_run_files(run: CampaignRun, actor: Actor) -> None:
+    """Results are stored on the run; any failure fails it with all the reasons. Files that no
+    longer verify against their registration fail it before anything is read from them."""
+    registry.verify_inputs(run.products, actor, subject=run, remedy=OUR_FILE_CHANGED)
+    failures = coverage_failures(run)
     flagged = [registry.absolute_path(run.ft2_1s), registry.absolute_path(run.ft2_30s)]
     checks = [check_velocity_file(path, conf.velocity_tolerance()) for path in flagged]
     run.velocity_worst = max(check.worst_deviation for check in checks)
@@ -54,20 +50,21 @@ def validate_run_files(run: CampaignRun) -> None:
     run.fitsverify, run.fitsverify_output = run_fitsverify(flagged, conf.fitsverify_command())
     if run.fitsverify == "failed":
         failures.append(f"fitsverify: {run.fitsverify_output}")
-    failures += _compare(run)
+    failures += _compare(run, actor)
     run.qa_passed = not failures
     run.save(update_fields=VALIDATION_FIELDS)
     if failures:
         raise StepFailed("validation failed: " + " | ".join(failures), failures=failures)
 
 
-def _compare(run: CampaignRun) -> list[str]:
+def _compare(run: CampaignRun, actor: Actor) -> list[str]:
     """Compare with the previous version (see the module's doc); returns the failures."""
     run.previous = None
     if run.previous_1s_id is not None:
         carried = run.mode == ReprocessingCampaign.Mode.CARRY_FORWARD
         ours = {"1s": run.ft2_1s, "30s": run.ft2_30s} if carried else _unflagged(run)
         theirs = {"1s": run.previous_1s, "30s": run.previous_30s}
+        registry.verify_inputs(theirs.values(), actor, subject=run, remedy=PREVIOUS_CHANGED)
         results = {
             label: compare_with_previous(*_paths(ours[label], theirs[label]), SET_AGAIN) for label in LABELS
         }
@@ -78,6 +75,7 @@ def _compare(run: CampaignRun) -> list[str]:
             run.comparison, run.comparison_summary, run.comparison_details = "none", "no earlier version", []
             return []
         theirs = _unflagged(run.previous)
+        registry.verify_inputs(theirs.values(), actor, subject=run, remedy=PREVIOUS_CHANGED)
         results = {
             label: compare_with_previous(*_paths(_unflagged(run)[label], theirs[label])) for label in LABELS
         }

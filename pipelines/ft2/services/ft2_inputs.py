@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ from ...halfpipe.models import DataRun
 from ...halfpipe.services.magic7 import magic7_collection, register_magic7
 from ...science import livetime
 from ...science.ft2 import EXTNAME
-from ...science.magic7 import Magic7Error, read_magic7
 from ..selectors.ft2_inputs import FT2_TYPES, INSTRUMENT, LIVETIME_TYPE, data_id
 
 FT2_NAME = re.compile(r"gll_(pt1s|pt)_(p\d+)_r(\d{10})_v(\d{3})\.fits?")
@@ -138,12 +138,7 @@ def _refuse(path: Path, why: str, actor: Actor) -> None:
 
 def _register_magic7(run_id: int, path: Path, actor: Actor) -> str:
     before = Product.objects.filter(product_type="magic7", sha256=sha256_file(path)).exists()
-    try:
-        data = read_magic7(path)
-    except (OSError, Magic7Error) as error:
-        _refuse(path, str(error), actor)
-    # The run starts at its number (MET); its telemetry may begin earlier, for interpolation.
-    register_magic7(run_id, path, max(float(run_id), float(data.orb_met[0])), float(data.orb_met[-1]), actor)
+    register_magic7(run_id, path, None, None, actor)  # parsed in full, its span from its records
     return "known" if before else "registered"
 
 
@@ -162,10 +157,7 @@ def _register_livetime(run_id: int, path: Path, actor: Actor) -> str:
 def _register_previous_ft2(kind: str, run_id: int, path: Path, actor: Actor) -> str:
     match = FT2_NAME.fullmatch(path.name)
     processing, version = match.group(2).upper(), int(match.group(4))
-    try:
-        fits.getheader(path, EXTNAME)
-    except (OSError, KeyError) as error:
-        _refuse(path, f"no {EXTNAME} table: it is not an FT2 file ({error})", actor)
+    _read_whole_ft2(path, actor)
     collection = registry.get_run_collection(processing, f"production FT2 files of {processing}")
     held = Product.objects.filter(
         collection=collection, product_type=kind, data_id__run=run_id, current=True
@@ -179,10 +171,27 @@ def _register_previous_ft2(kind: str, run_id: int, path: Path, actor: Actor) -> 
     )
 
 
+def _read_whole_ft2(path: Path, actor: Actor) -> None:
+    """Read every row of the file's table, its CHECKSUM/DATASUM verified where it has them:
+    refused if it has no such table, is cut short or differs from its checksums."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # astropy warns of a checksum that fails
+            with fits.open(path, checksum=True) as hdus:
+                table = hdus[EXTNAME].data
+                table[-1:].tobytes()  # the last row is where a cut file ends
+    except (OSError, KeyError) as error:
+        _refuse(path, f"no {EXTNAME} table: it is not an FT2 file ({error})", actor)
+    except (TypeError, ValueError, Warning) as error:
+        _refuse(path, f"its {EXTNAME} table cannot be read in full ({error}): fetch it again", actor)
+
+
 def _copy_in(
     collection: Collection, relative: str, kind: str, run_id: int, path: Path, metadata: dict, actor: Actor
 ) -> str:
     registered = Product.objects.filter(path=relative, status=Product.Status.PRESENT).first()
+    # A registered file whose copy under the data root was damaged is written again from its source.
+    damaged = registered is not None and registry.copy_damaged(relative)
     if registered is not None:
         if registered.sha256 != sha256_file(path):
             ledger.refuse(
@@ -194,7 +203,8 @@ def _copy_in(
                 actor,
                 registered,
             )
-        return "known"
+        if not damaged:
+            return "known"
     DataRun.objects.get_or_create(run_id=run_id)
     with recording("pipelines.register_ft2_input", parameters={"source": str(path), "kind": kind}):
         registry.write_product(
@@ -205,7 +215,7 @@ def _copy_in(
             metadata={"run_id": run_id, "source": path.name, **metadata},
             instrument=INSTRUMENT,
             data_id=data_id(run_id),
-            force=not Product.objects.filter(path=relative).exists(),
+            force=damaged or not Product.objects.filter(path=relative).exists(),
         )
     return "registered"
 

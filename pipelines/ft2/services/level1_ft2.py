@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import tempfile
 
 from l2portal.ledger.services import Actor, StepFailed
@@ -27,6 +28,7 @@ from ...science.level1 import magic7_window
 from ...science.magic7 import Magic7Error, read_magic7
 from ..selectors import active_bti_set
 from ..selectors.ft2_inputs import previous_ft2
+from .campaign_ft2 import REMEDY
 from .run_files import BIN_SECONDS, LABELS
 from .run_livetime import run_livetime
 
@@ -43,14 +45,18 @@ def level1_ft2_files(
     tstart: float,
     tstop: float,
     created: dt.datetime,
+    actor: Actor,
 ) -> dict[str, Product]:
-    """The run's Level-1 FT2 files over [tstart, tstop), registered; {"1s": ..., "30s": ...}."""
+    """The run's Level-1 FT2 files over [tstart, tstop), registered; {"1s": ..., "30s": ...}. Each
+    registered input is verified against its registration before it is read."""
     margin = conf.magic7_margin()
     magic7 = list(
         Magic7Input.objects.filter(met_start__lt=tstop + margin, met_stop__gt=tstart - margin)
         .select_related("product")
         .order_by("met_start", "pk")
     )
+    verify = functools.partial(registry.verify_inputs, actor=actor, subject=run, remedy=REMEDY)
+    verify([i.product for i in magic7])
     try:
         parts = [read_magic7(registry.absolute_path(i.product)) for i in magic7]
     except (OSError, Magic7Error) as error:
@@ -64,7 +70,7 @@ def level1_ft2_files(
     inputs = [version.product, *(i.product for i in magic7)]
     with tempfile.TemporaryDirectory(prefix="livetime-") as folder:
         source = run_livetime(
-            run, conf.livetime_source(), previous_ft2(run.run_id), tstart, tstop, folder, inputs
+            run, conf.livetime_source(), previous_ft2(run.run_id), tstart, tstop, folder, inputs, verify
         )
     if source is None:
         raise livetime.SourceUnavailable(

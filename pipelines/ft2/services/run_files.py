@@ -17,6 +17,11 @@ from ..selectors.ft2_inputs import INSTRUMENT, data_id
 
 LABELS = ("1s", "30s")
 BIN_SECONDS = {"1s": 1.0, "30s": 30.0}
+# What to do when a file the run made no longer verifies (verify_inputs' remedy).
+OUR_FILE_CHANGED = (
+    "nothing of this run is offered while its files differ; find out what changed it, then make the run's "
+    "files again in a new campaign pass"
+)
 
 
 @dataclass(frozen=True)

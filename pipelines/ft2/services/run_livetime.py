@@ -5,6 +5,8 @@ run, or the configured livetime command. A source that has nothing for the run r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from l2portal.registry import services as registry
 from l2portal.registry.models import Product
 
@@ -22,9 +24,11 @@ def run_livetime(
     stop: float,
     folder: str,
     inputs: list[Product],
+    verify: Callable[[list[Product]], None],
 ) -> livetime.LivetimeTable | None:
     """The livetime of ``data_run`` over [start, stop) from ``source`` (None for "none"); the
-    products it read are appended to ``inputs``. ``folder`` holds what a command writes."""
+    products it read are appended to ``inputs``, each passed to ``verify`` before it is read.
+    ``folder`` holds what a command writes."""
     run_id = data_run.run_id
     if source == livetime.PREVIOUS_FT2:
         if previous is None:
@@ -33,6 +37,7 @@ def run_livetime(
                 "register it (manage.py register_ft2_inputs)"
             )
         inputs.append(previous.one_second)
+        verify([previous.one_second])
         return livetime.from_previous_ft2(registry.absolute_path(previous.one_second))
     if source == livetime.TABLE:
         table = livetime_table(run_id)
@@ -42,6 +47,7 @@ def run_livetime(
                 f"livetime_r{run_id:010d}.csv (manage.py register_ft2_inputs)"
             )
         inputs.append(table)
+        verify([table])
         # Named without its collection prefix: the header card holds 35 characters with its comment.
         reference = table.filename.split("_", 1)[-1]
         return livetime.read_table(registry.absolute_path(table), reference=reference)

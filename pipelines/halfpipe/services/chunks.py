@@ -3,7 +3,6 @@ per run it carries, in staging; its downlink is told (downlinks.py) when it is d
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shlex
 import subprocess
@@ -28,6 +27,7 @@ from .folders import chunk_events_path, staging_collection
 
 log = logging.getLogger(__name__)
 DECODE_FOLDER = ".decode"  # scratch folders of decoder commands, under the staging root
+FETCH_AGAIN = "it is damaged or incomplete; fetch it again into its downlink folder, then retry the chunk"
 
 
 def decode_chunk(chunk_pk: int, actor: Actor) -> str:
@@ -44,15 +44,22 @@ def _decode(chunk: Chunk, actor: Actor) -> None:
     retdef_path, chunk_path = folder / chunk.retdef, folder / chunk.filename
     try:
         retdef = parse_retdef(retdef_path.read_bytes(), chunk.retdef)
-        raw = chunk_path.read_bytes()
     except (OSError, RetDefError) as error:
         raise StepFailed(f"{chunk}: {error}", path=str(folder)) from error
-    sha256 = hashlib.sha256(raw).hexdigest()
-    if retdef.sha256 and retdef.sha256 != sha256:
-        raise StepFailed(
-            f"{chunk.filename} has sha256 {sha256}, its RetDef says {retdef.sha256}: the file is damaged or "
-            "incomplete; fetch it again, then retry the chunk"
-        )
+    # Registered with its size at ingest and the sha256 its RetDef gives (if any).
+    sha256 = registry.verify_file(
+        f"{chunk.downlink.folder}/{chunk.filename}",
+        chunk_path,
+        chunk.size,
+        retdef.sha256,
+        actor,
+        subject=chunk,
+        remedy=FETCH_AGAIN,
+    )
+    try:
+        raw = chunk_path.read_bytes()
+    except OSError as error:
+        raise StepFailed(f"{chunk}: {error}", path=str(folder)) from error
     try:
         rows = _decoded(chunk, retdef, raw, chunk_path, retdef_path)
         parts = split_by_run(rows, retdef.start, retdef.stop, retdef.runs, chunk.filename)

@@ -28,7 +28,7 @@ from . import folders
 from .downlinks import level1_done_for, run_failed
 
 # (run, version, output collection, TSTART, TSTOP, DATE of the merged file) -> {"1s": ..., "30s": ...}
-Ft2Files = Callable[[DataRun, MergeVersion, Collection, float, float, dt.datetime], dict[str, Product]]
+Ft2Files = Callable[[DataRun, MergeVersion, Collection, float, float, dt.datetime, Actor], dict[str, Product]]
 
 
 def level1_run(run_pk: int, actor: Actor, ft2_files: Ft2Files) -> str:
@@ -56,13 +56,16 @@ def _level1(run: DataRun, actor: Actor, ft2_files: Ft2Files) -> None:
         .first()
     )
     collection = folders.output_collection()
+    registry.verify_inputs(
+        [version.product], actor, subject=run, remedy="retry the run's downlink to merge it again"
+    )
     try:
         merged = open_event_file(registry.absolute_path(version.product))
     except EventFileError as error:
         raise StepFailed(f"{run} v{version.version:03d}: {error}") from error
     tstart, tstop, date = merged.primary["TSTART"], merged.primary["TSTOP"], merged.primary["DATE"]
     try:
-        ft2 = ft2_files(run, version, collection, tstart, tstop, dt.datetime.fromisoformat(date))
+        ft2 = ft2_files(run, version, collection, tstart, tstop, dt.datetime.fromisoformat(date), actor)
     except livetime.SourceUnavailable as error:
         _hold(run, version, str(error), actor)
         return

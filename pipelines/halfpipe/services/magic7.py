@@ -16,7 +16,10 @@ from l2portal.ledger.services import Actor
 from l2portal.registry import services as registry
 
 from ... import conf
+from ...science.magic7 import Magic7Data, Magic7Error, read_magic7
 from ..models import DataRun, Magic7Input
+
+PROBLEMS_REFUSED_SHOWN = 20
 
 
 class Magic7Refused(InvalidRequest):
@@ -30,12 +33,21 @@ def magic7_collection():
 
 
 def register_magic7(
-    run_id: int, source: Path, met_start: float, met_stop: float, actor: Actor
+    run_id: int, source: Path, met_start: float | None, met_stop: float | None, actor: Actor
 ) -> Magic7Input:
-    """Register a magic7 file as the input of a data run (created if new). The file is copied
-    into the magic7 collection under a name carrying its checksum, so a corrected file is a new
-    product and becomes the run's input, while the old one stays registered."""
+    """Register a magic7 file as the input of a data run (created if new). The whole file is
+    parsed first (its gzip stream, every record): one that cannot be used, or whose last line was
+    cut short, is refused with its parse report. The span defaults to the run's start (its number,
+    or its first ORB record if later) to its last ORB record. The file is copied into the magic7
+    collection under a name carrying its checksum, so a corrected file is a new product and
+    becomes the run's input, while the old one stays registered."""
     ledger.require_role(actor, OPERATOR, to=f"register magic7 inputs (run {run_id})")
+    source = Path(source)
+    data = _parsed(run_id, source, actor)
+    if met_start is None:
+        met_start = max(float(run_id), float(data.orb_met[0]))  # telemetry may begin earlier
+    if met_stop is None:
+        met_stop = float(data.orb_met[-1])
     if not met_stop > met_start:
         ledger.refuse(
             Magic7Refused(
@@ -45,7 +57,6 @@ def register_magic7(
             ),
             actor,
         )
-    source = Path(source)
     collection = magic7_collection()
     suffix = ".txt.gz" if source.name.endswith(".gz") else ".txt"
     name = f"{collection.name.lower()}_magic7_r{run_id:010d}_{sha256_file(source)[:12]}{suffix}"
@@ -61,7 +72,14 @@ def register_magic7(
             relative,
             "magic7",
             lambda tmp: shutil.copyfile(source, tmp),
-            metadata={"run_id": run_id, "met_start": met_start, "met_stop": met_stop, "actor": actor.label},
+            metadata={
+                "run_id": run_id,
+                "met_start": met_start,
+                "met_stop": met_stop,
+                "actor": actor.label,
+                "parse_report": data.report.summary(),
+            },
+            force=registry.copy_damaged(relative),  # registered again to repair a damaged copy
         )
     # Registering a file again makes it the run's input again.
     magic7_input, _ = Magic7Input.objects.update_or_create(
@@ -70,6 +88,31 @@ def register_magic7(
         defaults={"met_start": met_start, "met_stop": met_stop, "created_at": timezone.now()},
     )
     return magic7_input
+
+
+def _parsed(run_id: int, source: Path, actor: Actor) -> Magic7Data:
+    """The file parsed in full; refused (Magic7Refused, recorded) with its parse report if broken."""
+    try:
+        data = read_magic7(source)
+        if data.report.cut_short:
+            raise Magic7Error(f"it is truncated: {data.report.summary()}", data.report)
+        return data
+    except (OSError, Magic7Error) as error:
+        report = getattr(error, "report", None)
+        problems = report.problems[:PROBLEMS_REFUSED_SHOWN] if report else ()
+        ledger.refuse(
+            Magic7Refused(
+                f"magic7 {source.name} of run {run_id} refused, nothing registered: {error}; "
+                "fetch a complete copy and register it again",
+                details={
+                    "run_id": run_id,
+                    "path": str(source),
+                    "parse_report": report.summary() if report else "",
+                    "problems": [[p.line, p.reason] for p in problems],
+                },
+            ),
+            actor,
+        )
 
 
 def latest_magic7(data_run: DataRun) -> Magic7Input | None:

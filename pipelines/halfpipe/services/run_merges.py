@@ -19,6 +19,10 @@ from . import folders
 from .downlinks import run_failed
 
 CREATOR = "l2portal pipelines.science.eventmerge"
+DECODE_AGAIN = (
+    "nothing was merged; find out what changed it, then decode its chunk again (or, for an earlier merged "
+    "version, merge that version again) and retry the run"
+)
 
 
 def merge_run(run_pk: int, actor: Actor) -> str:
@@ -34,7 +38,7 @@ def _merge(run: DataRun, actor: Actor) -> None:
         if planned is not None:
             if run.state == "merged":
                 ledger.transition(run, "merging", actor, f"v{planned.version:03d} planned meanwhile")
-            merge_version(run, planned)
+            merge_version(run, planned, actor)
             continue
         with transaction.atomic():
             DataRun.objects.select_for_update().get(pk=run.pk)
@@ -59,7 +63,7 @@ def _date(run: DataRun, version: MergeVersion) -> str:
     return max(so_far.values_list("downlink__generated_at", flat=True)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def merge_version(run: DataRun, version: MergeVersion) -> None:
+def merge_version(run: DataRun, version: MergeVersion, actor: Actor) -> None:
     collection = folders.output_collection()
     previous = run.versions.filter(version=version.version - 1).select_related("product").first()
     pieces = list(
@@ -68,6 +72,7 @@ def merge_version(run: DataRun, version: MergeVersion) -> None:
         .order_by("chunk__number")
     )
     inputs = ([previous.product] if previous else []) + [piece.product for piece in pieces]
+    registry.verify_inputs(inputs, actor, subject=run, remedy=DECODE_AGAIN)
     records = (previous.records if previous else 0) + sum(piece.events for piece in pieces)
     relative = folders.merged_path(collection, run.run_id, version.version)
     merged_so_far = run.versions.filter(version__lte=version.version)
