@@ -72,7 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "l2portal.web.LoginRequiredMiddleware",
+    # Sign-in for pages, and what happens when a session ends while someone works.
+    "l2portal.portal.sessions.SignInMiddleware",
     "l2portal.portal.pages.RefusalMiddleware",
 ]
 
@@ -118,6 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "l2portal.portal.sessions.csrf_failure"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

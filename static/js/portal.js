@@ -45,6 +45,13 @@
     });
   });
 
+  // A live region's own polls say so: when the session has ended the server answers them with a
+  // message in their place and stops them (l2portal.portal.sessions), instead of a sign-in redirect.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const trigger = event.detail.elt.getAttribute("hx-trigger") || "";
+    if (/^\s*every\s/.test(trigger)) event.detail.headers["X-Portal-Poll"] = "true";
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
     if (!xhr || xhr.status < 400 || xhr.status >= 500) return;
