@@ -62,7 +62,11 @@ def test_operator_preprocesses_scientist_uploads_operator_publishes(
 
     switch_to(page, live_server, "operator")
     page.goto(url)
-    act(page, "Publish Level 2", "Publishing queued")
+    page.click("button:has-text('Publish Level 2')")
+    dialog = page.locator("dialog#confirm-dialog")
+    assert "Publish the Level 2 data of" in dialog.text_content("#confirm-message")
+    dialog.get_by_role("button", name="Confirm").click()
+    page.wait_for_selector("text=Publishing queued")
     page.goto(url)
     assert "Published" in page.text_content("h1")
     inversion_text = page.text_content("#inversion")
