@@ -67,10 +67,12 @@ class SignInMiddleware(LoginRequiredMiddleware):
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path_info.startswith("/api/"):
             return None
-        if request.user.is_authenticated and request.method == "GET" and not _is_htmx(request):
-            if request.session.get(EXPIRED_KEY) == request.path:
-                del request.session[EXPIRED_KEY]
-                messages.warning(request, DO_IT_AGAIN)
+        back_after_expiry = (
+            request.user.is_authenticated and request.method == "GET" and not _is_htmx(request)
+        )
+        if back_after_expiry and request.session.get(EXPIRED_KEY) == request.path:
+            del request.session[EXPIRED_KEY]
+            messages.warning(request, DO_IT_AGAIN)
         return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request, view_func):

@@ -134,3 +134,8 @@ def test_a_bad_argument_ends_as_one_line_never_a_traceback(capsys, tmp_path, mon
     assert last.startswith(("CommandError: ", f"manage.py {argv[0]}: error: ")), err
     if code == 1:  # a refusal, not argparse's usage: only the one line
         assert err.count("\n") == 1, err
+    assert not any(leak in err for leak in EXCEPTION_TEXT), err
+
+
+# What exception text looks like when it leaks into a message meant for a person.
+EXCEPTION_TEXT = ("HTTPConnectionPool", "invalid literal", "Header size is not multiple")

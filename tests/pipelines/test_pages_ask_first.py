@@ -43,4 +43,4 @@ def test_agree_asks_first(client, operator, magic7_runs):
     }
     client.post("/pipelines/switchovers/", proposal)
     page = client.get("/pipelines/switchovers/").content.decode()
-    assert 'data-confirm="Agree, for the operators, to switch P310 over on 2026-12-01 with L1 software' in page
+    assert 'data-confirm="Agree, for the operators, to switch P310 over on 2026-12-01' in page

@@ -14,6 +14,7 @@ from l2portal.portal.tables import portal_table
 from ... import conf
 from ...pages import shows_operator_controls
 from ...science import ft2science
+from ...science.runs import parse_run_list
 from .. import selectors, services
 from ..filtersets import CampaignRunFilter, ReprocessingCampaignFilter
 from ..models import ReprocessingCampaign
@@ -50,13 +51,10 @@ class CampaignForm(forms.Form):
     def selection(self) -> dict:
         data = self.cleaned_data
         if data["run_list"]:
-            runs = data["run_list"].replace(",", " ").split()
-            if not_runs := [run for run in runs if not run.isdigit()]:
-                raise forms.ValidationError(
-                    f"run list: not runs: {', '.join(not_runs)}; name each run by its MET (its start in "
-                    "mission seconds), e.g. 545208791 546407418"
-                )
-            return {"run_ids": [int(run) for run in runs]}
+            try:
+                return {"run_ids": parse_run_list(data["run_list"])}
+            except ValueError as error:
+                raise forms.ValidationError(f"run list: {error}") from None
         return {"first_run": data["first_run"], "last_run": data["last_run"]}
 
 
