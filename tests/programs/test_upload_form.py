@@ -1,9 +1,16 @@
 """The upload form sent back with its problems (without a browser): each under its field, the
 commit and ticks kept, the event recorded, nothing registered; Publish asks first."""
 
+import re
+import tarfile
+
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 
 from l2portal.ledger.models import LedgerEvent
+from l2portal.programs.science.inversion import InversionFiles, validate_inversion_files
+from l2portal.programs.services.results import FILE_NAMES
 
 from .conftest import current_visp_ids, inversion_files
 
@@ -53,3 +60,16 @@ def test_publish_asks_first(client, inverted, operator, store):
     client.force_login(operator)
     page = client.get(f"/programs/{inverted.pk}/").content.decode()
     assert f'data-confirm="Publish the Level 2 data of {inverted.execution_id}?' in page
+
+
+def test_the_sample_the_form_offers_passes_every_check_for_any_program(client, working, scientist, tmp_path):
+    client.force_login(scientist)
+    page = client.get(f"/programs/{working.pk}/").content.decode()
+    link = re.search(r'href="([^"]+)" download id="upload-sample"', page).group(1)
+    sample = finders.find(link.removeprefix(settings.STATIC_URL).removeprefix("/static/"))
+    with tarfile.open(sample) as tar:
+        tar.extractall(tmp_path, filter="data")
+    names = {kind: tmp_path / name for kind, name in FILE_NAMES.items()}
+    summary = validate_inversion_files(InversionFiles(**names), program_id=working.execution_id)
+    assert (summary.n_frames, summary.n_slit, summary.n_depth) == (2, 6, 9)
+    assert summary.lines == ("Fe I 630", "Ca II 854")
