@@ -1,8 +1,9 @@
 """A session that ends while someone works: a page asked for goes through sign-in and back to it; a
 form sent goes through sign-in back to the page it was on (never to the address it was sent to, which
 answers GET with 405), with "do it again"; htmx is told where to go in the header its client follows
-(a plain redirect would be followed silently into the swapped part); a live region that polls stops
-with a message in its place. A form whose CSRF token is stale gets the portal's own page."""
+(a plain redirect would be followed silently into the swapped part); a live region that polls stops,
+its content left as it was, and the page says why at the top with a link to sign in
+(static/js/portal.js). A form whose CSRF token is stale gets the portal's own page."""
 
 from urllib.parse import urlsplit
 
@@ -12,7 +13,6 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 EXPIRED_KEY = "portal_session_expired_on"
@@ -21,6 +21,9 @@ DO_IT_AGAIN = "Your session had expired: do it again."
 STOP_POLLING = 286
 # Set by static/js/portal.js on requests an `every Ns` trigger sends.
 POLL_HEADER = "X-Portal-Poll"
+# Where to sign in, on a stopped poll's answer: portal.js shows LIVE_STOPPED with that link.
+SIGN_IN_HEADER = "X-Portal-Sign-In"
+LIVE_STOPPED = "Live updates stopped: your session has expired."
 
 
 def _is_htmx(request) -> bool:
@@ -49,12 +52,10 @@ def sign_in_again(request) -> HttpResponse:
     if not _is_htmx(request):
         return HttpResponseRedirect(sign_in)
     if request.headers.get(POLL_HEADER) == "true":
-        message = format_html(
-            '<p class="message warning" role="alert">Live updates stopped: your session has expired. '
-            '<a href="{}">Sign in again</a> to follow this page.</p>',
-            sign_in,
-        )
-        return HttpResponse(message, status=STOP_POLLING)
+        response = HttpResponse(LIVE_STOPPED, status=STOP_POLLING, content_type="text/plain; charset=utf-8")
+        response["HX-Reswap"] = "none"  # the region keeps what it showed
+        response[SIGN_IN_HEADER] = sign_in
+        return response
     response = HttpResponse(status=204)
     response["HX-Redirect"] = sign_in
     return response

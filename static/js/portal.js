@@ -52,9 +52,7 @@
     if (/^\s*every\s/.test(trigger)) event.detail.headers["X-Portal-Poll"] = "true";
   });
 
-  document.addEventListener("htmx:responseError", function (event) {
-    const xhr = event.detail.xhr;
-    if (!xhr || xhr.status < 400 || xhr.status >= 500) return;
+  function messages() {
     const main = document.getElementById("content");
     let box = main.querySelector(".messages");
     if (!box) {
@@ -63,9 +61,32 @@
       box.setAttribute("role", "status");
       main.prepend(box);
     }
+    return box;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status < 400 || xhr.status >= 500) return;
     const line = document.createElement("p");
     line.className = "message error";
     line.textContent = xhr.responseText;
-    box.append(line);
+    messages().append(line);
+  });
+
+  // A live region's poll answered "session expired": it has stopped; say so once, with the way back.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const xhr = event.detail.xhr;
+    const signIn = xhr && xhr.getResponseHeader("X-Portal-Sign-In");
+    if (!signIn || document.getElementById("live-stopped")) return;
+    const line = document.createElement("p");
+    line.id = "live-stopped";
+    line.className = "message warning";
+    line.setAttribute("role", "alert");
+    line.textContent = xhr.responseText + " ";
+    const link = document.createElement("a");
+    link.href = signIn;
+    link.textContent = "Sign in again to follow this page";
+    line.append(link);
+    messages().append(line);
   });
 })();
