@@ -1,6 +1,8 @@
 """A live region whose session ends (Chromium): the campaign page's progress, polled every 2 s,
 stops where it was and the page says why, with the way back; it does not go on silently."""
 
+import re
+
 import pytest
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
@@ -41,3 +43,27 @@ def test_a_live_region_that_loses_its_session_stops_and_says_so(browser_page, li
     page.fill("input[name=password]", "operator")
     page.click("main button[type=submit]")
     page.wait_for_url(url)
+
+
+def test_a_form_opened_before_signing_in_again_gets_the_portals_own_page(browser_page, live_server, operator):
+    campaign = campaign_with_states("P310", ["ready", "generating"])
+    page = browser_page
+    url = f"{live_server.url}/pipelines/campaigns/{campaign.pk}/"
+    sign_in(page, live_server, "operator", "operator")
+    page.goto(url)
+    # Signed in again elsewhere (another tab of the same browser): that renews the form's token.
+    login = f"{live_server.url}/accounts/login/"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.request.get(login).text()).group(1)
+    again = {"csrfmiddlewaretoken": token, "username": "operator", "password": "operator"}
+    assert page.request.post(login, form=again, max_redirects=0).status == 302
+
+    page.fill("input[name=last_run]", "1001")
+    page.click("button:has-text('Backfill')")
+    page.locator("dialog#confirm-dialog").get_by_role("button", name="Confirm").click()
+    expect(page.locator("h1")).to_contain_text("The form was out of date")
+    assert "Reload the page and do it again" in page.text_content("main")
+    check_page(page, "csrf-form-out-of-date")
+    page.get_by_role("link", name="Back to the page you were on").click()
+    page.wait_for_url(url)
+    campaign.refresh_from_db()
+    assert campaign.backfills == 0
