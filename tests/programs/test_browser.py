@@ -56,7 +56,7 @@ def test_operator_preprocesses_scientist_uploads_operator_publishes(
     form.locator("input[name=fit_profiles]").set_input_files(str(files.fit_profiles))
     form.locator("input[name=original_profiles]").set_input_files(str(files.original_profiles))
     form.locator("input[name=software_commit]").fill("3f9c2ab")
-    form.locator("button[type=submit]").click()
+    form.get_by_role("button", name="Upload and mark Inverted").click()
     page.wait_for_selector("text=Results uploaded and registered")
     assert "Inverted" in page.text_content("h1")
 
@@ -64,7 +64,7 @@ def test_operator_preprocesses_scientist_uploads_operator_publishes(
     page.goto(url)
     page.click("button:has-text('Publish Level 2')")
     dialog = page.locator("dialog#confirm-dialog")
-    assert "Publish the Level 2 data of" in dialog.text_content("#confirm-message")
+    assert "Publish the Level 2 data of" in dialog.locator("#confirm-message").text_content()
     dialog.get_by_role("button", name="Confirm").click()
     page.wait_for_selector("text=Publishing queued")
     page.goto(url)

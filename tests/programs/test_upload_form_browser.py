@@ -26,7 +26,7 @@ def test_a_form_sent_after_the_session_ended_comes_back_to_the_form_with_do_it_a
     form.locator("input[name=software_commit]").fill("3f9c2ab")
 
     Session.objects.all().delete()  # the session ends while the form is being filled in
-    form.locator("button[type=submit]").click()
+    form.get_by_role("button", name="Upload and mark Inverted").click()
 
     page.wait_for_url("**/accounts/login/**")
     assert "Your session had expired" in page.text_content("main")
