@@ -58,10 +58,13 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Without DATABASE_URL / CELERY_BROKER_URL: PostgreSQL and Redis where they answer on their default
+# local ports, else SQLite and no broker (tests/local_services.py says which); the run ends with
+# what it skipped and why. PYTEST_ARGS narrows it (CI's pass without services).
 test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	@services="$$($(PY) -m tests.local_services)" && eval "$$services" && $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Every benchmark; those on PostgreSQL and Redis only when DATABASE_URL / CELERY_BROKER_URL point at them.
 bench: venv

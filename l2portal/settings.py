@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "l2portal.web.LoginRequiredMiddleware",
+    # Sign-in for pages, and what happens when a session ends while someone works.
+    "l2portal.portal.sessions.SignInMiddleware",
     "l2portal.portal.pages.RefusalMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -128,6 +129,7 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "l2portal.portal.sessions.csrf_failure"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

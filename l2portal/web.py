@@ -1,7 +1,6 @@
-"""Site-wide views: home dashboard, health check; the navigation; the sign-in requirement for pages."""
+"""Site-wide views: home dashboard, health check, error pages; the navigation."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,15 +16,6 @@ from l2portal.registry.selectors import execution_rows
 from l2portal.registry.tables import RecentChangeTable, RecentExecutionTable
 
 RECENT_ROWS = 15
-
-
-class LoginRequiredMiddleware(DjangoLoginRequired):
-    """Pages need a signed-in user; the API authenticates (session or token) by itself."""
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path_info.startswith("/api/"):
-            return None
-        return super().process_view(request, view_func, view_args, view_kwargs)
 
 
 def navigation(request):

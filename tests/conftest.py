@@ -287,3 +287,25 @@ def sign_in(page, live_server, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The run ends with what it ran on and how many tests it skipped, by reason: on a machine
+    without PostgreSQL, Redis, fitsverify or Chromium, what was not tested and what would test it."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = os.environ.get("CELERY_BROKER_URL") or "none (tests with a worker skip)"
+    terminalreporter.write_sep("-", "services of this run")
+    terminalreporter.write_line(f"database: {engine}; broker: {broker}")
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    terminalreporter.write_sep("-", f"{len(skipped)} skipped, by reason")
+    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        terminalreporter.write_line(f"{count:>5}  {reason}")

@@ -45,9 +45,14 @@
     });
   });
 
-  document.addEventListener("htmx:responseError", function (event) {
-    const xhr = event.detail.xhr;
-    if (!xhr || xhr.status < 400 || xhr.status >= 500) return;
+  // A live region's own polls say so: when the session has ended the server answers them with a
+  // message in their place and stops them (l2portal.portal.sessions), instead of a sign-in redirect.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const trigger = event.detail.elt.getAttribute("hx-trigger") || "";
+    if (/^\s*every\s/.test(trigger)) event.detail.headers["X-Portal-Poll"] = "true";
+  });
+
+  function messages() {
     const main = document.getElementById("content");
     let box = main.querySelector(".messages");
     if (!box) {
@@ -56,9 +61,32 @@
       box.setAttribute("role", "status");
       main.prepend(box);
     }
+    return box;
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status < 400 || xhr.status >= 500) return;
     const line = document.createElement("p");
     line.className = "message error";
     line.textContent = xhr.responseText;
-    box.append(line);
+    messages().append(line);
+  });
+
+  // A live region's poll answered "session expired": it has stopped; say so once, with the way back.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const xhr = event.detail.xhr;
+    const signIn = xhr && xhr.getResponseHeader("X-Portal-Sign-In");
+    if (!signIn || document.getElementById("live-stopped")) return;
+    const line = document.createElement("p");
+    line.id = "live-stopped";
+    line.className = "message warning";
+    line.setAttribute("role", "alert");
+    line.textContent = xhr.responseText + " ";
+    const link = document.createElement("a");
+    link.href = signIn;
+    link.textContent = "Sign in again to follow this page";
+    line.append(link);
+    messages().append(line);
   });
 })();

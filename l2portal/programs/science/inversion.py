@@ -20,6 +20,7 @@ shares one optical-depth grid. Errors list every problem found, each naming its 
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Iterator, Sequence
@@ -37,15 +38,27 @@ QUANTITIES_FILE, FIT_PROFILES_FILE, ORIGINAL_PROFILES_FILE = (
     "inv_res_pre.fits",
     "per_ori.fits",
 )
+# What each file is called in messages, by InversionFiles' field names.
+FILE_LABELS = {
+    "quantities": "inverted quantities",
+    "fit_profiles": "fitted profiles",
+    "original_profiles": "original profiles",
+}
 SLICE_KEYWORDS = ("DESR-BIN", "DESR-FID")
 FLOAT_BITPIX = (-32, -64)
 BLOCK_ELEMENTS = 1 << 22  # values read at a time (16 MB of float32)
 GRID_TOLERANCE = 1e-4  # log tau units
 
+logger = logging.getLogger(__name__)
+
 
 class InversionFileError(ValueError):
-    def __init__(self, problems: Sequence[str]):
+    """Every problem found; ``by_file`` the same, keyed by the file each is about (InversionFiles'
+    field names), for a form that shows them next to the file's input."""
+
+    def __init__(self, problems: Sequence[str], by_file: dict[str, list[str]] | None = None):
         self.problems = list(problems)
+        self.by_file = by_file or {}
         super().__init__("inversion results rejected:\n- " + "\n- ".join(self.problems))
 
 
@@ -56,11 +69,7 @@ class InversionFiles:
     original_profiles: Path
 
     def named(self) -> tuple[tuple[str, Path], ...]:
-        return (
-            ("inverted quantities", Path(self.quantities)),
-            ("fitted profiles", Path(self.fit_profiles)),
-            ("original profiles", Path(self.original_profiles)),
-        )
+        return tuple((FILE_LABELS[kind], Path(getattr(self, kind))) for kind in FILE_LABELS)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,59 @@ class InversionSummary:
 
     def as_dict(self) -> dict:
         return {**vars(self), "lines": list(self.lines)}
+
+
+@dataclass(frozen=True)
+class ExpectedFile:
+    """One of the three files as the checks below want it, for the form that asks for it."""
+
+    kind: str  # InversionFiles' field name
+    label: str
+    name: str
+    shape: str  # the primary array, in numpy's (astropy's) axis order, NAXIS4 first
+    holds: tuple[str, ...]  # what each entry of the first axis is, with its unit
+    extensions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+def expected_files() -> tuple[ExpectedFile, ...]:
+    """What the form asks for, from the same constants the checks use."""
+    lines = ", ".join(f"{line_id} {line.name}" for line_id, line in PROFILE_LINES.items())
+    profile_extensions = (
+        "1: wavelength offsets, mÅ from each line's centre, one per wavelength",
+        f"2: the line id of each wavelength, one run per line ({lines})",
+    )
+    profile_shape = f"(stokes {N_STOKES}, wavelength, y, x)"
+    stokes = ("I", "Q", "U", "V")
+    return (
+        ExpectedFile(
+            "quantities",
+            FILE_LABELS["quantities"],
+            QUANTITIES_FILE,
+            f"(quantity {len(QUANTITIES)}, depth, y, x)",
+            tuple(f"{q.extname} [{q.input_unit or 'no unit'}]" for q in QUANTITIES),
+        ),
+        ExpectedFile(
+            "fit_profiles",
+            FILE_LABELS["fit_profiles"],
+            FIT_PROFILES_FILE,
+            profile_shape,
+            stokes,
+            profile_extensions,
+            (
+                "DESR-BIN: slit pixels per bin, a positive integer",
+                "DESR-FID: the fiducial arm, the VSPARMID of the L1 dataset the inversion follows",
+            ),
+        ),
+        ExpectedFile(
+            "original_profiles",
+            FILE_LABELS["original_profiles"],
+            ORIGINAL_PROFILES_FILE,
+            profile_shape,
+            stokes,
+            profile_extensions,
+        ),
+    )
 
 
 @dataclass
@@ -196,13 +258,24 @@ def _inspect(report: _Report, profile: bool, program_id: str | None) -> None:
                 report.problem(f"not a readable FITS file: {structure}")
                 return
             hdus = fits.open(report.path, memmap=True)
+        except FileNotFoundError:
+            report.problem("not a readable FITS file: the file is missing")
+            return
         except Exception as error:  # astropy raises many kinds on a file that is not FITS
-            report.problem(f"not a readable FITS file ({error})")
+            logger.info("%s: not FITS: %s: %s", report.path, type(error).__name__, error)
+            report.problem(
+                "not a readable FITS file: it does not begin with a FITS header; check that this is "
+                "the file the inversion code wrote"
+            )
             return
         try:
             _read(report, hdus, profile, program_id)
         except Exception as error:  # whatever a malformed file makes astropy raise is the file's problem
-            report.problem(f"unreadable content ({type(error).__name__}: {error})")
+            logger.info("%s: unreadable: %s: %s", report.path, type(error).__name__, error)
+            report.problem(
+                "its content cannot be read as its header describes it (damaged or cut short); "
+                "write it again with the inversion code"
+            )
             report.shape = None
 
 
@@ -299,23 +372,22 @@ def validate_inversion_files(files: InversionFiles, *, program_id: str | None = 
     _inspect(quantities, False, program_id)
     _inspect(fitted, True, program_id)
     _inspect(original, True, program_id)
-    problems = quantities.problems + fitted.problems + original.problems
 
+    # A problem between two files is told of the later one, next to its own.
     shaped = [report for report in (quantities, fitted, original) if report.shape is not None]
     for report in shaped[1:]:
         if report.shape[2:] != shaped[0].shape[2:]:
-            problems.append(
-                f"{report.name}: (y, x) = {report.shape[2:]} does not match "
-                f"{shaped[0].name} (y, x) = {shaped[0].shape[2:]}"
+            report.problem(
+                f"(y, x) = {report.shape[2:]} does not match {shaped[0].name} (y, x) = {shaped[0].shape[2:]}"
             )
     if fitted.shape and original.shape and fitted.shape != original.shape:
-        problems.append(
-            f"{fitted.name}: shape {fitted.shape} differs from {original.name} shape {original.shape}"
-        )
+        fitted.problem(f"shape {fitted.shape} differs from {original.name} shape {original.shape}")
     if fitted.line_ids and original.line_ids and fitted.line_ids != original.line_ids:
-        problems.append(f"{fitted.name}: line ids differ from {original.name}")
+        fitted.problem(f"line ids differ from {original.name}")
+    reports = dict(zip(FILE_LABELS, (quantities, fitted, original), strict=True))
+    problems = [problem for report in reports.values() for problem in report.problems]
     if problems:
-        raise InversionFileError(problems)
+        raise InversionFileError(problems, {kind: r.problems for kind, r in reports.items() if r.problems})
 
     grid = quantities.grid
     return InversionSummary(

@@ -20,6 +20,8 @@ from typing import Any
 
 import requests
 
+from l2portal.unreachable import why_unreachable
+
 DEFAULT_TIMEOUT = (5.0, 60.0)  # seconds: (connect, read)
 DEFAULT_PAGE_SIZE = 1000
 
@@ -444,7 +446,9 @@ class MetadataClient:
                 timeout=self.timeout,
             )
         except requests.RequestException as error:
-            raise MetadataConnectionError(f"cannot reach the metadata store at {self.url}: {error}") from None
+            raise MetadataConnectionError(
+                f"cannot reach the metadata store at {self.url}: {why_unreachable(error)}"
+            ) from None
         if response.status_code != 200:
             raise MetadataResponseError(
                 f"metadata store at {self.url} answered HTTP {response.status_code}: {response.text[:200]!r}"

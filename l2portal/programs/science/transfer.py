@@ -25,6 +25,7 @@ from urllib.parse import unquote, urljoin
 import requests
 
 from l2portal.files import CHUNK, atomic_output, sha256_file
+from l2portal.unreachable import why_unreachable
 
 
 class TransferError(Exception):
@@ -291,9 +292,9 @@ class HttpBackend(TransferBackend):
         try:
             response = self.session.get(url, timeout=self.timeout, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransferUnavailable(f"GET {url} failed: {error}") from None
+            raise TransferUnavailable(f"GET {url} failed: {why_unreachable(error)}") from None
         except requests.RequestException as error:
-            raise TransferError(f"GET {url} failed: {error}") from None
+            raise TransferError(f"GET {url} failed: {why_unreachable(error)}") from None
         if response.status_code != 200:
             response.close()
             raise TransferError(f"GET {url} answered HTTP {response.status_code}")
@@ -316,9 +317,9 @@ class HttpBackend(TransferBackend):
         try:
             response = self.session.head(url, timeout=self.timeout, allow_redirects=True)
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransferUnavailable(f"HEAD {url} failed: {error}") from None
+            raise TransferUnavailable(f"HEAD {url} failed: {why_unreachable(error)}") from None
         except requests.RequestException as error:
-            raise TransferError(f"HEAD {url} failed: {error}") from None
+            raise TransferError(f"HEAD {url} failed: {why_unreachable(error)}") from None
         length = response.headers.get("Content-Length")
         return int(length) if response.status_code == 200 and length and length.isdigit() else None
 

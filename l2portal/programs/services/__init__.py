@@ -20,7 +20,7 @@ from .scan import (
     scan_store,
     scheduled_scan,
 )
-from .upload import upload_inversion
+from .upload import check_upload, upload_inversion
 
 __all__ = [
     "INVERSION_FILE_KINDS",
@@ -29,6 +29,7 @@ __all__ = [
     "ClaimRefused",
     "ScanFailed",
     "UploadRefused",
+    "check_upload",
     "claim",
     "fingerprint",
     "import_records",

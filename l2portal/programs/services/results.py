@@ -9,6 +9,7 @@ import secrets
 import string
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from django.db import transaction
 
@@ -20,11 +21,13 @@ from l2portal.registry.services import get_run_collection, product_path, write_p
 
 from ..models import Dataset, Inversion, ObservingProgram, Transfer
 from ..science.inversion import (
+    FILE_LABELS,
     FIT_PROFILES_FILE,
     ORIGINAL_PROFILES_FILE,
     QUANTITIES_FILE,
     InversionFileError,
     InversionFiles,
+    InversionSummary,
     validate_inversion_files,
 )
 from ..science.upload_files import move_into
@@ -32,7 +35,7 @@ from .claim import owns
 
 UPLOAD_COLLECTION = "L2INV"
 COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
-INVERSION_FILE_KINDS = ("quantities", "fit_profiles", "original_profiles")
+INVERSION_FILE_KINDS = tuple(FILE_LABELS)
 # The names the inversion code gives them, which the data center keeps.
 FILE_NAMES = {
     "quantities": QUANTITIES_FILE,
@@ -44,7 +47,8 @@ INVERSION_ID_ALPHABET = string.ascii_uppercase + string.digits
 
 class UploadRefused(InvalidRequest):
     """The results, datasets or commit are not acceptable (HTTP 400); ``details["problems"]``
-    lists every problem found."""
+    lists every problem found, ``details["fields"]`` the same by the field each is about
+    (INVERSION_FILE_KINDS, ``software_commit``, ``dataset_ids``)."""
 
     code = "upload_refused"
 
@@ -90,25 +94,32 @@ def check_request(
             actor,
             program,
         )
-    problems = []
+    fields = {}
     commit = (software_commit or "").strip().lower()
     if not COMMIT.match(commit):
-        problems.append(f"software commit {software_commit!r} is not a git commit (7 to 40 hex digits)")
-    if missing:
-        problems.append(f"missing files: {', '.join(missing)}")
+        fields["software_commit"] = [
+            f"software commit {software_commit!r} is not a git commit (7 to 40 hex digits)"
+        ]
+    for kind in missing:
+        fields[kind] = [
+            f"{FILE_LABELS[kind]} file: missing; choose the {FILE_NAMES[kind]} the inversion wrote"
+        ]
     datasets = list(program.datasets.filter(dataset_id__in=list(dataset_ids)))
     unknown = sorted(set(dataset_ids) - {d.dataset_id for d in datasets})
     if not dataset_ids:
-        problems.append("tick at least one dataset used")
+        fields["dataset_ids"] = ["tick at least one dataset used"]
     if unknown:
-        problems.append(f"datasets not in {program}: {', '.join(unknown)}")
-    if problems:
-        refuse(
-            UploadRefused("upload rejected: " + "; ".join(problems), details={"problems": problems}),
-            actor,
-            program,
-        )
+        fields["dataset_ids"] = [f"datasets not in {program}: {', '.join(unknown)}"]
+    if fields:
+        refuse_upload(fields, actor, program)
     return commit, datasets
+
+
+def refuse_upload(fields: dict[str, list[str]], actor: Actor, program: ObservingProgram) -> NoReturn:
+    """Refuse an upload with every problem found, by the field each is about."""
+    problems = [problem for found in fields.values() for problem in found]
+    details = {"problems": problems, "fields": fields}
+    refuse(UploadRefused("upload rejected: " + "; ".join(problems), details=details), actor, program)
 
 
 def new_inversion_id() -> str:
@@ -117,6 +128,16 @@ def new_inversion_id() -> str:
         candidate = "inv." + "".join(secrets.choice(INVERSION_ID_ALPHABET) for _ in range(6))
         if not Inversion.objects.filter(inversion_id=candidate).exists():
             return candidate
+
+
+def check_inversion(program: ObservingProgram, actor: Actor, paths: Mapping[str, Path]) -> InversionSummary:
+    """The three files (``paths`` keyed by INVERSION_FILE_KINDS) checked in full: what they hold,
+    or UploadRefused with every problem, by file."""
+    candidate = InversionFiles(**{kind: paths[kind] for kind in INVERSION_FILE_KINDS})
+    try:
+        return validate_inversion_files(candidate, program_id=program.execution_id)
+    except InversionFileError as error:
+        refuse_upload(error.by_file, actor, program)
 
 
 def register_inversion(
@@ -132,11 +153,7 @@ def register_inversion(
     """Check the three files (``paths`` keyed by INVERSION_FILE_KINDS) in full; refuse them
     (UploadRefused, nothing registered) if anything is wrong; else register them and move
     Working -> Inverted."""
-    candidate = InversionFiles(paths["quantities"], paths["fit_profiles"], paths["original_profiles"])
-    try:
-        summary = validate_inversion_files(candidate, program_id=program.execution_id)
-    except InversionFileError as error:
-        refuse(UploadRefused(str(error), details={"problems": error.problems}), actor, program)
+    summary = check_inversion(program, actor, paths)
     inputs = [program.manifest] if program.manifest_id else []
     dataset_ids = sorted(d.dataset_id for d in datasets)
     with (

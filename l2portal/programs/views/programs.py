@@ -12,6 +12,7 @@ from l2portal.portal.tables import portal_table
 from .. import conf, selectors, services
 from ..filtersets import ObservingProgramFilter
 from ..models import ObservingProgram, Transfer
+from ..science.inversion import expected_files
 from ..services.publish import NO_STORE
 from ..tables import ProgramTable
 
@@ -57,6 +58,15 @@ STATE_HINTS = {
 }
 
 
+def _upload_fields(errors: dict[str, list[str]]) -> dict:
+    """The upload form's fields with the problems found in each (none on a fresh form)."""
+    return {
+        "file_fields": [{"file": f, "errors": errors.get(f.kind, [])} for f in expected_files()],
+        "commit_errors": errors.get("software_commit", []),
+        "dataset_errors": errors.get("dataset_ids", []),
+    }
+
+
 def _what_to_do(program: ObservingProgram, actor: Actor, page: dict) -> tuple[dict, list[str]]:
     """Which buttons to show (the services decide what is allowed) and, for what cannot be done
     now, why and what happens next."""
@@ -89,9 +99,22 @@ def _what_to_do(program: ObservingProgram, actor: Actor, page: dict) -> tuple[di
 
 
 def detail(request, pk):
+    return program_page(request, pk)
+
+
+def program_page(request, pk, status: int = 200, upload: dict | None = None):
+    """The program's page; ``upload``: the upload form as it was sent (its values, the problems by
+    field, or what a check found), shown in place of an empty form."""
     program = get_object_or_404(ObservingProgram.objects.select_related("owner", "manifest"), pk=pk)
     actor = Actor.of_user(request.user)
     page = selectors.program_page(program)
     can, hints = _what_to_do(program, actor, page)
-    context = {**page, "can": can, "hints": hints, "form_limit": conf.form_upload_max_bytes()}
-    return render(request, "programs/detail.html", context)
+    context = {
+        **page,
+        "can": can,
+        "hints": hints,
+        "form_limit": conf.form_upload_max_bytes(),
+        "upload": upload or {},
+        **_upload_fields((upload or {}).get("errors", {})),
+    }
+    return render(request, "programs/detail.html", context, status=status)

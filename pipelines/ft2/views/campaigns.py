@@ -14,6 +14,7 @@ from l2portal.portal.tables import portal_table
 from ... import conf
 from ...pages import shows_operator_controls
 from ...science import ft2science
+from ...science.runs import parse_run_list
 from .. import selectors, services
 from ..filtersets import CampaignRunFilter, ReprocessingCampaignFilter
 from ..models import ReprocessingCampaign
@@ -51,14 +52,19 @@ class CampaignForm(forms.Form):
         data = self.cleaned_data
         if data["run_list"]:
             try:
-                return {"run_ids": [int(r) for r in data["run_list"].replace(",", " ").split()]}
+                return {"run_ids": parse_run_list(data["run_list"])}
             except ValueError as error:
-                raise forms.ValidationError(f"run list: {error}") from error
+                raise forms.ValidationError(f"run list: {error}") from None
         return {"first_run": data["first_run"], "last_run": data["last_run"]}
 
 
 class BackfillForm(forms.Form):
-    last_run = forms.IntegerField(min_value=0, max_value=2**62, label="up to run")
+    last_run = forms.IntegerField(
+        min_value=0,
+        max_value=2**62,
+        label="up to run (MET)",
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 546407418"}),
+    )
 
 
 def campaign_list(request):
@@ -171,7 +177,12 @@ def campaign_backfill(request, pk):
     campaign = get_object_or_404(ReprocessingCampaign, pk=pk)
     form = BackfillForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"Backfill: give the run it reaches ({form.errors.as_text()})")
+        given = request.POST.get("last_run", "")
+        messages.error(
+            request,
+            f"Backfill: {given!r} is not a run; give the last run to reach by its MET (its start in "
+            "mission seconds, a whole number such as 546407418). Nothing changed.",
+        )
         return redirect("pipelines:campaign", pk=pk)
     result = services.backfill_campaign(campaign, form.cleaned_data["last_run"], Actor.of_user(request.user))
     messages.success(

@@ -11,6 +11,7 @@ from l2portal.ledger import services as ledger
 from l2portal.ledger.execution import TransientError
 from l2portal.ledger.services import Actor
 from l2portal.registry.models import Product
+from l2portal.unreachable import why_unreachable
 
 from ... import conf, events
 from ..models import DataRun, MergeVersion
@@ -63,7 +64,7 @@ def notify_online(run_pk: int, version_number: int, actor: Actor) -> str:
         try:
             response = requests.post(hook, json=message, timeout=TIMEOUT)
         except requests.RequestException as error:
-            raise TransientError(f"online hook {hook} unreachable: {error}") from error
+            raise TransientError(f"online hook {hook} unreachable: {why_unreachable(error)}") from error
         answer = f"HTTP {response.status_code}: {response.text[:ANSWER_KEPT]}"
         if response.status_code >= 500:
             raise TransientError(f"online hook {hook} answered {answer}")

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from l2portal.ledger.commands import PortalCommand
 from pipelines import services
 from pipelines.models import ReprocessingCampaign
+from pipelines.science.runs import parse_run_list
 
 
 def run_range(text: str) -> tuple[int, int]:
@@ -35,9 +36,9 @@ class Command(PortalCommand):
         selection = {"first_run": runs[0], "last_run": runs[1]} if runs else {}
         if run_list:
             try:
-                selection = {"run_ids": [int(r) for r in run_list.split(",") if r.strip()]}
+                selection = {"run_ids": parse_run_list(run_list)}
             except ValueError as error:
-                raise CommandError(f"--run-list: {error}") from error
+                raise CommandError(f"--run-list: {error}") from None
         campaign = services.create_campaign(
             name,
             self.actor,

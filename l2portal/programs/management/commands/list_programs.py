@@ -14,7 +14,11 @@ class Command(PortalCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", dest="as_json", help="machine-readable JSON list")
-        parser.add_argument("--state", help="only programs in this state")
+        parser.add_argument(
+            "--state",
+            choices=[name for name, _ in ObservingProgram.machine.states],
+            help="only programs in this state",
+        )
         parser.add_argument("--proposal", help="only programs of this proposal")
 
     def handle(self, as_json=False, state=None, proposal=None, **options):
