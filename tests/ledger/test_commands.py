@@ -108,6 +108,7 @@ BAD_ARGUMENTS = {
     "submit_bti": [["545208791", "--file", "missing.json"], ["545208791", "--file", NOT_JSON]],
     "build_ppr": [["uid://nope", "--output", "ppr.xml"]],
     "rotate_api_token": [["nobody"], ["fssc", "--days", "a week"]],
+    "verify_data_root": [["--sample", "0"], ["--sample", "many"]],
 }
 
 
