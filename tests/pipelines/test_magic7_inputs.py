@@ -1,6 +1,10 @@
 """Magic7 inputs as a use case: registering a run's telemetry file (operators and the portal)."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.db import connection
 
 from l2portal.ledger.models import LedgerEvent
 from l2portal.ledger.refusals import NotPermitted
@@ -45,3 +49,21 @@ def test_only_operators_register_magic7_files(magic7_file, scientist):
     with pytest.raises(NotPermitted, match="only operators may register magic7 inputs"):
         services.register_magic7(RUN, magic7_file, RUN, RUN + 60, Actor.of_user(scientist))
     assert not Magic7Input.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_registrations_of_one_file_register_it_once(magic7_file):
+    start = threading.Barrier(4)
+
+    def register():
+        start.wait()
+        try:
+            return services.register_magic7(RUN, magic7_file, RUN, RUN + 60, SYSTEM).pk
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        inputs = set(pool.map(lambda _: register(), range(4)))
+    assert len(inputs) == 1 and Magic7Input.objects.count() == 1
+    assert DataRun.objects.filter(run_id=RUN).count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from django.db import transaction
 from django.utils import timezone
 
 from l2portal.files import sha256_file
@@ -81,12 +82,16 @@ def register_magic7(
             },
             force=registry.copy_damaged(relative),  # registered again to repair a damaged copy
         )
-    # Registering a file again makes it the run's input again.
-    magic7_input, _ = Magic7Input.objects.update_or_create(
-        data_run=data_run,
-        product=product,
-        defaults={"met_start": met_start, "met_stop": met_stop, "created_at": timezone.now()},
-    )
+    # Registering a file again makes it the run's input again. The run's row is locked first: a
+    # lock on an input row that does not exist yet locks nothing, and simultaneous registrations
+    # of one file would each add one.
+    with transaction.atomic():
+        DataRun.objects.select_for_update().filter(pk=data_run.pk).first()
+        magic7_input, _ = Magic7Input.objects.update_or_create(
+            data_run=data_run,
+            product=product,
+            defaults={"met_start": met_start, "met_stop": met_stop, "created_at": timezone.now()},
+        )
     return magic7_input
 
 
