@@ -1,6 +1,7 @@
 """Registry actions over the API: instruments (registered once), tags (history and changes),
 export and import between sites (operators)."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -124,8 +125,15 @@ class RegistryViewSet(viewsets.GenericViewSet):
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         names, with_files = body.validated_data["collections"], body.validated_data["with_files"]
-        output = Path(tempfile.mkstemp(prefix="registry-export-")[1])
-        registry.export_registry(names, output, services.Actor.of_user(request.user), with_files=with_files)
+        handle, output = tempfile.mkstemp(prefix="registry-export-")
+        os.close(handle)
+        output = Path(output)
+        try:
+            actor = services.Actor.of_user(request.user)
+            registry.export_registry(names, output, actor, with_files=with_files)
+        except BaseException:
+            output.unlink(missing_ok=True)  # a refused or failed export leaves nothing behind
+            raise
         name = "registry.tar" if with_files else "registry.json"
         response = FileResponse(
             output.open("rb"),
