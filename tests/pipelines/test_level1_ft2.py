@@ -13,6 +13,7 @@ from l2portal.registry.models import Product
 from l2portal.registry.services import absolute_path
 from pipelines import services
 from pipelines.models import DataRun, Downlink
+from pipelines.science import orbitgen
 from tests.factories import SYSTEM
 from tests.pipelines.halfpipe import (
     LIVE_FRACTION,
@@ -138,3 +139,20 @@ def test_only_a_held_run_resumes(tmp_path, django_capture_on_commit_callbacks, c
     assert f"{done} is Level 1 done, not held for a livetime source" in event.message
     done.refresh_from_db()
     assert done.state == "level1_done"
+
+
+def test_a_level1_ft2_covering_too_little_of_the_run_fails_it_and_writes_nothing(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    covered_until = RUN + 400.0  # of a run of ten minutes and more
+    path = tmp_path / "short.magic7"
+    orbitgen.write_magic7(path, RUN - 60.0, covered_until, seed=3)
+    services.register_magic7(RUN, path, RUN - 60.0, covered_until, SYSTEM)
+    register_livetime_for([RUN], folder=tmp_path)
+    ingest(simulate()[0], django_capture_on_commit_callbacks)
+
+    run = DataRun.objects.get(run_id=RUN)
+    assert run.state == "error"
+    reason = run.transitions.latest("pk").reason
+    assert "Level-1 FT2 coverage" in reason and "PIPELINES_FT2_KNOWN_GAPS" in reason
+    assert not Product.objects.filter(product_type__startswith="level1_ft2").exists()

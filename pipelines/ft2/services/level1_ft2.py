@@ -24,6 +24,7 @@ from ...halfpipe.services import level1 as halfpipe_level1
 from ...science import bti, livetime
 from ...science.fitsstream import stamp_checksums
 from ...science.ft2 import Ft2Config, Ft2Error, Ft2Product, compute_ft2_pair, product_filename, write_ft2
+from ...science.ft2coverage import ft2_coverage
 from ...science.level1 import magic7_window
 from ...science.magic7 import Magic7Error, read_magic7
 from ..selectors import active_bti_set
@@ -88,6 +89,7 @@ def level1_ft2_files(
         products = dict(zip(LABELS, compute_ft2_pair(data, tstart, tstop, config, source), strict=True))
     except Ft2Error as error:
         raise StepFailed(f"{run}: FT2: {error}; register magic7 covering the run and retry it") from error
+    _check_coverage(run, products["1s"], tstart, tstop)
     bti_set = _flag(run, products)
     written = {}
     for label in LABELS:
@@ -112,6 +114,21 @@ def level1_ft2_files(
             inputs=inputs,
         )
     return written
+
+
+def _check_coverage(run: DataRun, one_second: Ft2Product, tstart: float, tstop: float) -> None:
+    """A Level-1 FT2 must cover the run's events as a campaign's must cover its span (the same
+    share and declared gaps); nothing is written from one that does not."""
+    coverage = ft2_coverage(
+        one_second.columns["START"], one_second.columns["STOP"], tstart, tstop, conf.ft2_known_gaps()
+    )
+    minimum = conf.ft2_min_coverage()
+    if coverage.share < minimum:
+        raise StepFailed(
+            f"{run}: Level-1 FT2 coverage: {coverage.summary()}; below the {minimum:.1%} required: "
+            "register magic7 covering the run and retry it, or declare a known telemetry gap "
+            "(PIPELINES_FT2_KNOWN_GAPS)"
+        )
 
 
 def _flag(run: DataRun, products: dict[str, Ft2Product]):
