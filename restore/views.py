@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.pages import refusal_redirect
 from l2portal.portal.tables import portal_table
 from l2portal.registry.downloads import product_response
@@ -83,7 +84,7 @@ def restore_list(request):
     filterset = RestoreListFilter(
         request.GET or None, queryset=RestoreRequest.objects.select_related("requested_by")
     )
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else RestoreRequest.objects.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, RestoreTable, rows)
     if table.wants_csv:
         return table.csv_response()

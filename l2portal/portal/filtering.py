@@ -107,3 +107,11 @@ class PortalFilterBackend(filters.DjangoFilterBackend):
     """Filter sets made from a view's ``filterset_fields`` are PortalFilterSets too."""
 
     filterset_base = PortalFilterSet
+
+
+def filtered_rows(filterset):
+    """A list page's rows: everything unfiltered, the matches of valid filters, none for invalid
+    ones (the form then says what is wrong)."""
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset.queryset.none()
+    return filterset.qs

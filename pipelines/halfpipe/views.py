@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.pages import back_url
 from l2portal.portal.tables import portal_table
 
@@ -24,7 +25,7 @@ def downlink_list(request):
     """The downlinks, and the folders under the incoming root not registered yet with why."""
     downlinks = selectors.annotated_downlinks().order_by("-downlink_id")
     filterset = DownlinkFilter(request.GET or None, queryset=downlinks)
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else downlinks.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, DownlinkTable, rows)
     if table.wants_csv:
         return table.csv_response()
@@ -51,7 +52,7 @@ def downlink_live(request, pk):
 
 def chunk_list(request):
     filterset = ChunkFilter(request.GET or None, queryset=selectors.chunk_rows())
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    rows = filtered_rows(filterset)
     hidden = () if shows_operator_controls(request) else ("actions",)
     table = portal_table(request, ChunkTable, rows, exclude=hidden)
     if table.wants_csv:
@@ -73,7 +74,7 @@ def chunk_retry(request, pk):
 def data_run_list(request):
     runs = selectors.data_runs_with_versions()
     filterset = DataRunFilter(request.GET or None, queryset=runs)
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else runs.none()
+    rows = filtered_rows(filterset)
     table = portal_table(
         request, DataRunTable, rows, exclude=() if shows_operator_controls(request) else ("actions",)
     )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from l2portal.ledger.refusals import Refused
 from l2portal.ledger.roles import OPERATOR
 from l2portal.ledger.services import Actor
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.pages import refusal_redirect
 from l2portal.portal.tables import portal_table
 
@@ -21,7 +22,7 @@ from ..tables import ScanTable
 
 def scans(request):
     filterset = ScanFilter(request.GET or None, queryset=Scan.objects.all())
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else Scan.objects.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, ScanTable, rows)
     if table.wants_csv:
         return table.csv_response()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
 
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.tables import portal_table
 
 from .. import selectors
@@ -17,7 +18,7 @@ def transfer_list(request):
     """Every program's transfers, the latest first, filtered by status, purpose and program."""
     transfers = Transfer.objects.select_related("program", "requested_by")
     filterset = TransferFilter(request.GET or None, queryset=transfers)
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else transfers.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, TransferTable, rows)
     if table.wants_csv:
         return table.csv_response()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from ...ledger.models import Change
+from ...portal.filtering import filtered_rows
 from ...portal.tables import portal_table
 from ..filtersets import ChangeFilter
 from ..tables import ChangeTable
@@ -15,7 +16,7 @@ from ..tables import ChangeTable
 def change_log(request):
     filterset = ChangeFilter(request.GET or None, queryset=Change.objects.all())
     # A filter it cannot read shows its error over no rows, never every row as if unfiltered.
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else Change.objects.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, ChangeTable, rows)
     if table.wants_csv:
         return table.csv_response()

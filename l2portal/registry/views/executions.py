@@ -14,6 +14,7 @@ from l2portal.registry.selectors import execution_rows, product_rows
 from ...ledger import execution_log
 from ...ledger.models import Execution, Tracked
 from ...portal.downloads import ranged_file_response
+from ...portal.filtering import filtered_rows
 from ...portal.site import object_url
 from ...portal.tables import portal_table
 from ..filtersets import ExecutionFilter
@@ -24,7 +25,7 @@ LOG_POLL_SECONDS = 2
 
 def execution_list(request):
     filterset = ExecutionFilter(request.GET or None, queryset=execution_rows())
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else Execution.objects.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, ExecutionTable, rows)
     if table.wants_csv:
         return table.csv_response()

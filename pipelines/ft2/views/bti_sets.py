@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.tables import portal_table
 
 from .. import selectors
@@ -16,7 +17,7 @@ INTRO = (
 
 def bti_set_list(request):
     filterset = BtiSetFilter(request.GET or None, queryset=selectors.bti_set_rows())
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, BtiSetTable, rows)
     if table.wants_csv:
         return table.csv_response()

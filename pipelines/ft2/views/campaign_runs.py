@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from l2portal.ledger import services as ledger
 from l2portal.ledger.services import Actor
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.tables import portal_table
 
 from ...pages import shows_operator_controls
@@ -21,7 +22,7 @@ INTRO = "The runs of every campaign, each with its grid of steps (a square opens
 
 def run_list(request):
     filterset = CampaignRunFilter(request.GET or None, queryset=selectors.campaign_run_rows())
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    rows = filtered_rows(filterset)
     operator = shows_operator_controls(request)
     # Ticking runs to retry them together is the campaign page's; a row's retry is operators'.
     hidden = ("select",) if operator else ("select", "actions")

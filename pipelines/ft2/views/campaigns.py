@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from l2portal.ledger.services import Actor
+from l2portal.portal.filtering import filtered_rows
 from l2portal.portal.tables import portal_table
 
 from ... import conf
@@ -85,7 +86,7 @@ def campaign_list(request):
             messages.success(request, f"Campaign {campaign} defined over {campaign.runs.count()} runs.")
             return redirect("pipelines:campaign", pk=campaign.pk)
     filterset = ReprocessingCampaignFilter(request.GET or None, queryset=selectors.annotated_campaigns())
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, ReprocessingCampaignTable, rows)
     if table.wants_csv:
         return table.csv_response()
@@ -103,7 +104,7 @@ def campaign_list(request):
 
 def _runs_table(request, campaign: ReprocessingCampaign, operator: bool) -> CampaignRunTable:
     filterset = CampaignRunFilter(request.GET or None, queryset=selectors.campaign_run_rows(campaign))
-    rows = filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+    rows = filtered_rows(filterset)
     table = portal_table(request, CampaignRunTable, rows)
     if not (operator and table.failed_on_page):
         table.columns.hide("select")
