@@ -166,3 +166,17 @@ def test_a_scan_of_unchanged_folders_makes_as_many_queries_for_few_as_for_many(s
         return len(queries)
 
     assert queries_of_a_quiet_scan(2) == queries_of_a_quiet_scan(6)
+
+
+@pytest.mark.django_db
+def test_a_folder_whose_retdef_cannot_be_read_waits_and_the_others_go_on(settings):
+    settings.PIPELINES_INCOMING_SETTLE_SECONDS = 30
+    unreadable = conf.incoming_root() / "000000000"  # sorted before the downlinks
+    unreadable.mkdir(parents=True)
+    (unreadable / "RetDef-000000001-00001.xml").symlink_to("/proc/self/mem")  # every read fails: EIO
+    simulate()
+    scan(0)
+    assert scan(100) == {"incomplete": 1, "registered": 2}
+    waiting = IncomingFolder.objects.get(name="000000000")
+    assert "cannot be read" in waiting.reason and "permissions" in waiting.reason
+    assert Downlink.objects.count() == 2

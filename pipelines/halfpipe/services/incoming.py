@@ -51,8 +51,11 @@ def _look_at(folder: Path, seen: IncomingFolder | None, actor: Actor, now: datet
         if row.status == Status.REGISTERED:  # a scan running beside this one registered it
             return row.status
         if created or files != row.files:
-            retdefs = {name: (folder / name).read_bytes() for name in files if name.startswith("RetDef-")}
-            why = missing_parts(files, retdefs)
+            try:
+                retdefs = {name: (folder / name).read_bytes() for name in files if name.startswith("RetDef-")}
+                why = missing_parts(files, retdefs)
+            except OSError as error:  # unreadable or gone since listed: this folder waits, the rest go on
+                why = f"a RetDef cannot be read ({error.strerror or error}); check its owner and permissions"
             row.files, row.changed_at = files, now
             row.file_count, row.size = len(files), sum(files.values())
             row.status = Status.INCOMPLETE if why else Status.SETTLING
@@ -61,7 +64,7 @@ def _look_at(folder: Path, seen: IncomingFolder | None, actor: Actor, now: datet
             try:
                 row.downlink, _ = ingest_downlink(folder, actor)
             except DownlinkRefused as error:
-                record_refusal(error, actor)  # its event rolled back with ingest's own transaction
+                record_refusal(error, actor)  # recorded once, even when refused inside ingest's transaction
                 row.status, row.reason = Status.REFUSED, error.message
             else:
                 row.status, row.reason = Status.REGISTERED, ""
