@@ -95,6 +95,7 @@ def data_run_retry(request, pk):
 
 @require_POST
 def data_run_resume(request, pk):
+    get_object_or_404(DataRun, pk=pk)
     run = services.resume_level1(pk, Actor.of_user(request.user))
     messages.success(request, f"Level 1 of {run} resumed; it runs again on the workers.")
     return redirect(back_url(request, "pipelines:data-runs"))

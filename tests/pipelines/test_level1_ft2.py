@@ -139,6 +139,7 @@ def test_only_a_held_run_resumes(tmp_path, django_capture_on_commit_callbacks, c
     assert f"{done} is Level 1 done, not held for a livetime source" in event.message
     done.refresh_from_db()
     assert done.state == "level1_done"
+    assert client.post(reverse("pipelines:data-run-resume", args=[done.pk + 1000])).status_code == 404
 
 
 def test_a_level1_ft2_covering_too_little_of_the_run_fails_it_and_writes_nothing(
