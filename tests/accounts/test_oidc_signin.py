@@ -119,6 +119,10 @@ def test_only_the_allowed_domains_sign_in(client, provider, settings):
     assert not signed_in_user(client).is_authenticated
     assert "eve@mail.example may not sign in here" in page.content.decode()
     assert "nso.edu, stanford.edu" in page.content.decode()
+    claimed = {**JDOE, "sub": "mallory", "preferred_username": "mallory", "email_verified": False}
+    page = sign_in_through(client, provider, claimed)  # an address at nso.edu nobody verified
+    assert not signed_in_user(client).is_authenticated
+    assert "with an address the provider has verified" in page.content.decode()
     sign_in_through(client, provider, JDOE)
     assert signed_in_user(client).username == "jdoe@nso.edu"
 

@@ -41,11 +41,16 @@ def check_domain(claims: dict, actor: Actor) -> None:
     if not domains:
         return
     email = (claims.get("email") or "").lower()
-    if email.rpartition("@")[2] not in domains:
+    # An address the provider says it has not verified proves no domain (Keycloak sends
+    # email_verified false for a self-registered one; Globus sends no such claim).
+    unverified = claims.get("email_verified") is False
+    if unverified or email.rpartition("@")[2] not in domains:
         refuse(
             SignInRefused(
                 f"{_who(claims)} may not sign in here: this portal takes identities of "
-                f"{', '.join(domains)} only; sign in with your account there",
+                f"{', '.join(domains)} only"
+                + (", with an address the provider has verified" if unverified else "")
+                + "; sign in with your account there",
                 details={"email": email, "allowed_domains": domains},
             ),
             actor,
