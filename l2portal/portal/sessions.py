@@ -38,7 +38,10 @@ def page_of(request) -> str:
     candidate = request.headers.get("HX-Current-URL") or request.headers.get("Referer")
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
         parts = urlsplit(candidate)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        # One leading slash: "//elsewhere/x" as a path would be a link to another host.
+        path = "/" + parts.path.lstrip("/")
+        if path != resolve_url(settings.LOGIN_URL):  # back to sign-in after signing in helps no one
+            return path + (f"?{parts.query}" if parts.query else "")
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 

@@ -76,3 +76,14 @@ def test_a_stale_csrf_token_without_a_session_goes_through_sign_in(client, scien
 def test_the_api_answers_for_itself(client):
     response = client.get("/api/", HTTP_ACCEPT="application/json")
     assert response.status_code in (401, 403)
+
+
+def test_the_way_back_never_leads_to_another_host_nor_to_sign_in_again(scientist):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(scientist)
+    elsewhere = browser.post(FORM, {"table": "x"}, HTTP_REFERER="http://testserver//evil.example/x")
+    assert 'href="/evil.example/x"' in elsewhere.text and "//evil.example" not in elsewhere.text
+    from_sign_in = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"username": "x"}, HTTP_REFERER="http://testserver/accounts/login/"
+    )
+    assert from_sign_in.url == sign_in_url("/")

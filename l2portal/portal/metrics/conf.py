@@ -3,8 +3,9 @@
 L2PORTAL_METRICS_TOKEN     a bearer token Prometheus sends (``authorization: {credentials: ...}``
                            in its scrape config)
 L2PORTAL_METRICS_NETWORKS  networks that may scrape without the token, comma-separated CIDRs
-                           ("10.0.0.0/8,127.0.0.1/32"), matched against the connecting address
-                           (behind a proxy that is the proxy's: use the token there)
+                           ("10.1.0.0/16"), matched against the connecting address; behind a
+                           proxy that address is the proxy's, for every visitor: use the token
+                           there and never list the proxy's own address
 
 With neither set /metrics answers 403 saying so; with both, either one lets a scrape in.
 PROMETHEUS_MULTIPROC_DIR (prometheus_client's own) is set for a web server of several processes
