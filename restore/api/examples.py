@@ -1,9 +1,8 @@
 """Examples in the restore API's schema."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 
-from l2portal.portal.api.schema import example, refusal_response
+from l2portal.portal.api.schema import ErrorSerializer, example, refusal_response
 
 from ..science.restore_parameters import known_parameters
 
@@ -45,13 +44,13 @@ NOT_A_MOUS_UID = refusal_response(
 )
 DUPLICATE = refusal_response(
     409,
-    "Refused: the MOUS is being restored, or was restored with the same route and software; nothing "
-    "was created. Open the existing restore (details.url), or ask again with again=true",
+    "Refused: the MOUS is being restored, or was restored with the same route, software and restore "
+    "parameters; nothing was created. Open the existing restore (details.url), or ask again with again=true",
     {
         "code": "restore_duplicate",
         "message": (
-            "uid://A001/X12a3/X80e was already restored as #1, 2 hours ago, with the same route and "
-            "software: open it, or restore again"
+            "uid://A001/X12a3/X80e was already restored as #1, 2 hours ago, with the same route, "
+            "software and restore parameters: open it, or restore again"
         ),
         "details": {"existing": 1, "state": "restored", "url": "/api/restores/1/", "page": "/restores/1/"},
     },
@@ -69,7 +68,7 @@ UNKNOWN_PARAMETER = refusal_response(
     },
 )
 BAD_REQUEST = OpenApiResponse(
-    OpenApiTypes.OBJECT,
+    ErrorSerializer,
     description="Refused: not a member OUS uid, or restore parameters the tasks do not take; nothing changed",
     examples=[*NOT_A_MOUS_UID.examples, *UNKNOWN_PARAMETER.examples],
 )

@@ -114,7 +114,8 @@ def request_restore(
     parameters: dict | None = None,
 ) -> RestoreRequest:
     """Accept a restore of ``mous_uid`` for ``actor`` (operators and scientists) and start its
-    archive check. An MOUS being restored, or restored with the same route and software, is
+    archive check. An MOUS being restored, or restored with the same route, software and restore
+    parameters, is
     refused with the existing request unless ``again`` is asked for. ``force_ppr`` (operators):
     take the PPR route even where the delivered restore script calls more than pipeline tasks.
     ``product_store``: where to stage from (default RESTORE_PRODUCT_STORE). ``parameters``:
