@@ -21,6 +21,7 @@ from l2portal.ledger.refusals import Refused
 from l2portal.ledger.services import Actor
 from l2portal.portal.pages import refusal_redirect
 from l2portal.portal.tables import portal_table
+from l2portal.unreachable import why_unreachable
 
 from . import conf, services
 from .oidc import oidc_setting, provider
@@ -42,9 +43,10 @@ class SignInStart(OIDCAuthenticationRequestView):
         try:
             self.OIDC_OP_AUTH_ENDPOINT = provider().authorization_endpoint
         except (requests.RequestException, ImproperlyConfigured) as error:
+            why = why_unreachable(error) if isinstance(error, requests.RequestException) else str(error)
             messages.error(
                 request,
-                f"The identity provider {conf.oidc_issuer()} did not answer ({error}); try again later, "
+                f"The identity provider {conf.oidc_issuer()} did not answer: {why}; try again later, "
                 "or sign in with a local account.",
             )
             return redirect("login")

@@ -23,6 +23,7 @@ from typing import BinaryIO
 import requests
 
 from l2portal.files import CHUNK
+from l2portal.unreachable import why_unreachable
 from restore.science.layout import safe_component
 from restore.science.ngas import Crc, NgasError, NgasFile, parse_status
 
@@ -197,7 +198,9 @@ class ProductStore:
                     url, params={"file_id": file_id}, headers=headers, stream=stream, timeout=HTTP_TIMEOUT
                 )
             except requests.RequestException as error:
-                raise StoreUnreachable(f"NGAS {command} of {file_id} at {url} failed: {error}") from None
+                raise StoreUnreachable(
+                    f"NGAS {command} of {file_id} at {url}: {why_unreachable(error)}"
+                ) from None
             if response.status_code != 503:
                 break
             response.close()
