@@ -9,7 +9,8 @@ from . import conf
 
 def token_rows():
     """Every API token with its holder, expiry (a token without a lease lives the configured
-    lifetime from its creation) and last use; one query. The key itself is never read out."""
+    lifetime from its creation) and last use; one query. The page shows no key (the row's primary key
+    is read, as every row's is)."""
     default_expiry = ExpressionWrapper(
         F("created") + Value(conf.token_lifetime()), output_field=DateTimeField()
     )
@@ -19,6 +20,5 @@ def token_rows():
             expires_at=Coalesce("lease__expires_at", default_expiry, output_field=DateTimeField()),
             last_used_at=F("lease__last_used_at"),
         )
-        .defer("key")
         .order_by("user__username")
     )

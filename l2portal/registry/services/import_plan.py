@@ -31,7 +31,7 @@ def uuids_here(model, uuids) -> dict[str, int]:
     return found
 
 
-def file_problem(path: Path, record: dict) -> str | None:
+def record_file_problem(path: Path, record: dict) -> str | None:
     """What is wrong with the file of a product record under the data root, or None."""
     try:
         status = os.lstat(path)
@@ -264,7 +264,7 @@ class ImportPlan:
                 continue
             target = root / record["path"]
             if archive is None or target.exists():
-                problem = file_problem(target, record)
+                problem = record_file_problem(target, record)
                 if problem is not None and archive is not None:
                     problem = "another file is at its place here; nothing replaces it"
             else:
