@@ -45,10 +45,10 @@ def test_a_retry_waiting_in_backoff_survives_a_broker_restart(worker_on_own_redi
 
 @pytest.mark.xfail(
     strict=False,
-    reason="open (issue 19): with bounded broker sockets the worker no longer exits and passed 12 of 13 "
-    "runs (36 restarts under CPU load among them), but once in a full suite Redis went down again 30 ms "
-    "after the worker reconnected, while its consumer was still starting: it logged 'Cannot connect ... "
-    "Trying again in 2.00 seconds' and then nothing, alive and not consuming",
+    reason="open (issue 19): with bounded broker sockets the worker no longer exits and passed 6 of 7 "
+    "runs (three of them with 12 restarts each under CPU load), but once in a full suite Redis went "
+    "down again 30 ms after the worker reconnected, while its consumer was still starting: it logged "
+    "'Cannot connect ... Trying again in 2.00 seconds' and then nothing, alive and not consuming",
 )
 def test_a_worker_holding_work_outlives_five_broker_restarts(worker_on_own_redis, own_redis, tmp_path):
     marker = tmp_path / "done"
