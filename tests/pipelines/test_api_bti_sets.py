@@ -35,3 +35,17 @@ def test_bad_bti_submission_is_a_400_with_the_reason(magic7_runs, client_as):
     assert response.status_code == 400
     assert "is not after start" in response.json()["detail"]
     assert response.json()["code"] == "bti_set_refused"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"run_id": RUN, "intervals": [interval(0, 60, 4943003244137)]},  # DATA_QUAL is 16 bits
+        {"run_id": RUN, "intervals": [interval(0, 60, -(2**15) - 1)]},
+        {"run_id": 2**64, "intervals": [interval(0, 60, 1)]},
+    ],
+)
+def test_numbers_beyond_what_the_file_and_the_database_hold_are_a_400(magic7_runs, client_as, body):
+    response = client_as("operator").post("/api/bti-sets/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"

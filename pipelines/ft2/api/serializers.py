@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from l2portal.portal.api.tracked import TrackedSerializer
+from l2portal.portal.filtering import BIGINT
 from l2portal.registry.api.serializers import ProductRefSerializer
 
 from ...science import ft2science
@@ -221,7 +222,12 @@ class CampaignRunSerializer(TrackedSerializer):
 class BtiIntervalSerializer(serializers.Serializer):
     start = serializers.FloatField(help_text="MET, s")
     stop = serializers.FloatField(help_text="MET, s (exclusive)")
-    value = serializers.IntegerField(help_text="DATA_QUAL: 1 good, 3 good with bad parts, 0 bad, <0 special")
+    # DATA_QUAL is a 16-bit column of the FT2 file (TFORM "I").
+    value = serializers.IntegerField(
+        min_value=-(2**15),
+        max_value=2**15 - 1,
+        help_text="DATA_QUAL: 1 good, 3 good with bad parts, 0 bad, <0 special",
+    )
 
 
 class BtiSetSerializer(serializers.ModelSerializer):
@@ -249,7 +255,7 @@ class BtiSetSerializer(serializers.ModelSerializer):
 
 
 class BtiSubmitSerializer(serializers.Serializer):
-    run_id = serializers.IntegerField()
+    run_id = serializers.IntegerField(min_value=0, max_value=BIGINT)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     intervals = BtiIntervalSerializer(many=True)
 
