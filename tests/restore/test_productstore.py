@@ -102,7 +102,8 @@ def test_ngas_errors_are_passed_on(server):
 
 def test_an_unreachable_server_is_worth_trying_later():
     with pytest.raises(
-        StoreUnreachable, match=re.escape("STATUS of x.tgz at http://127.0.0.1:9/STATUS failed")
+        StoreUnreachable,
+        match=re.escape("STATUS of x.tgz at http://127.0.0.1:9/STATUS: the connection was refused"),
     ):
         ProductStore("http://127.0.0.1:9").status("x.tgz")
 
